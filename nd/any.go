@@ -1,0 +1,334 @@
+package nd
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// Any is an array of any element type: every *Array[T] implements it. It is
+// the dtype-erased currency of the region interfaces and file formats; code
+// that computes on elements switches once on the concrete type (or calls
+// [Dispatch]) and then runs generic code.
+type Any interface {
+	DType() DType
+	Rank() int
+	Shape() []int
+	Len() int
+	Bounds() Box
+	// View returns Sub(b) as an Any.
+	View(b Box) Any
+}
+
+// View implements [Any].
+func (a *Array[T]) View(b Box) Any { return a.Sub(b) }
+
+// Reader is anything that can fill an array from a region of itself: an
+// in-memory array, a Zarr array, a TIFF stack. ReadRegion copies the
+// elements of b into dst, which must have shape b.Shape() and the reader's
+// dtype. b must lie inside [0, Shape()).
+type Reader interface {
+	DType() DType
+	Shape() []int
+	ReadRegion(b Box, dst Any) error
+}
+
+// Writer stores src, of shape b.Shape() and the writer's dtype, into the
+// region b of itself.
+type Writer interface {
+	DType() DType
+	Shape() []int
+	WriteRegion(b Box, src Any) error
+}
+
+// ReadWriter is both a Reader and a Writer.
+type ReadWriter interface {
+	Reader
+	Writer
+}
+
+var (
+	_ ReadWriter = (*Array[uint8])(nil)
+	_ Any        = (*Array[float64])(nil)
+)
+
+// ReadRegion implements [Reader] by copying a.Sub(b) into dst.
+func (a *Array[T]) ReadRegion(b Box, dst Any) error {
+	if err := checkRegion(a.shape, b, dst, a.DType()); err != nil {
+		return err
+	}
+	Copy(dst.(*Array[T]), a.Sub(b))
+	return nil
+}
+
+// WriteRegion implements [Writer] by copying src into a.Sub(b).
+func (a *Array[T]) WriteRegion(b Box, src Any) error {
+	if err := checkRegion(a.shape, b, src, a.DType()); err != nil {
+		return err
+	}
+	Copy(a.Sub(b), src.(*Array[T]))
+	return nil
+}
+
+// CheckRegion returns an error unless b lies inside [0, shape) and buf has
+// shape b.Shape() and dtype dt. Reader and Writer implementations call it
+// first.
+func CheckRegion(shape []int, b Box, buf Any, dt DType) error {
+	return checkRegion(shape, b, buf, dt)
+}
+
+func checkRegion(shape []int, b Box, buf Any, dt DType) error {
+	if b.Rank() != len(shape) || !BoxOf(shape).Contains(b) {
+		return fmt.Errorf("nd: region %v outside array bounds %v", b, BoxOf(shape))
+	}
+	if buf.DType() != dt {
+		return fmt.Errorf("nd: buffer dtype %v, want %v", buf.DType(), dt)
+	}
+	bs := buf.Shape()
+	want := b.Shape()
+	if len(bs) != len(want) {
+		return fmt.Errorf("nd: buffer shape %v, region %v", bs, b)
+	}
+	for i := range bs {
+		if bs[i] != want[i] {
+			return fmt.Errorf("nd: buffer shape %v, region %v", bs, b)
+		}
+	}
+	return nil
+}
+
+// NewAny allocates a zeroed contiguous array of the given dtype. It panics
+// on an invalid dtype or shape.
+func NewAny(dt DType, shape []int, order Order) Any {
+	switch dt {
+	case Uint8:
+		return New[uint8](shape, order)
+	case Uint16:
+		return New[uint16](shape, order)
+	case Uint32:
+		return New[uint32](shape, order)
+	case Uint64:
+		return New[uint64](shape, order)
+	case Int8:
+		return New[int8](shape, order)
+	case Int16:
+		return New[int16](shape, order)
+	case Int32:
+		return New[int32](shape, order)
+	case Int64:
+		return New[int64](shape, order)
+	case Float32:
+		return New[float32](shape, order)
+	case Float64:
+		return New[float64](shape, order)
+	}
+	panic(fmt.Sprintf("nd: NewAny with invalid dtype %v", dt))
+}
+
+// CopyAny copies src into dst. Both must have the same dtype and shape.
+func CopyAny(dst, src Any) error {
+	if dst.DType() != src.DType() {
+		return fmt.Errorf("nd: copy from %v into %v", src.DType(), dst.DType())
+	}
+	if !BoxOf(dst.Shape()).Eq(BoxOf(src.Shape())) || dst.Rank() != src.Rank() {
+		return fmt.Errorf("nd: copy from shape %v into %v", src.Shape(), dst.Shape())
+	}
+	switch d := dst.(type) {
+	case *Array[uint8]:
+		Copy(d, src.(*Array[uint8]))
+	case *Array[uint16]:
+		Copy(d, src.(*Array[uint16]))
+	case *Array[uint32]:
+		Copy(d, src.(*Array[uint32]))
+	case *Array[uint64]:
+		Copy(d, src.(*Array[uint64]))
+	case *Array[int8]:
+		Copy(d, src.(*Array[int8]))
+	case *Array[int16]:
+		Copy(d, src.(*Array[int16]))
+	case *Array[int32]:
+		Copy(d, src.(*Array[int32]))
+	case *Array[int64]:
+		Copy(d, src.(*Array[int64]))
+	case *Array[float32]:
+		Copy(d, src.(*Array[float32]))
+	case *Array[float64]:
+		Copy(d, src.(*Array[float64]))
+	default:
+		return fmt.Errorf("nd: CopyAny of unsupported type %T", dst)
+	}
+	return nil
+}
+
+// ConvertAny copies src into dst of the same shape, converting elements
+// with [ConvertClamp] semantics when the dtypes differ.
+func ConvertAny(dst, src Any) error {
+	if dst.DType() == src.DType() {
+		return CopyAny(dst, src)
+	}
+	if !BoxOf(dst.Shape()).Eq(BoxOf(src.Shape())) || dst.Rank() != src.Rank() {
+		return fmt.Errorf("nd: convert from shape %v into %v", src.Shape(), dst.Shape())
+	}
+	switch d := dst.(type) {
+	case *Array[uint8]:
+		convertInto(d, src)
+	case *Array[uint16]:
+		convertInto(d, src)
+	case *Array[uint32]:
+		convertInto(d, src)
+	case *Array[uint64]:
+		convertInto(d, src)
+	case *Array[int8]:
+		convertInto(d, src)
+	case *Array[int16]:
+		convertInto(d, src)
+	case *Array[int32]:
+		convertInto(d, src)
+	case *Array[int64]:
+		convertInto(d, src)
+	case *Array[float32]:
+		convertInto(d, src)
+	case *Array[float64]:
+		convertInto(d, src)
+	default:
+		return fmt.Errorf("nd: ConvertAny into unsupported type %T", dst)
+	}
+	return nil
+}
+
+func convertInto[D Number](dst *Array[D], src Any) {
+	switch s := src.(type) {
+	case *Array[uint8]:
+		ConvertClamp(dst, s)
+	case *Array[uint16]:
+		ConvertClamp(dst, s)
+	case *Array[uint32]:
+		ConvertClamp(dst, s)
+	case *Array[uint64]:
+		ConvertClamp(dst, s)
+	case *Array[int8]:
+		ConvertClamp(dst, s)
+	case *Array[int16]:
+		ConvertClamp(dst, s)
+	case *Array[int32]:
+		ConvertClamp(dst, s)
+	case *Array[int64]:
+		ConvertClamp(dst, s)
+	case *Array[float32]:
+		ConvertClamp(dst, s)
+	case *Array[float64]:
+		ConvertClamp(dst, s)
+	}
+}
+
+func init() {
+	x := uint16(1)
+	if *(*byte)(unsafe.Pointer(&x)) != 1 {
+		panic("nd: ryomen requires a little-endian host")
+	}
+}
+
+// FromBytes returns a contiguous array of dtype dt and the given shape that
+// views b in the host's (little-endian) byte order. It shares b when b is
+// suitably aligned and copies it otherwise. It returns an error if len(b)
+// is not the array's size in bytes.
+func FromBytes(dt DType, shape []int, order Order, b []byte) (Any, error) {
+	n, ok := CheckedSize(shape)
+	if !ok || !dt.Valid() {
+		return nil, fmt.Errorf("nd: FromBytes with shape %v dtype %v", shape, dt)
+	}
+	if n > maxInt/8 || n*dt.Size() != len(b) {
+		return nil, fmt.Errorf("nd: %d bytes for shape %v of %v (want %d)", len(b), shape, dt, n*dt.Size())
+	}
+	if len(b) > 0 && uintptr(unsafe.Pointer(&b[0]))%uintptr(dt.Size()) != 0 {
+		a := NewAny(dt, shape, order)
+		ab, _ := AsBytes(a)
+		copy(ab, b)
+		return a, nil
+	}
+	switch dt {
+	case Uint8:
+		return FromSlice(b, shape, order), nil
+	case Uint16:
+		return FromSlice(castSlice[uint16](b, n), shape, order), nil
+	case Uint32:
+		return FromSlice(castSlice[uint32](b, n), shape, order), nil
+	case Uint64:
+		return FromSlice(castSlice[uint64](b, n), shape, order), nil
+	case Int8:
+		return FromSlice(castSlice[int8](b, n), shape, order), nil
+	case Int16:
+		return FromSlice(castSlice[int16](b, n), shape, order), nil
+	case Int32:
+		return FromSlice(castSlice[int32](b, n), shape, order), nil
+	case Int64:
+		return FromSlice(castSlice[int64](b, n), shape, order), nil
+	case Float32:
+		return FromSlice(castSlice[float32](b, n), shape, order), nil
+	default:
+		return FromSlice(castSlice[float64](b, n), shape, order), nil
+	}
+}
+
+func castSlice[T Number](b []byte, n int) []T {
+	if n == 0 {
+		return []T{}
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), n)
+}
+
+// AsBytes returns the memory of a contiguous array as bytes in host order,
+// shared with the array, and false if a is not contiguous.
+func AsBytes(a Any) ([]byte, bool) {
+	switch x := a.(type) {
+	case *Array[uint8]:
+		return bytesOf(x)
+	case *Array[uint16]:
+		return bytesOf(x)
+	case *Array[uint32]:
+		return bytesOf(x)
+	case *Array[uint64]:
+		return bytesOf(x)
+	case *Array[int8]:
+		return bytesOf(x)
+	case *Array[int16]:
+		return bytesOf(x)
+	case *Array[int32]:
+		return bytesOf(x)
+	case *Array[int64]:
+		return bytesOf(x)
+	case *Array[float32]:
+		return bytesOf(x)
+	case *Array[float64]:
+		return bytesOf(x)
+	}
+	return nil, false
+}
+
+func bytesOf[T Number](a *Array[T]) ([]byte, bool) {
+	f, ok := a.Flat()
+	if !ok {
+		return nil, false
+	}
+	if len(f) == 0 {
+		return []byte{}, true
+	}
+	var z T
+	return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), len(f)*int(unsafe.Sizeof(z))), true
+}
+
+// ContiguousOrder reports the order in which a is contiguous, preferring C
+// when both apply (1-D arrays, single elements).
+func ContiguousOrder(a Any) (Order, bool) {
+	type contig interface{ IsContiguous(Order) bool }
+	c, ok := a.(contig)
+	if !ok {
+		return C, false
+	}
+	if c.IsContiguous(C) {
+		return C, true
+	}
+	if c.IsContiguous(F) {
+		return F, true
+	}
+	return C, false
+}

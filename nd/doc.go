@@ -1,0 +1,32 @@
+// Package nd is ryomen's N-dimensional array core: half-open boxes,
+// generic strided arrays that share memory between views, and the small
+// region interfaces through which every file format and algorithm in the
+// module exchanges pixels.
+//
+// # Coordinates
+//
+// Axes are numbered from 0 (slowest in C order) to Rank()-1 (fastest in C
+// order), as in NumPy. A [Box] is half-open on every axis: it contains the
+// integer points p with Min[i] <= p[i] < Max[i], like [image.Rectangle].
+// Arrays are zero-origin: element (0, 0, ...) of a view made with
+// [Array.Sub] is the box's Min corner of the parent. Strides are counted in
+// elements, not bytes, and may describe C order, Fortran order or any other
+// permutation (see [Array.Transpose]).
+//
+// # Element types
+//
+// [Number] lists the ten element types: unsigned and signed integers of 8 to
+// 64 bits, float32 and float64. A runtime [DType] names each of them; the
+// one place that maps a DType to generic code is a type switch such as the
+// one in [NewAny]. Byte views ([FromBytes], [AsBytes]) use the host's byte
+// order, which ryomen requires to be little-endian (amd64, arm64, riscv64,
+// ppc64le, loong64); the package refuses to initialise elsewhere.
+//
+// # Security considerations
+//
+// Sizes computed from untrusted shapes must go through [Box.Size] or
+// [CheckedSize], which report overflow instead of wrapping. Functions that
+// allocate from a shape ([New], [NewAny]) panic on negative or overflowing
+// shapes: callers decoding shapes from files must validate them first, and
+// the format packages do so against their own allocation limits.
+package nd
