@@ -1,0 +1,983 @@
+package zarr
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ryomen-dev/ryomen/codec"
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/store"
+)
+
+// DefaultMaxChunkBytes is the default cap on one decoded chunk or shard.
+const DefaultMaxChunkBytes = 1 << 30
+
+// Options tune an opened or created array. The zero value is valid.
+type Options struct {
+	// MaxChunkBytes caps the decoded size of one chunk and of one shard
+	// (default DefaultMaxChunkBytes).
+	MaxChunkBytes int64
+	// WriteEmptyChunks stores chunks that hold only fill_value. By default
+	// such chunks are deleted (v2, unsharded v3) or marked empty in the
+	// shard index, as zarr-python does with write_empty_chunks=False.
+	WriteEmptyChunks bool
+}
+
+// Array is an open Zarr v2 or v3 array. It implements [nd.Reader] and
+// [nd.Writer].
+type Array struct {
+	st   store.Store
+	path string
+	meta Meta
+	opts Options
+
+	cs         []int // read (inner) chunk shape
+	ws         []int // write chunk (shard) shape
+	perm       []int // stored-layout permutation, nil for identity
+	chunkBytes int
+	fill       []byte // one element of fill value, host order
+}
+
+var (
+	_ nd.Reader = (*Array)(nil)
+	_ nd.Writer = (*Array)(nil)
+)
+
+// ErrNotArray is returned (wrapped) by Open when path holds no array.
+var ErrNotArray = errors.New("zarr: no array")
+
+// CleanPath normalises a node path: backslashes become slashes, leading,
+// trailing and repeated slashes go. It rejects "." and ".." segments.
+func CleanPath(p string) (string, error) {
+	p = strings.ReplaceAll(p, "\\", "/")
+	var segs []string
+	for _, s := range strings.Split(p, "/") {
+		switch s {
+		case "":
+		case ".", "..":
+			return "", fmt.Errorf("zarr: path %q has a %q segment", p, s)
+		default:
+			segs = append(segs, s)
+		}
+	}
+	return strings.Join(segs, "/"), nil
+}
+
+func join(p, key string) string {
+	if p == "" {
+		return key
+	}
+	return p + "/" + key
+}
+
+// Open opens the array at path, detecting Zarr v3 (zarr.json) or v2
+// (.zarray, or a root .zmetadata holding it).
+func Open(ctx context.Context, st store.Store, path string) (*Array, error) {
+	return OpenOptions(ctx, st, path, Options{})
+}
+
+// OpenOptions is [Open] with options.
+func OpenOptions(ctx context.Context, st store.Store, p string, o Options) (*Array, error) {
+	p, err := CleanPath(p)
+	if err != nil {
+		return nil, err
+	}
+	key := join(p, "zarr.json")
+	var m *Meta
+	if b, err := st.Get(ctx, key); err == nil {
+		if m, err = ParseV3(key, b); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("zarr: %s: %w", key, err)
+	} else {
+		key = join(p, ".zarray")
+		b, err := st.Get(ctx, key)
+		var attrs []byte
+		if errors.Is(err, store.ErrNotFound) {
+			b, attrs, err = consolidated(ctx, st, p)
+		} else if err == nil {
+			attrs, _ = st.Get(ctx, join(p, ".zattrs"))
+		}
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, fmt.Errorf("%w at %q", ErrNotArray, p)
+			}
+			return nil, fmt.Errorf("zarr: %s: %w", key, err)
+		}
+		if m, err = ParseV2(key, b); err != nil {
+			return nil, err
+		}
+		if len(attrs) > 0 {
+			if err := json.Unmarshal(attrs, &m.Attributes); err != nil {
+				return nil, fmt.Errorf("zarr: %s: %w", join(p, ".zattrs"), err)
+			}
+		}
+	}
+	return newArray(st, p, *m, o, key)
+}
+
+// consolidated looks p's .zarray and .zattrs up in a root .zmetadata.
+func consolidated(ctx context.Context, st store.Store, p string) ([]byte, []byte, error) {
+	b, err := st.Get(ctx, ".zmetadata")
+	if err != nil {
+		return nil, nil, err
+	}
+	var c struct {
+		Metadata map[string]json.RawMessage `json:"metadata"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, nil, fmt.Errorf("zarr: .zmetadata: %v", err)
+	}
+	za, ok := c.Metadata[join(p, ".zarray")]
+	if !ok {
+		return nil, nil, store.ErrNotFound
+	}
+	return za, c.Metadata[join(p, ".zattrs")], nil
+}
+
+func newArray(st store.Store, p string, m Meta, o Options, key string) (*Array, error) {
+	if o.MaxChunkBytes <= 0 {
+		o.MaxChunkBytes = DefaultMaxChunkBytes
+	}
+	a := &Array{st: st, path: p, meta: m, opts: o, cs: m.Chunks, ws: m.Chunks}
+	if m.Shard != nil {
+		a.ws = m.Shard
+	}
+	for _, s := range [][]int{a.cs, a.ws} {
+		n, ok := nd.CheckedSize(s)
+		if !ok || int64(n) > o.MaxChunkBytes/int64(m.DType.Size()) {
+			return nil, metaErr(key, "chunk shape %v of %v exceeds %d bytes", s, m.DType, o.MaxChunkBytes)
+		}
+	}
+	n, _ := nd.CheckedSize(a.cs)
+	a.chunkBytes = n * m.DType.Size()
+	switch {
+	case m.Transpose != nil:
+		a.perm = m.Transpose
+	case m.ZarrFormat == 2 && m.Order == nd.F:
+		a.perm = make([]int, len(m.Shape))
+		for i := range a.perm {
+			a.perm[i] = len(a.perm) - 1 - i
+		}
+	}
+	f := nd.NewAny(m.DType, []int{1}, nd.C)
+	fillAny(f, m.FillValue)
+	a.fill, _ = nd.AsBytes(f)
+	return a, nil
+}
+
+// Create writes the metadata of a new array at path (replacing any old
+// metadata; old chunks are left alone) and creates missing ancestor groups.
+// Zero fields of m get defaults: ZarrFormat 3, separator "." (v2) or "/"
+// (v3), chunk key encoding "default".
+func Create(ctx context.Context, st store.Store, p string, m Meta, o *Options) (*Array, error) {
+	p, err := CleanPath(p)
+	if err != nil {
+		return nil, err
+	}
+	m.Shape, m.Chunks, m.Shard = slices.Clone(m.Shape), slices.Clone(m.Chunks), slices.Clone(m.Shard)
+	if m.ZarrFormat == 0 {
+		m.ZarrFormat = 3
+	}
+	if !m.DType.Valid() {
+		return nil, fmt.Errorf("zarr: create %q: invalid dtype", p)
+	}
+	if err := checkShapes(p, m.Shape, m.Chunks); err != nil {
+		return nil, err
+	}
+	if b, ok := m.Compressor.(codec.Blosc); ok && b.TypeSize == 0 {
+		b.TypeSize = m.DType.Size()
+		m.Compressor = b
+	}
+	var key string
+	var meta []byte
+	switch m.ZarrFormat {
+	case 2:
+		if m.Shard != nil || m.Transpose != nil {
+			return nil, fmt.Errorf("zarr: create %q: sharding and transpose need Zarr v3", p)
+		}
+		if m.Compressor == nil && len(m.Codecs) == 1 {
+			m.Compressor = m.Codecs[0]
+		} else if len(m.Codecs) > 0 {
+			return nil, fmt.Errorf("zarr: create %q: Zarr v2 takes one compressor", p)
+		}
+		m.Codecs = nil
+		if m.DimensionSeparator == "" {
+			m.DimensionSeparator = "."
+		}
+		key = join(p, ".zarray")
+		meta, err = m.v2JSON()
+	case 3:
+		if len(m.Codecs) == 0 && m.Compressor != nil {
+			m.Codecs = []codec.Codec{m.Compressor}
+		}
+		m.Compressor = nil
+		if m.Order == nd.F && m.Transpose == nil {
+			m.Transpose = make([]int, len(m.Shape))
+			for i := range m.Transpose {
+				m.Transpose[i] = len(m.Shape) - 1 - i
+			}
+		}
+		m.Order = nd.C
+		if m.Transpose != nil && !isPerm(m.Transpose, len(m.Shape)) {
+			return nil, fmt.Errorf("zarr: create %q: transpose %v is not a permutation", p, m.Transpose)
+		}
+		if m.ChunkKeyEncoding == "" {
+			m.ChunkKeyEncoding = "default"
+		}
+		if m.DimensionSeparator == "" {
+			m.DimensionSeparator = map[string]string{"default": "/", "v2": "."}[m.ChunkKeyEncoding]
+		}
+		if m.Shard != nil {
+			if len(m.Shard) != len(m.Shape) {
+				return nil, fmt.Errorf("zarr: create %q: shard %v does not match shape %v", p, m.Shard, m.Shape)
+			}
+			for i := range m.Shard {
+				if m.Shard[i] <= 0 || m.Shard[i]%m.Chunks[i] != 0 {
+					return nil, fmt.Errorf("zarr: create %q: shard %v is not a multiple of chunks %v", p, m.Shard, m.Chunks)
+				}
+			}
+		}
+		if m.DimensionNames != nil && len(m.DimensionNames) != len(m.Shape) {
+			return nil, fmt.Errorf("zarr: create %q: %d dimension names for rank %d", p, len(m.DimensionNames), len(m.Shape))
+		}
+		for i, c := range m.Codecs {
+			if b, ok := c.(codec.Blosc); ok && b.TypeSize == 0 {
+				b.TypeSize = m.DType.Size()
+				m.Codecs[i] = b
+			}
+		}
+		key = join(p, "zarr.json")
+		meta, err = m.v3JSON()
+	default:
+		return nil, fmt.Errorf("zarr: create %q: zarr_format %d unsupported", p, m.ZarrFormat)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var opts Options
+	if o != nil {
+		opts = *o
+	}
+	a, err := newArray(st, p, m, opts, key)
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureParents(ctx, st, p, m.ZarrFormat); err != nil {
+		return nil, err
+	}
+	if err := st.Put(ctx, key, meta); err != nil {
+		return nil, fmt.Errorf("zarr: %s: %w", key, err)
+	}
+	if m.ZarrFormat == 2 && len(m.Attributes) > 0 {
+		if err := a.SetAttrs(ctx, m.Attributes); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// Meta returns a copy of the array's metadata.
+func (a *Array) Meta() Meta {
+	m := a.meta
+	m.Shape, m.Chunks, m.Shard = slices.Clone(m.Shape), slices.Clone(m.Chunks), slices.Clone(m.Shard)
+	return m
+}
+
+// Path returns the array's cleaned path in its store.
+func (a *Array) Path() string { return a.path }
+
+// DType implements [nd.Reader].
+func (a *Array) DType() nd.DType { return a.meta.DType }
+
+// Shape implements [nd.Reader].
+func (a *Array) Shape() []int { return slices.Clone(a.meta.Shape) }
+
+// ChunkShape returns the shape of one stored (inner) chunk.
+func (a *Array) ChunkShape() []int { return slices.Clone(a.cs) }
+
+// WriteChunkShape returns the unit of writing: the shard shape when the
+// array is sharded, else the chunk shape. Writes aligned to it never read.
+func (a *Array) WriteChunkShape() []int { return slices.Clone(a.ws) }
+
+// Attrs returns the array's attributes as read at Open or Create.
+func (a *Array) Attrs() map[string]any { return a.meta.Attributes }
+
+// SetAttrs replaces the array's attributes (.zattrs in v2, the attributes
+// of zarr.json in v3).
+func (a *Array) SetAttrs(ctx context.Context, attrs map[string]any) error {
+	a.meta.Attributes = attrs
+	if a.meta.ZarrFormat == 2 {
+		b, err := json.MarshalIndent(attrs, "", "    ")
+		if err != nil {
+			return err
+		}
+		return a.st.Put(ctx, join(a.path, ".zattrs"), b)
+	}
+	b, err := a.meta.v3JSON()
+	if err != nil {
+		return err
+	}
+	return a.st.Put(ctx, join(a.path, "zarr.json"), b)
+}
+
+// chunkKey returns the store key of a write chunk (shard) or chunk.
+func (a *Array) chunkKey(idx []int) string {
+	var sb strings.Builder
+	sep := a.meta.DimensionSeparator
+	if a.meta.ZarrFormat == 3 && a.meta.ChunkKeyEncoding == "default" {
+		sb.WriteString("c")
+		for _, i := range idx {
+			sb.WriteString(sep)
+			sb.WriteString(strconv.Itoa(i))
+		}
+	} else if len(idx) == 0 {
+		sb.WriteString("0")
+	} else {
+		for k, i := range idx {
+			if k > 0 {
+				sb.WriteString(sep)
+			}
+			sb.WriteString(strconv.Itoa(i))
+		}
+	}
+	return join(a.path, sb.String())
+}
+
+// forEachIndex calls f with every index in [lo, hi] (inclusive), C order.
+func forEachIndex(lo, hi []int, f func(idx []int) error) error {
+	idx := slices.Clone(lo)
+	for i := range lo {
+		if hi[i] < lo[i] {
+			return nil
+		}
+	}
+	for {
+		if err := f(idx); err != nil {
+			return err
+		}
+		k := len(idx) - 1
+		for ; k >= 0; k-- {
+			idx[k]++
+			if idx[k] <= hi[k] {
+				break
+			}
+			idx[k] = lo[k]
+		}
+		if k < 0 {
+			return nil
+		}
+	}
+}
+
+func blockBox(idx, shape []int) nd.Box {
+	b := nd.Box{Min: make([]int, len(idx)), Max: make([]int, len(idx))}
+	for i := range idx {
+		b.Min[i] = idx[i] * shape[i]
+		b.Max[i] = b.Min[i] + shape[i]
+	}
+	return b
+}
+
+func neg(v []int) []int {
+	o := make([]int, len(v))
+	for i := range v {
+		o[i] = -v[i]
+	}
+	return o
+}
+
+func gridRange(b nd.Box, cs []int) (lo, hi []int) {
+	lo, hi = make([]int, len(cs)), make([]int, len(cs))
+	for i := range cs {
+		lo[i] = b.Min[i] / cs[i]
+		hi[i] = (b.Max[i] - 1) / cs[i]
+	}
+	return lo, hi
+}
+
+// ReadRegion implements [nd.Reader].
+func (a *Array) ReadRegion(b nd.Box, dst nd.Any) error {
+	return a.ReadRegionContext(context.Background(), b, dst)
+}
+
+// ReadRegionContext copies the elements of b into dst, which must have
+// shape b.Shape() and the array's dtype. Missing chunks read as fill_value.
+func (a *Array) ReadRegionContext(ctx context.Context, b nd.Box, dst nd.Any) error {
+	if err := nd.CheckRegion(a.meta.Shape, b, dst, a.meta.DType); err != nil {
+		return fmt.Errorf("zarr: %s: %w", a.path, err)
+	}
+	if b.Empty() {
+		return nil
+	}
+	shards := map[string]*shardIndex{}
+	lo, hi := gridRange(b, a.cs)
+	return forEachIndex(lo, hi, func(idx []int) error {
+		cb := blockBox(idx, a.cs)
+		inter := cb.Intersect(b)
+		out := dst.View(inter.Translate(neg(b.Min)))
+		raw, key, err := a.fetch(ctx, idx, shards)
+		if err != nil {
+			return err
+		}
+		if raw == nil {
+			fillAny(out, a.meta.FillValue)
+			return nil
+		}
+		c, err := a.decode(raw)
+		if err != nil {
+			return fmt.Errorf("zarr: %s: %w", key, err)
+		}
+		return nd.CopyAny(out, c.View(inter.Translate(neg(cb.Min))))
+	})
+}
+
+// ReadChunk returns the write chunk (shard when sharded) at grid index idx
+// as a new C-order array of shape WriteChunkShape(), overhang included as
+// fill_value.
+func (a *Array) ReadChunk(ctx context.Context, idx []int) (nd.Any, error) {
+	if len(idx) != len(a.ws) {
+		return nil, fmt.Errorf("zarr: %s: chunk index %v has wrong rank", a.path, idx)
+	}
+	wb := blockBox(idx, a.ws)
+	clip := wb.Intersect(nd.BoxOf(a.meta.Shape))
+	out := nd.NewAny(a.meta.DType, a.ws, nd.C)
+	fillAny(out, a.meta.FillValue)
+	if clip.Empty() {
+		return nil, fmt.Errorf("zarr: %s: chunk index %v outside the array", a.path, idx)
+	}
+	if err := a.ReadRegionContext(ctx, clip, out.View(clip.Translate(neg(wb.Min)))); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// WriteChunk stores data as the write chunk (shard when sharded) at grid
+// index idx, without reading. data has shape WriteChunkShape() or that
+// shape clipped to the array; values in the overhang are ignored.
+func (a *Array) WriteChunk(ctx context.Context, idx []int, data nd.Any) error {
+	if len(idx) != len(a.ws) {
+		return fmt.Errorf("zarr: %s: chunk index %v has wrong rank", a.path, idx)
+	}
+	wb := blockBox(idx, a.ws)
+	clip := wb.Intersect(nd.BoxOf(a.meta.Shape))
+	if clip.Empty() {
+		return fmt.Errorf("zarr: %s: chunk index %v outside the array", a.path, idx)
+	}
+	if data.DType() != a.meta.DType {
+		return fmt.Errorf("zarr: %s: chunk dtype %v, want %v", a.path, data.DType(), a.meta.DType)
+	}
+	block := nd.NewAny(a.meta.DType, a.ws, nd.C)
+	fillAny(block, a.meta.FillValue)
+	src := data
+	if slices.Equal(data.Shape(), a.ws) {
+		src = data.View(clip.Translate(neg(wb.Min)))
+	}
+	if err := nd.CopyAny(block.View(clip.Translate(neg(wb.Min))), src); err != nil {
+		return fmt.Errorf("zarr: %s: %w", a.path, err)
+	}
+	return a.putBlock(ctx, idx, block)
+}
+
+// WriteRegion implements [nd.Writer].
+func (a *Array) WriteRegion(b nd.Box, src nd.Any) error {
+	return a.WriteRegionContext(context.Background(), b, src)
+}
+
+// WriteRegionContext stores src into the region b. Chunks (shards) that b
+// covers completely are written without reading; partly covered ones are
+// read, modified and written back.
+func (a *Array) WriteRegionContext(ctx context.Context, b nd.Box, src nd.Any) error {
+	if err := nd.CheckRegion(a.meta.Shape, b, src, a.meta.DType); err != nil {
+		return fmt.Errorf("zarr: %s: %w", a.path, err)
+	}
+	if b.Empty() {
+		return nil
+	}
+	bounds := nd.BoxOf(a.meta.Shape)
+	lo, hi := gridRange(b, a.ws)
+	return forEachIndex(lo, hi, func(idx []int) error {
+		wb := blockBox(idx, a.ws)
+		clip := wb.Intersect(bounds)
+		inter := wb.Intersect(b)
+		block := nd.NewAny(a.meta.DType, a.ws, nd.C)
+		fillAny(block, a.meta.FillValue)
+		if !inter.Eq(clip) {
+			if err := a.ReadRegionContext(ctx, clip, block.View(clip.Translate(neg(wb.Min)))); err != nil {
+				return err
+			}
+		}
+		if err := nd.CopyAny(block.View(inter.Translate(neg(wb.Min))), src.View(inter.Translate(neg(b.Min)))); err != nil {
+			return err
+		}
+		return a.putBlock(ctx, slices.Clone(idx), block)
+	})
+}
+
+// putBlock encodes and stores one write chunk held in block (shape ws, C).
+func (a *Array) putBlock(ctx context.Context, idx []int, block nd.Any) error {
+	key := a.chunkKey(idx)
+	if a.meta.Shard == nil {
+		enc, empty, err := a.encode(block)
+		if err != nil {
+			return fmt.Errorf("zarr: %s: %w", key, err)
+		}
+		if empty {
+			return a.st.Delete(ctx, key)
+		}
+		return a.st.Put(ctx, key, enc)
+	}
+	per := a.perShard()
+	n, _ := nd.CheckedSize(per)
+	index := make([]uint64, 2*n)
+	var data []byte
+	zero := make([]int, len(per))
+	hi := make([]int, len(per))
+	for i := range per {
+		hi[i] = per[i] - 1
+	}
+	k := 0
+	err := forEachIndex(zero, hi, func(j []int) error {
+		enc, empty, err := a.encode(block.View(blockBox(j, a.cs)))
+		if err != nil {
+			return err
+		}
+		if empty {
+			index[2*k], index[2*k+1] = math.MaxUint64, math.MaxUint64
+		} else {
+			index[2*k], index[2*k+1] = uint64(len(data)), uint64(len(enc))
+			data = append(data, enc...)
+		}
+		k++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("zarr: %s: %w", key, err)
+	}
+	if len(data) == 0 && !a.opts.WriteEmptyChunks {
+		return a.st.Delete(ctx, key)
+	}
+	isz := a.indexSize(n)
+	if a.meta.IndexAtStart {
+		for i := 0; i < n; i++ {
+			if index[2*i] != math.MaxUint64 {
+				index[2*i] += uint64(isz)
+			}
+		}
+	}
+	ib := make([]byte, 16*n, isz)
+	for i, v := range index {
+		binary.LittleEndian.PutUint64(ib[8*i:], v)
+	}
+	if !a.meta.NoIndexCRC32C {
+		if ib, err = (codec.CRC32C{}).Encode(nil, ib); err != nil {
+			return err
+		}
+	}
+	var out []byte
+	if a.meta.IndexAtStart {
+		out = append(ib, data...)
+	} else {
+		out = append(data, ib...)
+	}
+	return a.st.Put(ctx, key, out)
+}
+
+func (a *Array) perShard() []int {
+	per := make([]int, len(a.cs))
+	for i := range per {
+		per[i] = a.ws[i] / a.cs[i]
+	}
+	return per
+}
+
+func (a *Array) indexSize(n int) int {
+	if a.meta.NoIndexCRC32C {
+		return 16 * n
+	}
+	return 16*n + 4
+}
+
+// encode turns one chunk (shape cs, any layout) into stored bytes. empty
+// reports a chunk of only fill_value that should not be stored.
+func (a *Array) encode(c nd.Any) ([]byte, bool, error) {
+	shape := a.cs
+	if a.perm != nil {
+		c = transposeAny(c, a.perm)
+		shape = c.Shape()
+	}
+	buf := nd.NewAny(a.meta.DType, shape, nd.C)
+	if err := nd.CopyAny(buf, c); err != nil {
+		return nil, false, err
+	}
+	b, _ := nd.AsBytes(buf)
+	if !a.opts.WriteEmptyChunks && allFill(b, a.fill) {
+		return nil, true, nil
+	}
+	if a.meta.BigEndian {
+		swap(b, a.meta.DType.Size())
+	}
+	codecs := a.meta.Codecs
+	if a.meta.Compressor != nil {
+		codecs = []codec.Codec{a.meta.Compressor}
+	}
+	for _, cc := range codecs {
+		out, err := cc.Encode(nil, b)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: %w", cc.Name(), err)
+		}
+		b = out
+	}
+	return b, false, nil
+}
+
+// decode turns stored bytes into a chunk of shape cs.
+func (a *Array) decode(b []byte) (nd.Any, error) {
+	codecs := a.meta.Codecs
+	if a.meta.Compressor != nil {
+		codecs = []codec.Codec{a.meta.Compressor}
+	}
+	for i := len(codecs) - 1; i >= 0; i-- {
+		lim := max(a.chunkBytes, len(b))
+		out, err := codecs[i].Decode(nil, b, lim)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", codecs[i].Name(), err)
+		}
+		b = out
+	}
+	if len(b) != a.chunkBytes {
+		return nil, fmt.Errorf("%w: chunk has %d bytes, want %d", codec.ErrCorrupt, len(b), a.chunkBytes)
+	}
+	if len(codecs) == 0 {
+		b = slices.Clone(b)
+	}
+	if a.meta.BigEndian {
+		swap(b, a.meta.DType.Size())
+	}
+	shape := a.cs
+	var inv []int
+	if a.perm != nil {
+		shape = make([]int, len(a.cs))
+		inv = make([]int, len(a.cs))
+		for i, p := range a.perm {
+			shape[i] = a.cs[p]
+			inv[p] = i
+		}
+	}
+	c, err := nd.FromBytes(a.meta.DType, shape, nd.C, b)
+	if err != nil {
+		return nil, err
+	}
+	if inv != nil {
+		c = transposeAny(c, inv)
+	}
+	return c, nil
+}
+
+type shardIndex struct {
+	entries []uint64 // nil: shard missing
+}
+
+// fetch returns the stored bytes of inner chunk idx, or nil if it is
+// missing.
+func (a *Array) fetch(ctx context.Context, idx []int, shards map[string]*shardIndex) ([]byte, string, error) {
+	if a.meta.Shard == nil {
+		key := a.chunkKey(idx)
+		b, err := a.st.Get(ctx, key)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, key, nil
+		}
+		if err != nil {
+			return nil, key, fmt.Errorf("zarr: %s: %w", key, err)
+		}
+		if int64(len(b)) > 2*a.opts.MaxChunkBytes+1024 {
+			return nil, key, fmt.Errorf("zarr: %s: %w: %d bytes", key, codec.ErrLimit, len(b))
+		}
+		return b, key, nil
+	}
+	per := a.perShard()
+	sidx, inner := make([]int, len(idx)), 0
+	for i := range idx {
+		sidx[i] = idx[i] / per[i]
+		inner = inner*per[i] + idx[i]%per[i]
+	}
+	key := a.chunkKey(sidx)
+	si, ok := shards[key]
+	if !ok {
+		var err error
+		if si, err = a.readIndex(ctx, key); err != nil {
+			return nil, key, err
+		}
+		shards[key] = si
+	}
+	if si.entries == nil {
+		return nil, key, nil
+	}
+	off, n := si.entries[2*inner], si.entries[2*inner+1]
+	if off == math.MaxUint64 && n == math.MaxUint64 {
+		return nil, key, nil
+	}
+	if off > math.MaxInt64/2 || n > uint64(2*a.opts.MaxChunkBytes+1024) {
+		return nil, key, fmt.Errorf("zarr: %s: %w: shard index entry (%d, %d)", key, codec.ErrCorrupt, off, n)
+	}
+	b, err := a.st.GetRange(ctx, key, int64(off), int64(n))
+	if err != nil {
+		return nil, key, fmt.Errorf("zarr: %s: %w", key, err)
+	}
+	if uint64(len(b)) != n {
+		return nil, key, fmt.Errorf("zarr: %s: %w: inner chunk %d past the shard's end", key, codec.ErrCorrupt, inner)
+	}
+	return b, key, nil
+}
+
+func (a *Array) readIndex(ctx context.Context, key string) (*shardIndex, error) {
+	n, _ := nd.CheckedSize(a.perShard())
+	isz := a.indexSize(n)
+	var b []byte
+	var err error
+	if a.meta.IndexAtStart {
+		b, err = a.st.GetRange(ctx, key, 0, int64(isz))
+	} else {
+		b, err = a.st.GetSuffix(ctx, key, int64(isz))
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return &shardIndex{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("zarr: %s: %w", key, err)
+	}
+	e, err := ParseShardIndex(b, n, !a.meta.NoIndexCRC32C)
+	if err != nil {
+		return nil, fmt.Errorf("zarr: %s: %w", key, err)
+	}
+	return &shardIndex{entries: e}, nil
+}
+
+// ParseShardIndex decodes a shard index of n inner chunks: n (offset,
+// nbytes) pairs of little-endian uint64, followed by a crc32c when
+// withCRC. Empty chunks have both values 2^64-1.
+func ParseShardIndex(b []byte, n int, withCRC bool) ([]uint64, error) {
+	if n < 0 || n > math.MaxInt32/16 {
+		return nil, fmt.Errorf("%w: shard index of %d entries", codec.ErrLimit, n)
+	}
+	want := 16 * n
+	if withCRC {
+		want += 4
+	}
+	if len(b) != want {
+		return nil, fmt.Errorf("%w: shard index has %d bytes, want %d", codec.ErrCorrupt, len(b), want)
+	}
+	if withCRC {
+		var err error
+		if b, err = (codec.CRC32C{}).Decode(nil, b, 16*n); err != nil {
+			return nil, fmt.Errorf("shard index: %w", err)
+		}
+	}
+	e := make([]uint64, 2*n)
+	for i := range e {
+		e[i] = binary.LittleEndian.Uint64(b[8*i:])
+	}
+	for i := 0; i < n; i++ {
+		off, sz := e[2*i], e[2*i+1]
+		if off == math.MaxUint64 && sz == math.MaxUint64 {
+			continue
+		}
+		if off+sz < off {
+			return nil, fmt.Errorf("%w: shard index entry %d (%d, %d) overflows", codec.ErrCorrupt, i, off, sz)
+		}
+	}
+	return e, nil
+}
+
+func swap(b []byte, size int) {
+	if size <= 1 {
+		return
+	}
+	for i := 0; i+size <= len(b); i += size {
+		slices.Reverse(b[i : i+size])
+	}
+}
+
+func allFill(b, fill []byte) bool {
+	if len(fill) == 0 {
+		return false
+	}
+	for i := 0; i+len(fill) <= len(b); i += len(fill) {
+		if string(b[i:i+len(fill)]) != string(fill) {
+			return false
+		}
+	}
+	return true
+}
+
+func fillAny(a nd.Any, v float64) {
+	switch x := a.(type) {
+	case *nd.Array[uint8]:
+		x.Fill(uint8(v))
+	case *nd.Array[uint16]:
+		x.Fill(uint16(v))
+	case *nd.Array[uint32]:
+		x.Fill(uint32(v))
+	case *nd.Array[uint64]:
+		x.Fill(uint64(v))
+	case *nd.Array[int8]:
+		x.Fill(int8(v))
+	case *nd.Array[int16]:
+		x.Fill(int16(v))
+	case *nd.Array[int32]:
+		x.Fill(int32(v))
+	case *nd.Array[int64]:
+		x.Fill(int64(v))
+	case *nd.Array[float32]:
+		x.Fill(float32(v))
+	case *nd.Array[float64]:
+		x.Fill(v)
+	}
+}
+
+func transposeAny(a nd.Any, p []int) nd.Any {
+	switch x := a.(type) {
+	case *nd.Array[uint8]:
+		return x.Transpose(p...)
+	case *nd.Array[uint16]:
+		return x.Transpose(p...)
+	case *nd.Array[uint32]:
+		return x.Transpose(p...)
+	case *nd.Array[uint64]:
+		return x.Transpose(p...)
+	case *nd.Array[int8]:
+		return x.Transpose(p...)
+	case *nd.Array[int16]:
+		return x.Transpose(p...)
+	case *nd.Array[int32]:
+		return x.Transpose(p...)
+	case *nd.Array[int64]:
+		return x.Transpose(p...)
+	case *nd.Array[float32]:
+		return x.Transpose(p...)
+	case *nd.Array[float64]:
+		return x.Transpose(p...)
+	}
+	panic("zarr: transpose of unknown array type")
+}
+
+// ensureParents creates group metadata at every ancestor of p that has
+// none.
+func ensureParents(ctx context.Context, st store.Store, p string, format int) error {
+	if p == "" {
+		return nil
+	}
+	dir := path.Dir(p)
+	for {
+		if dir == "." {
+			dir = ""
+		}
+		if !nodeExists(ctx, st, dir) {
+			if err := CreateGroup(ctx, st, dir, format, nil); err != nil {
+				return err
+			}
+		}
+		if dir == "" {
+			return nil
+		}
+		dir = path.Dir(dir)
+	}
+}
+
+func nodeExists(ctx context.Context, st store.Store, p string) bool {
+	for _, k := range []string{"zarr.json", ".zgroup", ".zarray"} {
+		if _, err := st.GetRange(ctx, join(p, k), 0, 1); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// CreateGroup writes group metadata at p: .zgroup (plus .zattrs when attrs
+// is non-empty) for format 2, zarr.json with node_type "group" for format 3.
+func CreateGroup(ctx context.Context, st store.Store, p string, format int, attrs map[string]any) error {
+	p, err := CleanPath(p)
+	if err != nil {
+		return err
+	}
+	if err := ensureParents(ctx, st, p, format); err != nil {
+		return err
+	}
+	return SetGroupAttrs(ctx, st, p, format, attrs)
+}
+
+// SetGroupAttrs writes the group metadata at p with the given attributes.
+func SetGroupAttrs(ctx context.Context, st store.Store, p string, format int, attrs map[string]any) error {
+	if attrs == nil {
+		attrs = map[string]any{}
+	}
+	switch format {
+	case 2:
+		if err := st.Put(ctx, join(p, ".zgroup"), []byte("{\n    \"zarr_format\": 2\n}")); err != nil {
+			return err
+		}
+		if len(attrs) == 0 {
+			return nil
+		}
+		b, err := json.MarshalIndent(attrs, "", "    ")
+		if err != nil {
+			return err
+		}
+		return st.Put(ctx, join(p, ".zattrs"), b)
+	case 3:
+		b, err := json.MarshalIndent(map[string]any{"zarr_format": 3, "node_type": "group", "attributes": attrs}, "", "    ")
+		if err != nil {
+			return err
+		}
+		return st.Put(ctx, join(p, "zarr.json"), b)
+	}
+	return fmt.Errorf("zarr: group %q: zarr_format %d unsupported", p, format)
+}
+
+// GroupAttrs reads the attributes of the group (or array) at p and reports
+// its zarr format. A v2 node without .zattrs has empty attributes.
+func GroupAttrs(ctx context.Context, st store.Store, p string) (map[string]any, int, error) {
+	p, err := CleanPath(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	attrs := map[string]any{}
+	key := join(p, "zarr.json")
+	if b, err := st.Get(ctx, key); err == nil {
+		var j struct {
+			ZarrFormat int            `json:"zarr_format"`
+			Attributes map[string]any `json:"attributes"`
+		}
+		if err := json.Unmarshal(b, &j); err != nil || j.ZarrFormat != 3 {
+			return nil, 0, fmt.Errorf("zarr: %s: not zarr v3 metadata (%v)", key, err)
+		}
+		if j.Attributes != nil {
+			attrs = j.Attributes
+		}
+		return attrs, 3, nil
+	}
+	if !nodeExists(ctx, st, p) {
+		return nil, 0, fmt.Errorf("zarr: no group or array at %q: %w", p, store.ErrNotFound)
+	}
+	key = join(p, ".zattrs")
+	b, err := st.Get(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return attrs, 2, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := json.Unmarshal(b, &attrs); err != nil {
+		return nil, 0, fmt.Errorf("zarr: %s: %v", key, err)
+	}
+	return attrs, 2, nil
+}

@@ -1,0 +1,39 @@
+// Package zarr reads and writes Zarr v2 and v3 arrays and groups in a
+// [store.Store], including Zarr v3 sharding ("sharding_indexed").
+//
+// An [*Array] implements [nd.Reader] and [nd.Writer], so the slicer and the
+// pyramid code work on Zarr files directly.
+//
+// # Coordinates
+//
+// Array axes are the logical axes of the metadata, in C order: the last axis
+// varies fastest in a region buffer. The chunk grid starts at the origin, so
+// chunk index i along an axis covers [i*chunk, (i+1)*chunk). Edge chunks are
+// stored at full size; the overhang is written as fill_value. A v2 array
+// with order "F" (or a v3 array with a transpose codec) only changes the
+// layout of bytes inside each chunk, never the logical axes.
+//
+// # Chunk keys
+//
+// Zarr v2 keys join chunk indices with the dimension separator ("0.3.1" or
+// "0/3/1"; "0" for a 0-d array). Zarr v3 "default" keys are "c" followed by
+// the indices, all joined by the separator ("c/0/3/1"); the v3 "v2" encoding
+// uses the v2 spelling. With sharding, a key names a shard, and one inner
+// chunk is fetched with one ranged read after the shard index has been read
+// with one suffix (index at the end) or prefix (index at the start) read.
+//
+// # Concurrency
+//
+// Concurrent ReadRegion calls are safe. Concurrent WriteRegion calls are
+// safe when they touch disjoint chunks (disjoint shards for sharded arrays).
+// Two writers that touch the same chunk or shard race: partial chunks are
+// read, modified and written back, and the last Put wins.
+//
+// # Security considerations
+//
+// Metadata is parsed with limits: rank at most [MaxRank], every size product
+// overflow-checked, and a decoded chunk (or shard) no larger than
+// Options.MaxChunkBytes. Every decompressor gets the decoded chunk size as
+// its output limit. Shard indexes are checked against the shard's length
+// before any inner chunk is fetched.
+package zarr

@@ -1,0 +1,544 @@
+package zarr
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/ryomen-dev/ryomen/codec"
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+// MaxRank is the largest number of axes an array may have.
+const MaxRank = 32
+
+// Meta describes a Zarr array. It is both what [Open] reports and what
+// [Create] takes.
+type Meta struct {
+	// ZarrFormat is 2 or 3 (Create defaults to 3).
+	ZarrFormat int
+	// Shape is the array shape, in logical C-order axes.
+	Shape []int
+	// Chunks is the chunk shape; for a sharded array it is the inner chunk
+	// shape.
+	Chunks []int
+	// Shard is the shard shape of a v3 sharded array (each entry a multiple
+	// of Chunks), or nil when the array is not sharded.
+	Shard []int
+	// DType is the element type.
+	DType nd.DType
+	// BigEndian stores elements big-endian (v2 '>' dtypes, v3 bytes codec
+	// endian "big").
+	BigEndian bool
+	// Order is the layout of bytes inside a v2 chunk (C or F). In v3, F is
+	// written as a transpose codec reversing the axes.
+	Order nd.Order
+	// Transpose is the order of a v3 transpose codec, nil when absent.
+	// Reading a v2 F-order array reports nil here and nd.F in Order.
+	Transpose []int
+	// FillValue is the value of missing chunks and of chunk overhang.
+	FillValue float64
+	// Compressor is the v2 compressor (nil for none). For v3, Create uses it
+	// as the only bytes-to-bytes codec when Codecs is empty.
+	Compressor codec.Codec
+	// Codecs are the v3 bytes-to-bytes codecs, in encoding order (inner
+	// codecs when sharded).
+	Codecs []codec.Codec
+	// DimensionSeparator is "." or "/" (v2 default ".", v3 default "/").
+	DimensionSeparator string
+	// ChunkKeyEncoding is "default" or "v2" (v3 only; default "default").
+	ChunkKeyEncoding string
+	// IndexAtStart puts the shard index at the start of each shard.
+	IndexAtStart bool
+	// NoIndexCRC32C leaves the crc32c codec out of the shard index codecs.
+	NoIndexCRC32C bool
+	// DimensionNames are the v3 dimension names (empty string for null).
+	DimensionNames []string
+	// Attributes are the user attributes (.zattrs or zarr.json attributes).
+	Attributes map[string]any
+}
+
+// jsonErr names the key in a metadata error.
+func metaErr(key string, format string, args ...any) error {
+	return fmt.Errorf("zarr: %s: %s", key, fmt.Sprintf(format, args...))
+}
+
+// ---- v2 ----
+
+type v2JSON struct {
+	ZarrFormat         int             `json:"zarr_format"`
+	Shape              []int           `json:"shape"`
+	Chunks             []int           `json:"chunks"`
+	DType              json.RawMessage `json:"dtype"`
+	Compressor         json.RawMessage `json:"compressor"`
+	FillValue          json.RawMessage `json:"fill_value"`
+	Order              string          `json:"order"`
+	Filters            json.RawMessage `json:"filters"`
+	DimensionSeparator string          `json:"dimension_separator,omitempty"`
+}
+
+// ParseV2 parses the contents of a .zarray file. key is used in errors.
+func ParseV2(key string, data []byte) (*Meta, error) {
+	var j v2JSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, metaErr(key, "%v", err)
+	}
+	if j.ZarrFormat != 2 {
+		return nil, metaErr(key, "zarr_format %d, want 2", j.ZarrFormat)
+	}
+	m := &Meta{ZarrFormat: 2, Shape: j.Shape, Chunks: j.Chunks}
+	if err := checkShapes(key, m.Shape, m.Chunks); err != nil {
+		return nil, err
+	}
+	var ds string
+	if err := json.Unmarshal(j.DType, &ds); err != nil {
+		return nil, metaErr(key, "dtype %s unsupported", j.DType)
+	}
+	dt, big, err := parseV2DType(ds)
+	if err != nil {
+		return nil, metaErr(key, "%v", err)
+	}
+	m.DType, m.BigEndian = dt, big
+	switch j.Order {
+	case "C", "":
+		m.Order = nd.C
+	case "F":
+		m.Order = nd.F
+	default:
+		return nil, metaErr(key, "order %q unsupported", j.Order)
+	}
+	switch j.DimensionSeparator {
+	case "", ".":
+		m.DimensionSeparator = "."
+	case "/":
+		m.DimensionSeparator = "/"
+	default:
+		return nil, metaErr(key, "dimension_separator %q unsupported", j.DimensionSeparator)
+	}
+	if f := bytes.TrimSpace(j.Filters); len(f) > 0 && !bytes.Equal(f, []byte("null")) && !bytes.Equal(f, []byte("[]")) {
+		return nil, metaErr(key, "filters %s unsupported", f)
+	}
+	if c := bytes.TrimSpace(j.Compressor); len(c) > 0 && !bytes.Equal(c, []byte("null")) {
+		m.Compressor, err = parseV2Codec(c, dt.Size())
+		if err != nil {
+			return nil, metaErr(key, "compressor: %v", err)
+		}
+	}
+	if m.FillValue, err = parseFill(j.FillValue, dt); err != nil {
+		return nil, metaErr(key, "fill_value: %v", err)
+	}
+	return m, nil
+}
+
+func checkShapes(key string, shape, chunks []int) error {
+	if len(shape) > MaxRank {
+		return metaErr(key, "rank %d exceeds %d", len(shape), MaxRank)
+	}
+	if len(chunks) != len(shape) {
+		return metaErr(key, "chunks %v do not match shape %v", chunks, shape)
+	}
+	for i := range shape {
+		if shape[i] < 0 || chunks[i] <= 0 {
+			return metaErr(key, "invalid shape %v or chunks %v", shape, chunks)
+		}
+	}
+	if _, ok := nd.CheckedSize(shape); !ok {
+		return metaErr(key, "shape %v overflows", shape)
+	}
+	if _, ok := nd.CheckedSize(chunks); !ok {
+		return metaErr(key, "chunks %v overflow", chunks)
+	}
+	return nil
+}
+
+func parseV2DType(s string) (nd.DType, bool, error) {
+	if len(s) != 3 || !strings.ContainsRune("<>|=", rune(s[0])) {
+		return 0, false, fmt.Errorf("dtype %q unsupported", s)
+	}
+	dt, err := nd.ParseDType(s[1:])
+	if err != nil || s[1] == 'b' {
+		return 0, false, fmt.Errorf("dtype %q unsupported", s)
+	}
+	return dt, s[0] == '>' && dt.Size() > 1, nil
+}
+
+func v2DTypeString(dt nd.DType, big bool) string {
+	k := map[bool]byte{true: 'i', false: 'u'}[dt.IsSigned()]
+	if dt.IsFloat() {
+		k = 'f'
+	}
+	bo := byte('<')
+	if dt.Size() == 1 {
+		bo = '|'
+	} else if big {
+		bo = '>'
+	}
+	return fmt.Sprintf("%c%c%d", bo, k, dt.Size())
+}
+
+func parseFill(raw json.RawMessage, dt nd.DType) (float64, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return 0, nil
+	}
+	switch string(raw) {
+	case "true":
+		return 1, nil
+	case "false":
+		return 0, nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, err
+		}
+		switch s {
+		case "NaN":
+			return math.NaN(), nil
+		case "Infinity":
+			return math.Inf(1), nil
+		case "-Infinity":
+			return math.Inf(-1), nil
+		}
+		if strings.HasPrefix(s, "0x") {
+			u, err := strconv.ParseUint(s[2:], 16, 64)
+			if err != nil {
+				return 0, fmt.Errorf("%q: %v", s, err)
+			}
+			switch dt {
+			case nd.Float32:
+				return float64(math.Float32frombits(uint32(u))), nil
+			case nd.Float64:
+				return math.Float64frombits(u), nil
+			}
+			return float64(u), nil
+		}
+		return 0, fmt.Errorf("%q unsupported", s)
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s unsupported", raw)
+	}
+	return f, nil
+}
+
+func fillJSON(v float64, dt nd.DType) any {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "Infinity"
+	case math.IsInf(v, -1):
+		return "-Infinity"
+	case dt.IsInteger():
+		return json.Number(strconv.FormatFloat(math.Trunc(v), 'f', -1, 64))
+	}
+	return v
+}
+
+func (m *Meta) v2JSON() ([]byte, error) {
+	var comp any
+	if m.Compressor != nil {
+		c, err := v2CodecJSON(m.Compressor)
+		if err != nil {
+			return nil, err
+		}
+		comp = c
+	}
+	o := map[string]any{
+		"zarr_format": 2, "shape": m.Shape, "chunks": m.Chunks,
+		"dtype": v2DTypeString(m.DType, m.BigEndian), "compressor": comp,
+		"fill_value": fillJSON(m.FillValue, m.DType), "order": m.Order.String(),
+		"filters": nil, "dimension_separator": m.DimensionSeparator,
+	}
+	return json.MarshalIndent(o, "", "    ")
+}
+
+// ---- v3 ----
+
+type v3Named struct {
+	Name          string          `json:"name"`
+	Configuration json.RawMessage `json:"configuration,omitempty"`
+}
+
+type v3JSON struct {
+	ZarrFormat       int             `json:"zarr_format"`
+	NodeType         string          `json:"node_type"`
+	Shape            []int           `json:"shape"`
+	DataType         json.RawMessage `json:"data_type"`
+	ChunkGrid        v3Named         `json:"chunk_grid"`
+	ChunkKeyEncoding v3Named         `json:"chunk_key_encoding"`
+	FillValue        json.RawMessage `json:"fill_value"`
+	Codecs           []v3Named       `json:"codecs"`
+	DimensionNames   []*string       `json:"dimension_names"`
+	Attributes       map[string]any  `json:"attributes"`
+	StorageTrans     []any           `json:"storage_transformers"`
+}
+
+// ParseV3 parses the contents of an array's zarr.json. key is used in
+// errors.
+func ParseV3(key string, data []byte) (*Meta, error) {
+	var j v3JSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, metaErr(key, "%v", err)
+	}
+	if j.ZarrFormat != 3 || j.NodeType != "array" {
+		return nil, metaErr(key, "not a zarr v3 array (zarr_format %d, node_type %q)", j.ZarrFormat, j.NodeType)
+	}
+	if len(j.StorageTrans) > 0 {
+		return nil, metaErr(key, "storage_transformers unsupported")
+	}
+	m := &Meta{ZarrFormat: 3, Shape: j.Shape, Attributes: j.Attributes}
+	var dts string
+	if err := json.Unmarshal(j.DataType, &dts); err != nil {
+		return nil, metaErr(key, "data_type %s unsupported", j.DataType)
+	}
+	dt, err := nd.ParseDType(dts)
+	if err != nil || dts != dt.String() {
+		return nil, metaErr(key, "data_type %q unsupported", dts)
+	}
+	m.DType = dt
+	if j.ChunkGrid.Name != "regular" {
+		return nil, metaErr(key, "chunk_grid %q unsupported", j.ChunkGrid.Name)
+	}
+	var cg struct {
+		ChunkShape []int `json:"chunk_shape"`
+	}
+	if err := json.Unmarshal(j.ChunkGrid.Configuration, &cg); err != nil {
+		return nil, metaErr(key, "chunk_grid: %v", err)
+	}
+	if err := checkShapes(key, m.Shape, cg.ChunkShape); err != nil {
+		return nil, err
+	}
+	var ck struct {
+		Separator string `json:"separator"`
+	}
+	if len(j.ChunkKeyEncoding.Configuration) > 0 {
+		if err := json.Unmarshal(j.ChunkKeyEncoding.Configuration, &ck); err != nil {
+			return nil, metaErr(key, "chunk_key_encoding: %v", err)
+		}
+	}
+	switch j.ChunkKeyEncoding.Name {
+	case "default":
+		if ck.Separator == "" {
+			ck.Separator = "/"
+		}
+	case "v2":
+		if ck.Separator == "" {
+			ck.Separator = "."
+		}
+	default:
+		return nil, metaErr(key, "chunk_key_encoding %q unsupported", j.ChunkKeyEncoding.Name)
+	}
+	if ck.Separator != "/" && ck.Separator != "." {
+		return nil, metaErr(key, "chunk key separator %q unsupported", ck.Separator)
+	}
+	m.ChunkKeyEncoding, m.DimensionSeparator = j.ChunkKeyEncoding.Name, ck.Separator
+	if m.FillValue, err = parseFill(j.FillValue, dt); err != nil {
+		return nil, metaErr(key, "fill_value: %v", err)
+	}
+	if j.DimensionNames != nil {
+		if len(j.DimensionNames) != len(m.Shape) {
+			return nil, metaErr(key, "dimension_names %d entries for rank %d", len(j.DimensionNames), len(m.Shape))
+		}
+		m.DimensionNames = make([]string, len(m.Shape))
+		for i, n := range j.DimensionNames {
+			if n != nil {
+				m.DimensionNames[i] = *n
+			}
+		}
+	}
+	// Codec chain: sharding_indexed at the top level, or a plain chain.
+	if len(j.Codecs) == 1 && j.Codecs[0].Name == "sharding_indexed" {
+		var sc struct {
+			ChunkShape    []int     `json:"chunk_shape"`
+			Codecs        []v3Named `json:"codecs"`
+			IndexCodecs   []v3Named `json:"index_codecs"`
+			IndexLocation string    `json:"index_location"`
+		}
+		if err := json.Unmarshal(j.Codecs[0].Configuration, &sc); err != nil {
+			return nil, metaErr(key, "sharding_indexed: %v", err)
+		}
+		if err := checkShapes(key, m.Shape, sc.ChunkShape); err != nil {
+			return nil, err
+		}
+		for i := range sc.ChunkShape {
+			if cg.ChunkShape[i]%sc.ChunkShape[i] != 0 {
+				return nil, metaErr(key, "sharding chunk_shape %v does not divide shard shape %v", sc.ChunkShape, cg.ChunkShape)
+			}
+		}
+		m.Shard, m.Chunks = cg.ChunkShape, sc.ChunkShape
+		switch sc.IndexLocation {
+		case "", "end":
+		case "start":
+			m.IndexAtStart = true
+		default:
+			return nil, metaErr(key, "index_location %q unsupported", sc.IndexLocation)
+		}
+		m.NoIndexCRC32C = true
+		for i, c := range sc.IndexCodecs {
+			switch {
+			case i == 0 && c.Name == "bytes":
+				var e struct{ Endian string }
+				_ = json.Unmarshal(c.Configuration, &e)
+				if e.Endian == "big" {
+					return nil, metaErr(key, "big-endian shard index unsupported")
+				}
+			case i == 1 && c.Name == "crc32c":
+				m.NoIndexCRC32C = false
+			default:
+				return nil, metaErr(key, "index_codecs %q unsupported", c.Name)
+			}
+		}
+		if len(sc.IndexCodecs) == 0 {
+			return nil, metaErr(key, "index_codecs missing")
+		}
+		if err := m.parseChain(key, sc.Codecs); err != nil {
+			return nil, err
+		}
+	} else {
+		m.Chunks = cg.ChunkShape
+		if err := m.parseChain(key, j.Codecs); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func (m *Meta) parseChain(key string, cs []v3Named) error {
+	i := 0
+	for ; i < len(cs) && cs[i].Name == "transpose"; i++ {
+		if m.Transpose != nil {
+			return metaErr(key, "more than one transpose codec unsupported")
+		}
+		var t struct {
+			Order json.RawMessage `json:"order"`
+		}
+		if err := json.Unmarshal(cs[i].Configuration, &t); err != nil {
+			return metaErr(key, "transpose: %v", err)
+		}
+		var perm []int
+		var s string
+		if json.Unmarshal(t.Order, &s) == nil {
+			perm = make([]int, len(m.Shape))
+			for k := range perm {
+				perm[k] = k
+				if s == "F" {
+					perm[k] = len(perm) - 1 - k
+				}
+			}
+		} else if err := json.Unmarshal(t.Order, &perm); err != nil {
+			return metaErr(key, "transpose order: %v", err)
+		}
+		if !isPerm(perm, len(m.Shape)) {
+			return metaErr(key, "transpose order %v is not a permutation", perm)
+		}
+		m.Transpose = perm
+	}
+	if i >= len(cs) || cs[i].Name != "bytes" {
+		return metaErr(key, "codecs: want a bytes codec, got %v", cs)
+	}
+	var e struct {
+		Endian string `json:"endian"`
+	}
+	if len(cs[i].Configuration) > 0 {
+		if err := json.Unmarshal(cs[i].Configuration, &e); err != nil {
+			return metaErr(key, "bytes: %v", err)
+		}
+	}
+	m.BigEndian = e.Endian == "big" && m.DType.Size() > 1
+	for _, c := range cs[i+1:] {
+		cc, err := parseV3Codec(c, m.DType.Size())
+		if err != nil {
+			return metaErr(key, "codecs: %v", err)
+		}
+		m.Codecs = append(m.Codecs, cc)
+	}
+	return nil
+}
+
+func isPerm(p []int, n int) bool {
+	if len(p) != n {
+		return false
+	}
+	seen := make([]bool, n)
+	for _, v := range p {
+		if v < 0 || v >= n || seen[v] {
+			return false
+		}
+		seen[v] = true
+	}
+	return true
+}
+
+func named(name string, conf any) map[string]any {
+	o := map[string]any{"name": name}
+	if conf != nil {
+		o["configuration"] = conf
+	}
+	return o
+}
+
+func (m *Meta) v3Chain() ([]any, error) {
+	var out []any
+	if m.Transpose != nil {
+		out = append(out, named("transpose", map[string]any{"order": m.Transpose}))
+	}
+	endian := "little"
+	if m.BigEndian {
+		endian = "big"
+	}
+	out = append(out, named("bytes", map[string]any{"endian": endian}))
+	for _, c := range m.Codecs {
+		j, err := v3CodecJSON(c, m.DType.Size())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+func (m *Meta) v3JSON() ([]byte, error) {
+	chain, err := m.v3Chain()
+	if err != nil {
+		return nil, err
+	}
+	grid := m.Chunks
+	if m.Shard != nil {
+		grid = m.Shard
+		idx := []any{named("bytes", map[string]any{"endian": "little"})}
+		if !m.NoIndexCRC32C {
+			idx = append(idx, named("crc32c", nil))
+		}
+		loc := "end"
+		if m.IndexAtStart {
+			loc = "start"
+		}
+		chain = []any{named("sharding_indexed", map[string]any{
+			"chunk_shape": m.Chunks, "codecs": chain, "index_codecs": idx, "index_location": loc})}
+	}
+	attrs := m.Attributes
+	if attrs == nil {
+		attrs = map[string]any{}
+	}
+	o := map[string]any{
+		"zarr_format": 3, "node_type": "array", "shape": m.Shape, "data_type": m.DType.String(),
+		"chunk_grid":         named("regular", map[string]any{"chunk_shape": grid}),
+		"chunk_key_encoding": named(m.ChunkKeyEncoding, map[string]any{"separator": m.DimensionSeparator}),
+		"fill_value":         fillJSON(m.FillValue, m.DType), "codecs": chain, "attributes": attrs,
+	}
+	if m.DimensionNames != nil {
+		dn := make([]any, len(m.DimensionNames))
+		for i, n := range m.DimensionNames {
+			if n != "" {
+				dn[i] = n
+			}
+		}
+		o["dimension_names"] = dn
+	}
+	return json.MarshalIndent(o, "", "    ")
+}
