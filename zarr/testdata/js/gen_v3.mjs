@@ -78,7 +78,20 @@ async function read(dir, paths) {
   for (const p of paths) {
     const arr = await zarr.open.v3(root.resolve(p), { kind: "array" });
     const got = await zarr.get(arr);
-    out[p] = Array.from(got.data, (v) => (typeof v === "bigint" ? Number(v) : Number.isNaN(v) ? "NaN" : v));
+    // zarrita returns the data with its own strides (F order after a
+    // transpose codec): gather it in C order.
+    const n = got.shape.reduce((a, b) => a * b, 1);
+    const vals = [];
+    for (let i = 0; i < n; i++) {
+      let rem = i, off = 0;
+      for (let d = got.shape.length - 1; d >= 0; d--) {
+        off += (rem % got.shape[d]) * got.stride[d];
+        rem = Math.floor(rem / got.shape[d]);
+      }
+      const v = got.data[off];
+      vals.push(typeof v === "bigint" ? Number(v) : Number.isNaN(v) ? "NaN" : v);
+    }
+    out[p] = vals;
   }
   process.stdout.write(JSON.stringify(out));
 }
