@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ryomen-dev/ryomen/codec"
 	"github.com/ryomen-dev/ryomen/nd"
@@ -419,13 +421,13 @@ func (a *Array) ReadRegionContext(ctx context.Context, b nd.Box, dst nd.Any) err
 	if b.Empty() {
 		return nil
 	}
-	shards := map[string]*shardIndex{}
+	sc := &shardCache{m: map[string]*shardIndex{}}
 	lo, hi := gridRange(b, a.cs)
-	return forEachIndex(lo, hi, func(idx []int) error {
+	return parallelIndex(lo, hi, func(idx []int) error {
 		cb := blockBox(idx, a.cs)
 		inter := cb.Intersect(b)
 		out := dst.View(inter.Translate(neg(b.Min)))
-		raw, key, err := a.fetch(ctx, idx, shards)
+		raw, key, err := a.fetch(ctx, idx, sc)
 		if err != nil {
 			return err
 		}
@@ -505,7 +507,7 @@ func (a *Array) WriteRegionContext(ctx context.Context, b nd.Box, src nd.Any) er
 	}
 	bounds := nd.BoxOf(a.meta.Shape)
 	lo, hi := gridRange(b, a.ws)
-	return forEachIndex(lo, hi, func(idx []int) error {
+	return parallelIndex(lo, hi, func(idx []int) error {
 		wb := blockBox(idx, a.ws)
 		clip := wb.Intersect(bounds)
 		inter := wb.Intersect(b)
@@ -683,13 +685,68 @@ func (a *Array) decode(b []byte) (nd.Any, error) {
 	return c, nil
 }
 
+type shardCache struct {
+	mu sync.Mutex
+	m  map[string]*shardIndex
+}
+
+// parallelIndex runs f on every grid index in [lo, hi] with up to
+// GOMAXPROCS goroutines and returns the first error.
+func parallelIndex(lo, hi []int, f func(idx []int) error) error {
+	var all [][]int
+	_ = forEachIndex(lo, hi, func(idx []int) error {
+		all = append(all, slices.Clone(idx))
+		return nil
+	})
+	workers := min(runtime.GOMAXPROCS(0), len(all))
+	if workers <= 1 {
+		for _, idx := range all {
+			if err := f(idx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		next     int
+		firstErr error
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if next >= len(all) || firstErr != nil {
+					mu.Unlock()
+					return
+				}
+				idx := all[next]
+				next++
+				mu.Unlock()
+				if err := f(idx); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
 type shardIndex struct {
 	entries []uint64 // nil: shard missing
 }
 
 // fetch returns the stored bytes of inner chunk idx, or nil if it is
 // missing.
-func (a *Array) fetch(ctx context.Context, idx []int, shards map[string]*shardIndex) ([]byte, string, error) {
+func (a *Array) fetch(ctx context.Context, idx []int, sc *shardCache) ([]byte, string, error) {
 	if a.meta.Shard == nil {
 		key := a.chunkKey(idx)
 		b, err := a.st.Get(ctx, key)
@@ -711,13 +768,17 @@ func (a *Array) fetch(ctx context.Context, idx []int, shards map[string]*shardIn
 		inner = inner*per[i] + idx[i]%per[i]
 	}
 	key := a.chunkKey(sidx)
-	si, ok := shards[key]
+	sc.mu.Lock()
+	si, ok := sc.m[key]
+	sc.mu.Unlock()
 	if !ok {
 		var err error
 		if si, err = a.readIndex(ctx, key); err != nil {
 			return nil, key, err
 		}
-		shards[key] = si
+		sc.mu.Lock()
+		sc.m[key] = si
+		sc.mu.Unlock()
 	}
 	if si.entries == nil {
 		return nil, key, nil

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/codec"
@@ -121,13 +122,13 @@ func TestShardRanges(t *testing.T) {
 	if err := a.WriteChunk(ctx, []int{0, 0}, ramp[uint8]([]int{8, 8})); err != nil {
 		t.Fatal(err)
 	}
-	st.gets = 0
+	st.gets.Store(0)
 	got := nd.New[uint8]([]int{2, 2}, nd.C)
 	if err := a.ReadRegion(nd.NewBox([]int{2, 4}, []int{4, 6}), got); err != nil {
 		t.Fatal(err)
 	}
-	if st.gets != 2 {
-		t.Fatalf("%d reads for one inner chunk, want 2", st.gets)
+	if st.gets.Load() != 2 {
+		t.Fatalf("%d reads for one inner chunk, want 2", st.gets.Load())
 	}
 	if got.At(0, 0) != 2*8+4+1 {
 		t.Fatalf("got %v", got.Data())
@@ -140,19 +141,19 @@ func TestShardRanges(t *testing.T) {
 
 type countStore struct {
 	*store.Memory
-	gets int
+	gets atomic.Int64
 }
 
 func (s *countStore) Get(ctx context.Context, k string) ([]byte, error) {
-	s.gets++
+	s.gets.Add(1)
 	return s.Memory.Get(ctx, k)
 }
 func (s *countStore) GetRange(ctx context.Context, k string, o, n int64) ([]byte, error) {
-	s.gets++
+	s.gets.Add(1)
 	return s.Memory.GetRange(ctx, k, o, n)
 }
 func (s *countStore) GetSuffix(ctx context.Context, k string, n int64) ([]byte, error) {
-	s.gets++
+	s.gets.Add(1)
 	return s.Memory.GetSuffix(ctx, k, n)
 }
 
