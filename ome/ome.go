@@ -1,11 +1,3 @@
-// Package ome reads and writes OME-Zarr (NGFF) multiscales metadata:
-// version 0.4 on Zarr v2 (the group's .zattrs) and version 0.5 on Zarr v3
-// (under the "ome" key of the group's zarr.json attributes), plus label
-// groups ("labels") and label images ("image-label").
-//
-// Axes follow NGFF order: an optional time axis first, then channel or
-// custom axes, then 2 or 3 space axes (zyx). Dataset paths are relative to
-// the image group, finest level first.
 package ome
 
 import (

@@ -258,3 +258,28 @@ print('ok', len(fx) - bad, 'of', len(fx))
 }
 
 var _ = codec.ErrLimit
+
+// hideZarray makes .zarray files invisible so Open must use .zmetadata.
+type hideZarray struct{ dirStore }
+
+func (h hideZarray) Get(ctx context.Context, k string) ([]byte, error) {
+	if strings.HasSuffix(k, ".zarray") {
+		return nil, store.ErrNotFound
+	}
+	return h.dirStore.Get(ctx, k)
+}
+
+func TestV2Consolidated(t *testing.T) {
+	ctx := context.Background()
+	st := hideZarray{dirStore{"testdata/v2"}}
+	for _, fx := range loadManifest(t, "testdata/v2.json") {
+		if fx.Compressor != "none" || !onlyCodecs(fx.Compressor) {
+			continue
+		}
+		a, err := Open(ctx, st, fx.Path)
+		if err != nil {
+			t.Fatalf("%s: %v", fx.Path, err)
+		}
+		checkFixture(t, a, fx)
+	}
+}
