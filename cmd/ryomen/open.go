@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/ome"
+	"github.com/ryomen-dev/ryomen/store"
+	"github.com/ryomen-dev/ryomen/synth"
+	"github.com/ryomen-dev/ryomen/zarr"
+)
+
+// source is an opened input: the array plus what we know about its axes.
+type source struct {
+	r      nd.Reader
+	format string
+	axes   []ome.Axis
+	scale  []float64
+	zarr   *zarr.Array
+	img    *ome.Image
+}
+
+// splitPath separates a local directory holding a Zarr hierarchy from a path
+// inside it: "out.zarr/labels/cells" -> store "out.zarr", path
+// "labels/cells". The store root is the outermost directory with a
+// zarr.json or .zgroup/.zarray.
+func splitPath(p string) (root, inner string) {
+	p = filepath.Clean(p)
+	root, inner = p, ""
+	cur := p
+	for {
+		for _, m := range []string{"zarr.json", ".zgroup", ".zarray"} {
+			if _, err := os.Stat(filepath.Join(cur, m)); err == nil {
+				root = cur
+				rel, _ := filepath.Rel(cur, p)
+				if rel == "." {
+					rel = ""
+				}
+				inner = filepath.ToSlash(rel)
+			}
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return root, inner
+		}
+		cur = parent
+	}
+}
+
+// openSource opens IN: a Zarr array, an OME-Zarr image (level 0), or a
+// synthetic volume "synth:ZxYxX[?seed=1&labels=1]".
+func openSource(ctx context.Context, in string) (*source, error) {
+	if strings.HasPrefix(in, "synth:") {
+		u, err := url.Parse(in)
+		if err != nil {
+			return nil, usagef("bad synth URL %q: %v", in, err)
+		}
+		spec := u.Opaque
+		var shape []int
+		for _, f := range strings.Split(spec, "x") {
+			n, err := strconv.Atoi(f)
+			if err != nil || n <= 0 {
+				return nil, usagef("bad synth shape %q: want e.g. synth:128x256x256", spec)
+			}
+			shape = append(shape, n)
+		}
+		seed, _ := strconv.ParseUint(u.Query().Get("seed"), 10, 64)
+		v, err := synth.New(synth.Params{Shape: shape, Seed: seed})
+		if err != nil {
+			return nil, usageError{err}
+		}
+		s := &source{format: "synthetic", axes: spaceAxes(), scale: []float64{1, 1, 1}, r: v.Image()}
+		if u.Query().Get("labels") != "" {
+			s.r = v.Labels()
+		}
+		return s, nil
+	}
+	if _, err := os.Stat(in); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("input %q does not exist", in)
+		}
+		return nil, err
+	}
+	root, inner := splitPath(in)
+	st := newFileStore(root)
+	return openZarr(ctx, st, inner, in)
+}
+
+func openZarr(ctx context.Context, st store.Store, inner, name string) (*source, error) {
+	if img, err := ome.Read(ctx, st, inner); err == nil && len(img.Multiscales) > 0 && len(img.Multiscales[0].Datasets) > 0 {
+		ms := img.Multiscales[0]
+		ds := ms.Datasets[0]
+		a, err := zarr.Open(ctx, st, joinKey(inner, ds.Path))
+		if err != nil {
+			return nil, fmt.Errorf("%s: level %s: %w", name, ds.Path, err)
+		}
+		s := &source{r: a, zarr: a, format: "OME-Zarr " + img.Version, axes: ms.Axes, img: img}
+		for _, t := range ds.CoordinateTransformations {
+			if t.Type == "scale" {
+				s.scale = t.Scale
+			}
+		}
+		return s, nil
+	}
+	a, err := zarr.Open(ctx, st, inner)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a Zarr array or OME-Zarr image: %w", name, err)
+	}
+	s := &source{r: a, zarr: a, format: fmt.Sprintf("Zarr v%d", a.Meta().ZarrFormat)}
+	names := a.Meta().DimensionNames
+	for i := range a.Shape() {
+		ax := ome.Axis{Name: fmt.Sprintf("dim_%d", i), Type: "space"}
+		if i < len(names) && names[i] != "" {
+			ax.Name = names[i]
+		}
+		s.axes = append(s.axes, ax)
+	}
+	if len(s.axes) == 3 {
+		s.axes = spaceAxes()
+	}
+	return s, nil
+}
+
+func joinKey(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return strings.TrimSuffix(a, "/") + "/" + b
+}
+
+func spaceAxes() []ome.Axis {
+	return []ome.Axis{
+		{Name: "z", Type: "space", Unit: "micrometer"},
+		{Name: "y", Type: "space", Unit: "micrometer"},
+		{Name: "x", Type: "space", Unit: "micrometer"},
+	}
+}
+
+// openOutput returns the store for a local output directory, checking it can
+// be created.
+func openOutput(out string) (store.Store, string, error) {
+	if out == "" {
+		return nil, "", usagef("missing output path")
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, "", fmt.Errorf("cannot create output %q: %w", out, err)
+	}
+	f, err := os.CreateTemp(out, ".ryomen-probe-*")
+	if err != nil {
+		return nil, "", fmt.Errorf("output %q is not writable: %w", out, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return newFileStore(out), "", nil
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ryomen-dev/ryomen/ome"
+	"github.com/ryomen-dev/ryomen/pyramid"
+	"github.com/ryomen-dev/ryomen/store"
+)
+
+type pyrFlags struct {
+	method     string
+	factor     string
+	levels     int
+	chunks     string
+	shardShape string
+	shard      string
+	resume     bool
+	overwrite  bool
+	label      bool
+}
+
+func (f *pyrFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVar(&f.method, "method", "mean", "downsampling method: mean, mode, stride")
+	fl.StringVar(&f.factor, "factor", "auto", "factor per level, e.g. 2,2,2, or auto (near-isotropic from voxel size)")
+	fl.IntVar(&f.levels, "levels", 0, "number of levels including level 0 (0: until the smallest level fits one chunk)")
+	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape")
+	fl.StringVar(&f.shardShape, "shard-shape", "", "output shard shape (a multiple of --chunks; empty: unsharded)")
+	fl.StringVar(&f.shard, "shard", "", "run only shard i of N of the task plan: i/N (i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID when given as /N)")
+	fl.BoolVar(&f.resume, "resume", false, "continue an unfinished run, skipping finished tasks")
+	fl.BoolVar(&f.overwrite, "overwrite", false, "replace whatever is at OUT")
+	fl.BoolVar(&f.label, "label", false, "mark the output as an OME-Zarr label image")
+}
+
+// options turns flags into engine options for src.
+func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
+	var o pyramid.Options
+	shape := src.r.Shape()
+	chunks, err := parseInts(f.chunks)
+	if err != nil {
+		return o, usagef("--chunks: %v", err)
+	}
+	if len(chunks) == 1 {
+		for len(chunks) < len(shape) {
+			chunks = append(chunks, chunks[0])
+		}
+	}
+	if len(chunks) != len(shape) {
+		return o, usagef("--chunks %v: need %d values for shape %v", chunks, len(shape), shape)
+	}
+	for i := range chunks {
+		chunks[i] = min(chunks[i], shape[i])
+	}
+	var shardShape []int
+	if f.shardShape != "" {
+		if shardShape, err = parseInts(f.shardShape); err != nil || len(shardShape) != len(shape) {
+			return o, usagef("--shard-shape %q: need %d positive values", f.shardShape, len(shape))
+		}
+		for i := range shardShape {
+			if shardShape[i]%chunks[i] != 0 {
+				return o, usagef("--shard-shape %v is not a multiple of --chunks %v", shardShape, chunks)
+			}
+		}
+	}
+	if pyramid.Methods[f.method] == nil {
+		return o, usagef("--method %q: want mean, mode or stride", f.method)
+	}
+	if f.levels < 0 {
+		return o, usagef("--levels must be >= 0")
+	}
+	if f.factor == "auto" {
+		spatial := make([]bool, len(shape))
+		for i, a := range src.axes {
+			spatial[i] = a.Type == "space" || a.Type == ""
+		}
+		o.Factors = pyramid.AutoFactors(shape, src.scale, spatial, chunks, f.levels)
+	} else {
+		ff, err := parseInts(f.factor)
+		if err != nil || len(ff) != len(shape) {
+			return o, usagef("--factor %q: want auto or %d positive integers", f.factor, len(shape))
+		}
+		o.Factors = pyramid.FixedFactors(shape, ff, chunks, f.levels)
+	}
+	o.ShardIndex, o.ShardCount, err = parseShard(f.shard)
+	if err != nil {
+		return o, usageError{err}
+	}
+	o.Method, o.Chunks, o.Shard = f.method, chunks, shardShape
+	o.Axes, o.Scale = src.axes, src.scale
+	o.Memory, o.Workers = g.memBytes, g.workers
+	o.Resume, o.Overwrite = f.resume, f.overwrite
+	if f.label {
+		o.Label = &ome.ImageLabel{Version: ome.V05}
+	}
+	return o, nil
+}
+
+type buildSummary struct {
+	Output       string  `json:"output"`
+	Path         string  `json:"path,omitempty"`
+	Levels       [][]int `json:"levels"`
+	Factors      [][]int `json:"factors"`
+	Method       string  `json:"method"`
+	Tasks        int64   `json:"tasks"`
+	Skipped      int64   `json:"tasks_skipped"`
+	BytesRead    int64   `json:"bytes_read"`
+	BytesWritten int64   `json:"bytes_written"`
+	Seconds      float64 `json:"seconds"`
+}
+
+// build runs the engine with progress and returns a summary.
+func build(ctx context.Context, name string, src *source, st store.Store, out string, o pyramid.Options) (*buildSummary, error) {
+	var pr pyramid.Progress
+	o.Store, o.Progress = st, &pr
+	start := time.Now()
+	stop := watch(name, &pr)
+	p, err := pyramid.Build(ctx, src.r, o)
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	s := &buildSummary{Output: out, Path: o.Path, Levels: p.Shapes, Factors: p.Factors, Method: o.Method,
+		Tasks: pr.TasksDone.Load(), Skipped: pr.TasksSkipped.Load(), BytesRead: pr.BytesRead.Load(),
+		BytesWritten: pr.BytesWritten.Load(), Seconds: time.Since(start).Seconds()}
+	slog.Debug("built", "name", name, "levels", len(p.Shapes), "tasks", s.Tasks, "seconds", s.Seconds)
+	return s, nil
+}
+
+func newPyramid() *cobra.Command {
+	var f pyrFlags
+	c := &cobra.Command{
+		Use:   "pyramid IN OUT",
+		Short: "Build an OME-Zarr v0.5 multiscale pyramid out of core",
+		Long: `Build an OME-Zarr v0.5 (Zarr v3) multiscale pyramid from IN (a Zarr array,
+an OME-Zarr image, or synth:ZxYxX[?seed=N&labels=1]) into the directory OUT.
+
+Memory stays within --memory: work proceeds one output chunk (or shard) per
+task. Finished tasks leave markers under OUT/.ryomen, so --resume continues a
+killed run; the OME metadata is written last. --shard i/N runs one slice of the
+deterministic task plan, for Kubernetes Indexed Jobs and Slurm arrays; all
+shards must write to the same OUT and run at the same time (each waits for the
+others to finish a level before starting the next).`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			src, err := openSource(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			o, err := f.options(src)
+			if err != nil {
+				return err
+			}
+			st, _, err := openOutput(args[1])
+			if err != nil {
+				return err
+			}
+			s, err := build(ctx, "pyramid", src, st, args[1], o)
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(s)
+			}
+			fmt.Printf("wrote %d levels to %s (%d tasks, %d skipped, %.1fs)\n", len(s.Levels), args[1], s.Tasks, s.Skipped, s.Seconds)
+			return nil
+		},
+	}
+	f.register(c)
+	return c
+}

@@ -1,0 +1,369 @@
+package pyramid
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/ome"
+	"github.com/ryomen-dev/ryomen/store"
+	"github.com/ryomen-dev/ryomen/zarr"
+)
+
+// Errors callers may test for.
+var (
+	ErrExists      = errors.New("pyramid: output exists")
+	ErrBudget      = errors.New("pyramid: memory budget too small")
+	ErrPlanChanged = errors.New("pyramid: output holds an unfinished run with a different plan")
+)
+
+// Progress counts the work of a build. The engine updates it atomically;
+// a front end reads it whenever it likes.
+type Progress struct {
+	TasksTotal   atomic.Int64 // tasks this process is responsible for
+	TasksDone    atomic.Int64 // of those, finished (including skipped)
+	TasksSkipped atomic.Int64 // finished by an earlier run (resume)
+	BytesRead    atomic.Int64 // decoded bytes read
+	BytesWritten atomic.Int64 // decoded bytes written
+	Phase        atomic.Int64 // current phase
+}
+
+// Options describe a build.
+type Options struct {
+	// Store and Path locate the output image group ("" is the store root).
+	Store store.Store
+	Path  string
+	// Method names the reduction ("mean", "mode", "stride"); Reduce, when
+	// set, replaces the built-in one of that name.
+	Method string
+	Reduce Reduce
+	// Factors[i] takes level i to level i+1.
+	Factors [][]int
+	// Chunks and Shard are the output chunk and shard shapes (Shard nil:
+	// unsharded).
+	Chunks, Shard []int
+	// Axes and Scale describe level 0 for the OME metadata (Scale nil: 1).
+	Axes  []ome.Axis
+	Scale []float64
+	Name  string
+	// Label writes an OME image-label (for label images).
+	Label *ome.ImageLabel
+	// Memory is the budget in bytes for task data (0: no limit); Workers
+	// caps concurrency (0: GOMAXPROCS).
+	Memory  int64
+	Workers int
+	// ShardIndex and ShardCount split the tasks across processes: this
+	// process runs tasks with ID mod ShardCount == ShardIndex. ShardCount 0
+	// means 1.
+	ShardIndex, ShardCount int
+	// Resume continues an unfinished run; Overwrite deletes what is at Path
+	// first.
+	Resume, Overwrite bool
+	// Progress, when set, is updated as tasks finish.
+	Progress *Progress
+	// Poll is how often a sharded process checks whether the other shards
+	// finished a phase (default 200ms).
+	Poll time.Duration
+}
+
+func (o *Options) key(parts ...string) string {
+	k := path.Join(append([]string{o.Path, ".ryomen"}, parts...)...)
+	return strings.TrimPrefix(k, "/")
+}
+
+func (o *Options) prefix() string {
+	if o.Path == "" {
+		return ""
+	}
+	return strings.TrimSuffix(o.Path, "/") + "/"
+}
+
+// planRecord is stored at .ryomen/plan.json; a resumed or sharded run must
+// match it.
+type planRecord struct {
+	DType   string  `json:"dtype"`
+	Shapes  [][]int `json:"shapes"`
+	Factors [][]int `json:"factors"`
+	Chunks  []int   `json:"chunks"`
+	Shard   []int   `json:"shard,omitempty"`
+	Method  string  `json:"method"`
+}
+
+// Budget returns the number of concurrent tasks a budget allows, or an error
+// when not even one fits.
+func Budget(p *Plan, memory int64, workers int) (int, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if memory <= 0 {
+		return workers, nil
+	}
+	tb := p.TaskBytes()
+	n := memory / tb
+	if n < 1 {
+		return 0, fmt.Errorf("%w: one task needs about %d MiB (write unit %v of %s), budget is %d MiB; use smaller --chunks/--shard or a larger --memory",
+			ErrBudget, (tb+(1<<20)-1)>>20, p.Unit(), p.DType, memory>>20)
+	}
+	return int(min(n, int64(workers))), nil
+}
+
+// Build runs the plan for src into the output described by o.
+func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
+	if o.ShardCount <= 0 {
+		o.ShardCount = 1
+	}
+	if o.ShardIndex < 0 || o.ShardIndex >= o.ShardCount {
+		return nil, fmt.Errorf("pyramid: shard %d/%d out of range", o.ShardIndex, o.ShardCount)
+	}
+	if o.Poll == 0 {
+		o.Poll = 200 * time.Millisecond
+	}
+	reduce := o.Reduce
+	if reduce == nil {
+		reduce = Methods[o.Method]
+		if reduce == nil {
+			return nil, fmt.Errorf("pyramid: unknown method %q", o.Method)
+		}
+	}
+	p, err := NewPlan(src.DType(), src.Shape(), o.Factors, o.Chunks, o.Shard)
+	if err != nil {
+		return nil, err
+	}
+	// Reject a dtype the method cannot handle before touching the output.
+	one := make([]int, len(p.Shapes[0]))
+	for i := range one {
+		one[i] = 1
+	}
+	if err := reduce(nd.NewAny(p.DType, one, nd.C), nd.NewAny(p.DType, one, nd.C), one); err != nil {
+		return nil, err
+	}
+	workers, err := Budget(p, o.Memory, o.Workers)
+	if err != nil {
+		return nil, err
+	}
+	if err := prepare(ctx, p, &o); err != nil {
+		return nil, err
+	}
+	if len(o.Axes) != len(p.Shapes[0]) {
+		return nil, fmt.Errorf("pyramid: %d axes for rank %d", len(o.Axes), len(p.Shapes[0]))
+	}
+	names := make([]string, len(o.Axes))
+	for i, a := range o.Axes {
+		names[i] = a.Name
+	}
+	levels := make([]*zarr.Array, len(p.Shapes))
+	for l, sh := range p.Shapes {
+		m := zarr.Meta{ZarrFormat: 3, Shape: sh, Chunks: p.Chunks, Shard: p.Shard, DType: p.DType, DimensionNames: names}
+		levels[l], err = zarr.Create(ctx, o.Store, path.Join(o.Path, strconv.Itoa(l)), m, nil)
+		if err != nil {
+			return nil, err
+		}
+	}
+	pr := o.Progress
+	if pr == nil {
+		pr = new(Progress)
+	}
+	var mine int64
+	for _, ph := range p.Phases {
+		for _, t := range ph.Tasks {
+			if t.ID%o.ShardCount == o.ShardIndex {
+				mine++
+			}
+		}
+	}
+	pr.TasksTotal.Store(mine)
+
+	for _, ph := range p.Phases {
+		pr.Phase.Store(int64(ph.Level))
+		if ph.Level > 0 && o.ShardCount > 1 {
+			if err := waitPhase(ctx, p, &o, ph.Level-1); err != nil {
+				return nil, err
+			}
+		}
+		done, err := finished(ctx, &o, ph.Level)
+		if err != nil {
+			return nil, err
+		}
+		var in nd.Reader = src
+		if ph.Level > 0 {
+			in = levels[ph.Level-1]
+		}
+		out := levels[ph.Level]
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(workers)
+		for _, t := range ph.Tasks {
+			if t.ID%o.ShardCount != o.ShardIndex {
+				continue
+			}
+			if done[t.ID] {
+				pr.TasksSkipped.Add(1)
+				pr.TasksDone.Add(1)
+				continue
+			}
+			if gctx.Err() != nil {
+				break
+			}
+			g.Go(func() error {
+				if err := runTask(gctx, p, t, in, out, reduce, pr); err != nil {
+					return fmt.Errorf("pyramid: level %d, task %d %v: %w", t.Phase, t.ID, t.Out, err)
+				}
+				if err := o.Store.Put(gctx, o.key("tasks", strconv.Itoa(t.Phase), strconv.Itoa(t.ID)), nil); err != nil {
+					return err
+				}
+				pr.TasksDone.Add(1)
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if o.ShardCount > 1 {
+		if err := waitPhase(ctx, p, &o, len(p.Phases)-1); err != nil {
+			return nil, err
+		}
+	}
+	// Every task is done: now, and only now, the output claims to be an
+	// OME-Zarr image.
+	ol, err := ome.Levels(p.Shapes[0], o.Scale, p.Factors, o.Method)
+	if err != nil {
+		return nil, err
+	}
+	img := ome.Image{Version: ome.V05, Multiscales: []ome.Multiscale{ome.NewMultiscale(o.Name, o.Axes, ol, o.Method)}, ImageLabel: o.Label}
+	if err := ome.Write(ctx, o.Store, o.Path, img); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func runTask(ctx context.Context, p *Plan, t Task, in nd.Reader, out *zarr.Array, reduce Reduce, pr *Progress) error {
+	buf := nd.NewAny(p.DType, t.In.Shape(), nd.C)
+	var err error
+	if zr, ok := in.(*zarr.Array); ok {
+		err = zr.ReadRegionContext(ctx, t.In, buf)
+	} else {
+		err = in.ReadRegion(t.In, buf)
+	}
+	if err != nil {
+		return err
+	}
+	pr.BytesRead.Add(int64(buf.Len() * p.DType.Size()))
+	res := buf
+	if t.Phase > 0 {
+		res = nd.NewAny(p.DType, t.Out.Shape(), nd.C)
+		if err := reduce(res, buf, p.Factors[t.Phase-1]); err != nil {
+			return err
+		}
+	}
+	if err := out.WriteRegionContext(ctx, t.Out, res); err != nil {
+		return err
+	}
+	pr.BytesWritten.Add(int64(res.Len() * p.DType.Size()))
+	return nil
+}
+
+// finished returns the IDs of the tasks of a phase that have markers.
+func finished(ctx context.Context, o *Options, phase int) (map[int]bool, error) {
+	pre := o.key("tasks", strconv.Itoa(phase)) + "/"
+	keys, err := o.Store.List(ctx, pre)
+	if err != nil {
+		return nil, err
+	}
+	done := make(map[int]bool, len(keys))
+	for _, k := range keys {
+		if id, err := strconv.Atoi(strings.TrimPrefix(k, pre)); err == nil {
+			done[id] = true
+		}
+	}
+	return done, nil
+}
+
+// waitPhase blocks until every task of a phase has its marker (written by
+// any process).
+func waitPhase(ctx context.Context, p *Plan, o *Options, phase int) error {
+	want := len(p.Phases[phase].Tasks)
+	for {
+		done, err := finished(ctx, o, phase)
+		if err != nil {
+			return err
+		}
+		if len(done) >= want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(o.Poll):
+		}
+	}
+}
+
+// prepare checks what is already at the output and records the plan.
+func prepare(ctx context.Context, p *Plan, o *Options) error {
+	rec, _ := json.Marshal(planRecord{DType: p.DType.String(), Shapes: p.Shapes, Factors: p.Factors, Chunks: p.Chunks, Shard: p.Shard, Method: o.Method})
+	planKey := o.key("plan.json")
+	all, err := o.Store.List(ctx, o.prefix())
+	if err != nil {
+		return err
+	}
+	// Only keys this build writes matter: level arrays, markers, and the
+	// group metadata once it claims to be an image. Other members of the
+	// group (labels, for instance) are left alone.
+	var keys []string
+	for _, k := range all {
+		first, _, _ := strings.Cut(strings.TrimPrefix(k, o.prefix()), "/")
+		if _, err := strconv.Atoi(first); err == nil || first == ".ryomen" {
+			keys = append(keys, k)
+		}
+	}
+	if img, err := ome.Read(ctx, o.Store, o.Path); err == nil && len(img.Multiscales) > 0 {
+		if !o.Overwrite {
+			return fmt.Errorf("%w: %q is a complete OME-Zarr image; use --overwrite to replace it", ErrExists, o.Path)
+		}
+		keys = append(keys, strings.TrimPrefix(path.Join(o.Path, "zarr.json"), "/"))
+	}
+	if len(keys) > 0 {
+		switch {
+		case o.Overwrite:
+			if o.ShardCount > 1 {
+				return fmt.Errorf("pyramid: --overwrite cannot be combined with --shard (each shard would delete the others' work); empty the output first")
+			}
+			for _, k := range keys {
+				if err := o.Store.Delete(ctx, k); err != nil {
+					return err
+				}
+			}
+		default:
+			old, err := o.Store.Get(ctx, planKey)
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("%w: %q is not empty and was not written by an unfinished ryomen run; use --overwrite to replace it", ErrExists, o.Path)
+			}
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(old, rec) {
+				return fmt.Errorf("%w (%s); use --overwrite to start again", ErrPlanChanged, old)
+			}
+			if !o.Resume && o.ShardCount == 1 {
+				return fmt.Errorf("%w: %q holds a run with the same plan; use --resume to continue it or --overwrite to start again", ErrExists, o.Path)
+			}
+			// Resuming: if the run had completed, the metadata is
+			// rewritten identically at the end.
+		}
+	}
+	return o.Store.Put(ctx, planKey, rec)
+}

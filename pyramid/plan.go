@@ -1,0 +1,244 @@
+// Package pyramid builds multiscale pyramids of arrays larger than memory.
+//
+// A build is a deterministic [Plan]: phase 0 copies the source into level 0
+// of the output, phase p computes level p from level p-1 as written. Every
+// task of a phase writes one whole write unit (a shard when the output is
+// sharded, a chunk otherwise), so no two tasks touch the same stored object
+// and no locks are needed. Tasks have stable IDs, so several processes can
+// split the work (task i goes to shard i mod N), and a finished task leaves a
+// small marker key in the output store, so a killed run resumes where it
+// stopped. The OME-Zarr multiscales metadata that marks the output complete
+// is written last.
+package pyramid
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+// Task is one unit of work: read In from the level below (or the source, in
+// phase 0), reduce it and write Out into the phase's level.
+type Task struct {
+	Phase, ID int
+	In, Out   nd.Box
+}
+
+// Phase computes one level.
+type Phase struct {
+	Level int
+	Tasks []Task
+}
+
+// Plan is the whole build: per-level shapes and factors, and the phases.
+type Plan struct {
+	DType   nd.DType
+	Shapes  [][]int // level shapes, finest first
+	Factors [][]int // Factors[i] takes level i to level i+1
+	Chunks  []int   // output chunk shape (inner chunk when sharded)
+	Shard   []int   // output shard shape, or nil
+	Phases  []Phase
+}
+
+// Unit is the shape of one write unit: the shard, or the chunk.
+func (p *Plan) Unit() []int {
+	if p.Shard != nil {
+		return p.Shard
+	}
+	return p.Chunks
+}
+
+// NumTasks counts the tasks of all phases.
+func (p *Plan) NumTasks() int {
+	n := 0
+	for _, ph := range p.Phases {
+		n += len(ph.Tasks)
+	}
+	return n
+}
+
+// TaskBytes estimates the memory one task holds at its peak: the input block,
+// the output block twice (the result and the encoded unit), and 12 bytes of
+// scratch per output voxel for the reduction.
+func (p *Plan) TaskBytes() int64 {
+	unit := p.Unit()
+	out, in := int64(1), int64(1)
+	for i, u := range unit {
+		out *= int64(u)
+		f := 1
+		for _, fs := range p.Factors {
+			f = max(f, fs[i])
+		}
+		in *= int64(u * f)
+	}
+	es := int64(p.DType.Size())
+	return in*es + 2*out*es + 12*out
+}
+
+// NewPlan lays out the tasks for a source of the given shape and dtype.
+func NewPlan(dt nd.DType, shape []int, factors [][]int, chunks, shard []int) (*Plan, error) {
+	n := len(shape)
+	if n == 0 {
+		return nil, fmt.Errorf("pyramid: source has rank 0")
+	}
+	if len(chunks) != n {
+		return nil, fmt.Errorf("pyramid: chunks %v do not match shape %v", chunks, shape)
+	}
+	for _, c := range chunks {
+		if c <= 0 {
+			return nil, fmt.Errorf("pyramid: bad chunk shape %v", chunks)
+		}
+	}
+	if shard != nil {
+		if len(shard) != n {
+			return nil, fmt.Errorf("pyramid: shard %v does not match shape %v", shard, shape)
+		}
+		for i := range shard {
+			if shard[i] <= 0 || shard[i]%chunks[i] != 0 {
+				return nil, fmt.Errorf("pyramid: shard %v is not a multiple of chunks %v", shard, chunks)
+			}
+		}
+	}
+	p := &Plan{DType: dt, Chunks: slices.Clone(chunks), Shard: slices.Clone(shard)}
+	p.Shapes = [][]int{slices.Clone(shape)}
+	for _, f := range factors {
+		if len(f) != n {
+			return nil, fmt.Errorf("pyramid: factor %v does not match rank %d", f, n)
+		}
+		prev := p.Shapes[len(p.Shapes)-1]
+		next := make([]int, n)
+		for i := range f {
+			if f[i] < 1 {
+				return nil, fmt.Errorf("pyramid: factor %v has an entry below 1", f)
+			}
+			next[i] = (prev[i] + f[i] - 1) / f[i]
+		}
+		p.Factors = append(p.Factors, slices.Clone(f))
+		p.Shapes = append(p.Shapes, next)
+	}
+	unit := p.Unit()
+	for lvl, sh := range p.Shapes {
+		ph := Phase{Level: lvl}
+		grid := make([]int, n)
+		for i := range n {
+			grid[i] = (sh[i] + unit[i] - 1) / unit[i]
+		}
+		g := make([]int, n)
+		id := 0
+		for {
+			lo, hi := make([]int, n), make([]int, n)
+			for i := range n {
+				lo[i] = g[i] * unit[i]
+				hi[i] = min(sh[i], lo[i]+unit[i])
+			}
+			t := Task{Phase: lvl, ID: id, Out: nd.NewBox(lo, hi)}
+			if lvl == 0 {
+				t.In = t.Out
+			} else {
+				f, below := p.Factors[lvl-1], p.Shapes[lvl-1]
+				ilo, ihi := make([]int, n), make([]int, n)
+				for i := range n {
+					ilo[i] = lo[i] * f[i]
+					ihi[i] = min(below[i], hi[i]*f[i])
+				}
+				t.In = nd.NewBox(ilo, ihi)
+			}
+			ph.Tasks = append(ph.Tasks, t)
+			id++
+			if !next(g, grid) {
+				break
+			}
+		}
+		p.Phases = append(p.Phases, ph)
+	}
+	return p, nil
+}
+
+// FixedFactors repeats f until the level fits in one chunk per axis or
+// levels are reached (levels <= 0: no limit). Axes already of size 1 are not
+// reduced further.
+func FixedFactors(shape []int, f []int, chunks []int, levels int) [][]int {
+	var out [][]int
+	cur := slices.Clone(shape)
+	for levels <= 0 || len(out)+1 < levels {
+		if fits(cur, chunks) && levels <= 0 {
+			break
+		}
+		ff := make([]int, len(f))
+		moved := false
+		for i := range f {
+			ff[i] = f[i]
+			if cur[i] == 1 {
+				ff[i] = 1
+			}
+			if ff[i] > 1 {
+				moved = true
+			}
+		}
+		if !moved {
+			break
+		}
+		for i := range cur {
+			cur[i] = (cur[i] + ff[i] - 1) / ff[i]
+		}
+		out = append(out, ff)
+	}
+	return out
+}
+
+// AutoFactors chooses near-isotropic factors from the voxel size: an axis is
+// halved only while its voxel size is below 1.5 times the finest, so a coarse
+// (anisotropic) axis waits until the others catch up. spatial marks the axes
+// that may be reduced; others keep factor 1.
+func AutoFactors(shape []int, scale []float64, spatial []bool, chunks []int, levels int) [][]int {
+	n := len(shape)
+	cur := slices.Clone(shape)
+	sc := slices.Clone(scale)
+	if sc == nil {
+		sc = make([]float64, n)
+		for i := range sc {
+			sc[i] = 1
+		}
+	}
+	var out [][]int
+	for levels <= 0 || len(out)+1 < levels {
+		if fits(cur, chunks) && levels <= 0 {
+			break
+		}
+		finest := math.Inf(1)
+		for i := range n {
+			if spatial[i] && cur[i] > 1 {
+				finest = min(finest, sc[i])
+			}
+		}
+		f := make([]int, n)
+		moved := false
+		for i := range n {
+			f[i] = 1
+			if spatial[i] && cur[i] > 1 && sc[i] < 1.5*finest {
+				f[i] = 2
+				moved = true
+			}
+		}
+		if !moved {
+			break
+		}
+		for i := range n {
+			cur[i] = (cur[i] + f[i] - 1) / f[i]
+			sc[i] *= float64(f[i])
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func fits(shape, chunks []int) bool {
+	for i := range shape {
+		if shape[i] > chunks[i] {
+			return false
+		}
+	}
+	return true
+}
