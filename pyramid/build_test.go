@@ -1,0 +1,234 @@
+package pyramid
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/ome"
+	"github.com/ryomen-dev/ryomen/store"
+	"github.com/ryomen-dev/ryomen/synth"
+	"github.com/ryomen-dev/ryomen/zarr"
+)
+
+var axes = []ome.Axis{{Name: "z", Type: "space"}, {Name: "y", Type: "space"}, {Name: "x", Type: "space"}}
+
+func readAll(t *testing.T, r nd.Reader) nd.Any {
+	t.Helper()
+	a := nd.NewAny(r.DType(), r.Shape(), nd.C)
+	if err := r.ReadRegion(nd.BoxOf(r.Shape()), a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func bytesOf(t *testing.T, a nd.Any) []byte {
+	b, ok := nd.AsBytes(a)
+	if !ok {
+		t.Fatal("not contiguous")
+	}
+	return b
+}
+
+// reference reduces the whole volume in memory, level by level.
+func reference(t *testing.T, src nd.Reader, factors [][]int, red Reduce) [][]byte {
+	cur := readAll(t, src)
+	out := [][]byte{bytesOf(t, cur)}
+	for _, f := range factors {
+		sh := cur.Shape()
+		for i := range sh {
+			sh[i] = (sh[i] + f[i] - 1) / f[i]
+		}
+		next := nd.NewAny(cur.DType(), sh, nd.C)
+		if err := red(next, cur, f); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, bytesOf(t, next))
+		cur = next
+	}
+	return out
+}
+
+func check(t *testing.T, st store.Store, p string, want [][]byte) {
+	t.Helper()
+	ctx := context.Background()
+	img, err := ome.Read(ctx, st, p)
+	if err != nil {
+		t.Fatalf("no OME metadata: %v", err)
+	}
+	ds := img.Multiscales[0].Datasets
+	if len(ds) != len(want) {
+		t.Fatalf("%d levels, want %d", len(ds), len(want))
+	}
+	for i, d := range ds {
+		a, err := zarr.Open(ctx, st, joinPath(p, d.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytesOf(t, readAll(t, a)); !bytes.Equal(got, want[i]) {
+			t.Fatalf("level %d differs from the in-memory reference", i)
+		}
+	}
+}
+
+func joinPath(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "/" + b
+}
+
+func vol(t *testing.T) *synth.Volume {
+	v, err := synth.New(synth.Params{Shape: []int{37, 70, 66}, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestBuildMatchesReference(t *testing.T) {
+	v := vol(t)
+	factors := [][]int{{1, 2, 2}, {2, 2, 2}, {2, 3, 2}}
+	for _, tc := range []struct {
+		name   string
+		src    nd.Reader
+		method string
+		shard  []int
+	}{
+		{"mean", v.Image(), "mean", nil},
+		{"mode-sharded", v.Labels(), "mode", []int{16, 32, 32}},
+		{"stride", v.Image(), "stride", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := store.NewMemory()
+			o := Options{Store: st, Path: "img", Method: tc.method, Factors: factors, Chunks: []int{8, 16, 16}, Shard: tc.shard, Axes: axes, Memory: 8 << 20}
+			if _, err := Build(context.Background(), tc.src, o); err != nil {
+				t.Fatal(err)
+			}
+			check(t, st, "img", reference(t, tc.src, factors, Methods[tc.method]))
+			img, _ := ome.Read(context.Background(), st, "img")
+			if err := img.Multiscales[0].Validate(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// Shards run concurrently into one store equal a single run.
+func TestShardsEqualSingle(t *testing.T) {
+	v := vol(t)
+	factors := [][]int{{2, 2, 2}, {2, 2, 2}}
+	want := reference(t, v.Image(), factors, Mean)
+	st := store.NewMemory()
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = Build(context.Background(), v.Image(), Options{Store: st, Method: "mean", Factors: factors,
+				Chunks: []int{8, 8, 8}, Axes: axes, ShardIndex: i, ShardCount: 3, Workers: 1, Poll: 5e6})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(t, st, "", want)
+}
+
+// failing stops after n successful reads, like a killed process.
+type failing struct {
+	nd.Reader
+	mu sync.Mutex
+	n  int
+}
+
+func (f *failing) ReadRegion(b nd.Box, dst nd.Any) error {
+	f.mu.Lock()
+	f.n--
+	n := f.n
+	f.mu.Unlock()
+	if n < 0 {
+		return errors.New("boom")
+	}
+	return f.Reader.ReadRegion(b, dst)
+}
+
+func TestResume(t *testing.T) {
+	v := vol(t)
+	factors := [][]int{{2, 2, 2}}
+	st := store.NewMemory()
+	o := Options{Store: st, Method: "mean", Factors: factors, Chunks: []int{8, 8, 8}, Axes: axes, Workers: 1}
+	if _, err := Build(context.Background(), &failing{Reader: v.Image(), n: 20}, o); err == nil {
+		t.Fatal("want an error")
+	}
+	if _, err := ome.Read(context.Background(), st, ""); err == nil {
+		t.Fatal("an interrupted run claims to be complete")
+	}
+	if _, err := Build(context.Background(), v.Image(), o); !errors.Is(err, ErrExists) {
+		t.Fatalf("rerun without --resume: %v, want ErrExists", err)
+	}
+	o.Resume = true
+	o.Progress = new(Progress)
+	if _, err := Build(context.Background(), v.Image(), o); err != nil {
+		t.Fatal(err)
+	}
+	if s := o.Progress.TasksSkipped.Load(); s != 20 {
+		t.Errorf("skipped %d tasks, want 20", s)
+	}
+	check(t, st, "", reference(t, v.Image(), factors, Mean))
+	// A different plan on the same output is refused.
+	o.Factors = [][]int{{1, 2, 2}}
+	if _, err := Build(context.Background(), v.Image(), o); !errors.Is(err, ErrExists) {
+		t.Fatalf("complete output: %v, want ErrExists", err)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	v := vol(t)
+	st := store.NewMemory()
+	st.Put(context.Background(), "0/zarr.json", []byte("{}"))
+	o := Options{Store: st, Method: "mean", Factors: [][]int{{2, 2, 2}}, Chunks: []int{8, 8, 8}, Axes: axes}
+	if _, err := Build(context.Background(), v.Image(), o); !errors.Is(err, ErrExists) {
+		t.Errorf("foreign output: %v", err)
+	}
+	o.Store = store.NewMemory()
+	o.Memory = 1000
+	if _, err := Build(context.Background(), v.Image(), o); !errors.Is(err, ErrBudget) {
+		t.Errorf("tiny budget: %v", err)
+	}
+	o.Memory = 0
+	o.Method = "mode"
+	v2, _ := synth.New(synth.Params{Shape: []int{8, 8, 8}})
+	img := readAll(t, v2.Image())
+	f := nd.NewAny(nd.Float32, img.Shape(), nd.C)
+	nd.ConvertAny(f, img)
+	if _, err := Build(context.Background(), f.(nd.Reader), o); err == nil {
+		t.Error("mode on float32 accepted")
+	}
+}
+
+func TestAutoFactors(t *testing.T) {
+	// z voxels are 4x coarser: z waits two levels.
+	got := AutoFactors([]int{100, 1000, 1000}, []float64{4, 1, 1}, []bool{true, true, true}, []int{64, 64, 64}, 4)
+	want := [][]int{{1, 2, 2}, {1, 2, 2}, {2, 2, 2}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v want %v", got, want)
+	}
+	for i := range want {
+		for j := range want[i] {
+			if got[i][j] != want[i][j] {
+				t.Fatalf("got %v want %v", got, want)
+			}
+		}
+	}
+	if n := len(FixedFactors([]int{256, 256, 256}, []int{2, 2, 2}, []int{64, 64, 64}, 0)); n != 2 {
+		t.Errorf("FixedFactors gave %d levels beyond 0, want 2", n)
+	}
+}
