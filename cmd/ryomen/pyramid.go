@@ -63,6 +63,10 @@ func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 			return o, usagef("--shard-shape %q: need %d positive values", f.shardShape, len(shape))
 		}
 		for i := range shardShape {
+			// Like chunks, a shard larger than the array is pointless.
+			if shardShape[i] > shape[i] {
+				shardShape[i] = (shape[i] + chunks[i] - 1) / chunks[i] * chunks[i]
+			}
 			if shardShape[i]%chunks[i] != 0 {
 				return o, usagef("--shard-shape %v is not a multiple of --chunks %v", shardShape, chunks)
 			}

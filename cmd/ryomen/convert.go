@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func newConvert() *cobra.Command {
+	var f pyrFlags
+	c := &cobra.Command{
+		Use:   "convert IN OUT",
+		Short: "Copy an image into a single-level OME-Zarr v0.5 image with new chunks and shards",
+		Long: `Copy IN (a Zarr array, an OME-Zarr image, or synth:ZxYxX) into OUT as an
+OME-Zarr v0.5 image with one level, rechunked to --chunks and sharded to
+--shard-shape, out of core. TIFF input comes with the tiff package.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			src, err := openSource(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			f.levels, f.factor = 1, "auto"
+			o, err := f.options(src)
+			if err != nil {
+				return err
+			}
+			o.Factors = nil
+			st, _, err := openOutput(args[1])
+			if err != nil {
+				return err
+			}
+			s, err := build(ctx, "convert", src, st, args[1], o)
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(s)
+			}
+			fmt.Printf("wrote %s (%v, %.1fs)\n", args[1], s.Levels[0], s.Seconds)
+			return nil
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape")
+	fl.StringVar(&f.shardShape, "shard-shape", "", "output shard shape (a multiple of --chunks)")
+	fl.StringVar(&f.shard, "shard", "", "run only shard i of N of the task plan: i/N")
+	fl.BoolVar(&f.resume, "resume", false, "continue an unfinished run")
+	fl.BoolVar(&f.overwrite, "overwrite", false, "replace whatever is at OUT")
+	fl.BoolVar(&f.label, "label", false, "mark the output as an OME-Zarr label image")
+	f.method = "stride"
+	return c
+}
