@@ -71,7 +71,9 @@ func tree(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	m := map[string][]byte{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		// Temporary files a killed process left behind are not part of the
+		// output (the store never lists them).
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".tmp-") {
 			return err
 		}
 		b, err := os.ReadFile(p)
