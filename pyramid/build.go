@@ -70,6 +70,14 @@ type Options struct {
 	// Resume continues an unfinished run; Overwrite deletes what is at Path
 	// first.
 	Resume, Overwrite bool
+	// Apply, when set, makes the build a tiled operation instead of a
+	// pyramid: each task reads its output box grown by Halo (clipped to the
+	// source), and Apply returns the result for inner, the output box inside
+	// that block. Factors must be empty. OutDType is the result dtype
+	// (default: the source dtype).
+	Apply    func(block nd.Any, inner nd.Box) (nd.Any, error)
+	Halo     []int
+	OutDType nd.DType
 	// Progress, when set, is updated as tasks finish.
 	Progress *Progress
 	// Poll is how often a sharded process checks whether the other shards
@@ -130,6 +138,15 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 		o.Poll = 200 * time.Millisecond
 	}
 	reduce := o.Reduce
+	if o.Apply != nil {
+		if len(o.Factors) > 0 {
+			return nil, fmt.Errorf("pyramid: Apply builds one level; got %d factors", len(o.Factors))
+		}
+		reduce = Stride
+		if o.Method == "" {
+			o.Method = "stride"
+		}
+	}
 	if reduce == nil {
 		reduce = Methods[o.Method]
 		if reduce == nil {
@@ -147,6 +164,10 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	}
 	if err := reduce(nd.NewAny(p.DType, one, nd.C), nd.NewAny(p.DType, one, nd.C), one); err != nil {
 		return nil, err
+	}
+	srcDType := p.DType
+	if o.Apply != nil && o.OutDType != nd.Invalid {
+		p.DType = o.OutDType
 	}
 	workers, err := Budget(p, o.Memory, o.Workers)
 	if err != nil {
@@ -215,7 +236,13 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 				break
 			}
 			g.Go(func() error {
-				if err := runTask(gctx, p, t, in, out, reduce, pr); err != nil {
+				var err error
+				if o.Apply != nil {
+					err = applyTask(gctx, srcDType, t, in, out, &o, pr)
+				} else {
+					err = runTask(gctx, p, t, in, out, reduce, pr)
+				}
+				if err != nil {
 					return fmt.Errorf("pyramid: level %d, task %d %v: %w", t.Phase, t.ID, t.Out, err)
 				}
 				if err := o.Store.Put(gctx, o.key("tasks", strconv.Itoa(t.Phase), strconv.Itoa(t.ID)), nil); err != nil {
@@ -366,4 +393,29 @@ func prepare(ctx context.Context, p *Plan, o *Options) error {
 		}
 	}
 	return o.Store.Put(ctx, planKey, rec)
+}
+
+func applyTask(ctx context.Context, dt nd.DType, t Task, in nd.Reader, out *zarr.Array, o *Options, pr *Progress) error {
+	b := t.Out
+	if o.Halo != nil {
+		b = b.Expand(o.Halo).Intersect(nd.BoxOf(in.Shape()))
+	}
+	buf := nd.NewAny(dt, b.Shape(), nd.C)
+	if err := in.ReadRegion(b, buf); err != nil {
+		return err
+	}
+	pr.BytesRead.Add(int64(buf.Len() * dt.Size()))
+	neg := make([]int, len(b.Min))
+	for i := range neg {
+		neg[i] = -b.Min[i]
+	}
+	res, err := o.Apply(buf, t.Out.Translate(neg))
+	if err != nil {
+		return err
+	}
+	if err := out.WriteRegionContext(ctx, t.Out, res); err != nil {
+		return err
+	}
+	pr.BytesWritten.Add(int64(res.Len() * res.DType().Size()))
+	return nil
 }

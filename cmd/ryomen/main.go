@@ -87,7 +87,7 @@ func newRoot() *cobra.Command {
 	pf.IntVar(&g.workers, "workers", 0, "maximum concurrent tasks (0: number of CPUs)")
 	pf.BoolVar(&g.noProg, "no-progress", false, "do not show progress")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newDemo(), newInfo(), newPyramid(), newPlan(), newConvert())
+	root.AddCommand(newDemo(), newInfo(), newPyramid(), newPlan(), newConvert(), newApply())
 	return root
 }
 

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+func newApply() *cobra.Command {
+	var f pyrFlags
+	var op string
+	var sigma, value float64
+	c := &cobra.Command{
+		Use:   "apply IN OUT",
+		Short: "Run a tiled operation over an image out of core: --op gaussian or threshold",
+		Long: `Run an operation tile by tile over IN and write a one-level OME-Zarr v0.5
+image to OUT, out of core, resumable and shardable like pyramid.
+
+  --op gaussian --sigma S   Gaussian blur (float32 output); tiles read a halo
+                            of ceil(3S) voxels so the result equals a blur of
+                            the whole image, with edges clamped
+  --op threshold --value V  1 where the voxel is > V, else 0 (uint8 output)
+
+--exec CMD (streaming crops to an external model) is specified in
+docs/exec-protocol.md and not implemented yet.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			src, err := openSource(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			f.levels, f.factor, f.method = 1, "auto", "stride"
+			o, err := f.options(src)
+			if err != nil {
+				return err
+			}
+			o.Factors = nil
+			switch op {
+			case "gaussian":
+				if !(sigma > 0) {
+					return usagef("--sigma must be > 0")
+				}
+				r := int(math.Ceil(3 * sigma))
+				o.Halo = make([]int, len(src.r.Shape()))
+				for i := range o.Halo {
+					o.Halo[i] = r
+				}
+				o.OutDType = nd.Float32
+				o.Apply = func(b nd.Any, inner nd.Box) (nd.Any, error) { return gaussian(b, inner, sigma) }
+			case "threshold":
+				o.OutDType = nd.Uint8
+				o.Apply = func(b nd.Any, inner nd.Box) (nd.Any, error) { return threshold(b, inner, value) }
+			case "":
+				return usagef("--op is required (gaussian or threshold)")
+			default:
+				return usagef("--op %q: want gaussian or threshold", op)
+			}
+			st, _, err := openOutput(args[1])
+			if err != nil {
+				return err
+			}
+			s, err := build(ctx, "apply", src, st, args[1], o)
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(s)
+			}
+			fmt.Printf("wrote %s (%v, %.1fs)\n", args[1], s.Levels[0], s.Seconds)
+			return nil
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&op, "op", "", "operation: gaussian or threshold")
+	fl.Float64Var(&sigma, "sigma", 1, "gaussian sigma in voxels")
+	fl.Float64Var(&value, "value", 0, "threshold value")
+	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape (one task per chunk or shard)")
+	fl.StringVar(&f.shardShape, "shard-shape", "", "output shard shape (a multiple of --chunks)")
+	fl.StringVar(&f.shard, "shard", "", "run only shard i of N of the task plan: i/N")
+	fl.BoolVar(&f.resume, "resume", false, "continue an unfinished run")
+	fl.BoolVar(&f.overwrite, "overwrite", false, "replace whatever is at OUT")
+	return c
+}
+
+func toFloat(b nd.Any) (*nd.Array[float32], error) {
+	a := nd.New[float32](b.Shape(), nd.C)
+	return a, nd.ConvertAny(a, b)
+}
+
+func threshold(b nd.Any, inner nd.Box, v float64) (nd.Any, error) {
+	a, err := toFloat(b.View(inner))
+	if err != nil {
+		return nil, err
+	}
+	out := nd.New[uint8](a.Shape(), nd.C)
+	src, _ := a.Flat()
+	dst, _ := out.Flat()
+	for i, x := range src {
+		if float64(x) > v {
+			dst[i] = 1
+		}
+	}
+	return out, nil
+}
+
+// gaussian blurs b separably along every axis with edges clamped and returns
+// the inner region.
+func gaussian(b nd.Any, inner nd.Box, sigma float64) (nd.Any, error) {
+	a, err := toFloat(b)
+	if err != nil {
+		return nil, err
+	}
+	r := int(math.Ceil(3 * sigma))
+	k := make([]float32, 2*r+1)
+	var sum float64
+	for i := range k {
+		x := float64(i - r)
+		w := math.Exp(-x * x / (2 * sigma * sigma))
+		k[i] = float32(w)
+		sum += w
+	}
+	for i := range k {
+		k[i] /= float32(sum)
+	}
+	sh := a.Shape()
+	data, _ := a.Flat()
+	line := make([]float32, 0, 1024)
+	for ax := range sh {
+		n := sh[ax]
+		inner := 1
+		for _, s := range sh[ax+1:] {
+			inner *= s
+		}
+		outer := len(data) / max(1, n*inner)
+		for o := range outer {
+			for i := range inner {
+				base := o*n*inner + i
+				line = line[:0]
+				for j := range n {
+					line = append(line, data[base+j*inner])
+				}
+				for j := range n {
+					var acc float32
+					for t, w := range k {
+						p := min(n-1, max(0, j+t-r))
+						acc += w * line[p]
+					}
+					data[base+j*inner] = acc
+				}
+			}
+		}
+	}
+	return a.Sub(inner).Clone(nd.C), nil
+}
+
