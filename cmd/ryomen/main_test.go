@@ -274,3 +274,17 @@ func TestMemoryBudget(t *testing.T) {
 		t.Errorf("peak RSS %d MiB > budget %d MiB + overhead %d MiB", r.maxRSS>>20, budget>>20, overhead>>20)
 	}
 }
+
+// The plan is deterministic and splits tasks round-robin over shards.
+func TestPlan(t *testing.T) {
+	a := mustRun(t, "--json", "plan", "--shards", "3", "--factor", "2,2,2", "--chunks", "16,16,16", "synth:32x64x64")
+	b := mustRun(t, "--json", "plan", "--shards", "3", "--factor", "2,2,2", "--chunks", "16,16,16", "synth:32x64x64")
+	if a.stdout != b.stdout {
+		t.Fatal("plan is not deterministic")
+	}
+	for _, w := range []string{`"shard": 2`, `"phase": 2`, `"task_bytes"`} {
+		if !strings.Contains(a.stdout, w) {
+			t.Errorf("plan lacks %s", w)
+		}
+	}
+}
