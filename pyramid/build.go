@@ -78,6 +78,10 @@ type Options struct {
 	Apply    func(block nd.Any, inner nd.Box) (nd.Any, error)
 	Halo     []int
 	OutDType nd.DType
+	// Group is the most levels one task computes from one read (default
+	// 1): larger groups read each level once per group instead of once per
+	// level, at the price of bigger blocks.
+	Group int
 	// Progress, when set, is updated as tasks finish.
 	Progress *Progress
 	// Poll is how often a sharded process checks whether the other shards
@@ -105,6 +109,7 @@ type planRecord struct {
 	Factors [][]int `json:"factors"`
 	Chunks  []int   `json:"chunks"`
 	Shard   []int   `json:"shard,omitempty"`
+	Group   int     `json:"group"`
 	Method  string  `json:"method"`
 }
 
@@ -153,7 +158,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 			return nil, fmt.Errorf("pyramid: unknown method %q", o.Method)
 		}
 	}
-	p, err := NewPlan(src.DType(), src.Shape(), o.Factors, o.Chunks, o.Shard)
+	p, err := NewPlanGroup(src.DType(), src.Shape(), o.Factors, o.Chunks, o.Shard, o.Group)
 	if err != nil {
 		return nil, err
 	}
@@ -205,20 +210,20 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	}
 	pr.TasksTotal.Store(mine)
 
-	for _, ph := range p.Phases {
-		pr.Phase.Store(int64(ph.Level))
-		if ph.Level > 0 && o.ShardCount > 1 {
-			if err := waitPhase(ctx, p, &o, ph.Level-1); err != nil {
+	for pi, ph := range p.Phases {
+		pr.Phase.Store(int64(pi))
+		if pi > 0 && o.ShardCount > 1 {
+			if err := waitPhase(ctx, p, &o, pi-1); err != nil {
 				return nil, err
 			}
 		}
-		done, err := finished(ctx, &o, ph.Level)
+		done, err := finished(ctx, &o, pi)
 		if err != nil {
 			return nil, err
 		}
 		var in nd.Reader = src
-		if ph.Level > 0 {
-			in = levels[ph.Level-1]
+		if ph.First > 0 {
+			in = levels[ph.First-1]
 		}
 		out := levels[ph.Level]
 		g, gctx := errgroup.WithContext(ctx)
@@ -240,7 +245,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 				if o.Apply != nil {
 					err = applyTask(gctx, srcDType, t, in, out, &o, pr)
 				} else {
-					err = runTask(gctx, p, t, in, out, reduce, pr)
+					err = runTask(gctx, p, t, in, levels, reduce, pr)
 				}
 				if err != nil {
 					return fmt.Errorf("pyramid: level %d, task %d %v: %w", t.Phase, t.ID, t.Out, err)
@@ -277,7 +282,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	return p, nil
 }
 
-func runTask(ctx context.Context, p *Plan, t Task, in nd.Reader, out *zarr.Array, reduce Reduce, pr *Progress) error {
+func runTask(ctx context.Context, p *Plan, t Task, in nd.Reader, levels []*zarr.Array, reduce Reduce, pr *Progress) error {
 	buf := nd.NewAny(p.DType, t.In.Shape(), nd.C)
 	var err error
 	if zr, ok := in.(*zarr.Array); ok {
@@ -289,17 +294,26 @@ func runTask(ctx context.Context, p *Plan, t Task, in nd.Reader, out *zarr.Array
 		return err
 	}
 	pr.BytesRead.Add(int64(buf.Len() * p.DType.Size()))
-	res := buf
-	if t.Phase > 0 {
-		res = nd.NewAny(p.DType, t.Out.Shape(), nd.C)
-		if err := reduce(res, buf, p.Factors[t.Phase-1]); err != nil {
+	if t.Last == 0 {
+		if err := levels[0].WriteRegionContext(ctx, t.Out, buf); err != nil {
 			return err
 		}
+		pr.BytesWritten.Add(int64(buf.Len() * p.DType.Size()))
+		return nil
 	}
-	if err := out.WriteRegionContext(ctx, t.Out, res); err != nil {
-		return err
+	cur := buf
+	for l := t.First; l <= t.Last; l++ {
+		box := p.boxAt(t.Out, t.Last, l)
+		res := nd.NewAny(p.DType, box.Shape(), nd.C)
+		if err := reduce(res, cur, p.Factors[l-1]); err != nil {
+			return err
+		}
+		if err := levels[l].WriteRegionContext(ctx, box, res); err != nil {
+			return err
+		}
+		pr.BytesWritten.Add(int64(res.Len() * p.DType.Size()))
+		cur = res
 	}
-	pr.BytesWritten.Add(int64(res.Len() * p.DType.Size()))
 	return nil
 }
 
@@ -341,7 +355,7 @@ func waitPhase(ctx context.Context, p *Plan, o *Options, phase int) error {
 
 // prepare checks what is already at the output and records the plan.
 func prepare(ctx context.Context, p *Plan, o *Options) error {
-	rec, _ := json.Marshal(planRecord{DType: p.DType.String(), Shapes: p.Shapes, Factors: p.Factors, Chunks: p.Chunks, Shard: p.Shard, Method: o.Method})
+	rec, _ := json.Marshal(planRecord{DType: p.DType.String(), Shapes: p.Shapes, Factors: p.Factors, Chunks: p.Chunks, Shard: p.Shard, Group: p.Group, Method: o.Method})
 	planKey := o.key("plan.json")
 	all, err := o.Store.List(ctx, o.prefix())
 	if err != nil {

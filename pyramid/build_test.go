@@ -97,14 +97,17 @@ func TestBuildMatchesReference(t *testing.T) {
 		src    nd.Reader
 		method string
 		shard  []int
+		group  int
 	}{
-		{"mean", v.Image(), "mean", nil},
-		{"mode-sharded", v.Labels(), "mode", []int{16, 32, 32}},
-		{"stride", v.Image(), "stride", nil},
+		{"mean", v.Image(), "mean", nil, 0},
+		{"mode-sharded", v.Labels(), "mode", []int{16, 32, 32}, 0},
+		{"stride", v.Image(), "stride", nil, 0},
+		{"mean-group2", v.Image(), "mean", nil, 2},
+		{"mode-sharded-group3", v.Labels(), "mode", []int{16, 32, 32}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := store.NewMemory()
-			o := Options{Store: st, Path: "img", Method: tc.method, Factors: factors, Chunks: []int{8, 16, 16}, Shard: tc.shard, Axes: axes, Memory: 8 << 20}
+			o := Options{Store: st, Path: "img", Method: tc.method, Factors: factors, Chunks: []int{8, 16, 16}, Shard: tc.shard, Axes: axes, Memory: 64 << 20, Group: tc.group}
 			if _, err := Build(context.Background(), tc.src, o); err != nil {
 				t.Fatal(err)
 			}
@@ -130,7 +133,7 @@ func TestShardsEqualSingle(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, errs[i] = Build(context.Background(), v.Image(), Options{Store: st, Method: "mean", Factors: factors,
-				Chunks: []int{8, 8, 8}, Axes: axes, ShardIndex: i, ShardCount: 3, Workers: 1, Poll: 5e6})
+				Chunks: []int{8, 8, 8}, Axes: axes, ShardIndex: i, ShardCount: 3, Workers: 1, Poll: 5e6, Group: 2})
 		}()
 	}
 	wg.Wait()

@@ -21,15 +21,20 @@ import (
 
 // Task is one unit of work: read In from the level below (or the source, in
 // phase 0), reduce it and write Out into the phase's level.
+// In phases that compute several levels from one read (see NewPlanGroup),
+// Out is the box at the coarsest level Last; the task also writes the boxes
+// of levels First..Last-1 that Out covers.
 type Task struct {
-	Phase, ID int
-	In, Out   nd.Box
+	Phase, ID   int
+	First, Last int // levels written
+	In, Out     nd.Box
 }
 
-// Phase computes one level.
+// Phase computes levels First..Level from level First-1 (phase 0: level 0
+// from the source).
 type Phase struct {
-	Level int
-	Tasks []Task
+	First, Level int
+	Tasks        []Task
 }
 
 // Plan is the whole build: per-level shapes and factors, and the phases.
@@ -39,6 +44,7 @@ type Plan struct {
 	Factors [][]int // Factors[i] takes level i to level i+1
 	Chunks  []int   // output chunk shape (inner chunk when sharded)
 	Shard   []int   // output shard shape, or nil
+	Group   int     // most levels one task computes
 	Phases  []Phase
 }
 
@@ -67,18 +73,38 @@ func (p *Plan) TaskBytes() int64 {
 	out, in := int64(1), int64(1)
 	for i, u := range unit {
 		out *= int64(u)
+		// The largest product of Group consecutive factors.
 		f := 1
-		for _, fs := range p.Factors {
-			f = max(f, fs[i])
+		for a := range p.Factors {
+			g := 1
+			for b := a; b < min(len(p.Factors), a+p.Group); b++ {
+				g *= p.Factors[b][i]
+			}
+			f = max(f, g)
 		}
 		in *= int64(u * f)
 	}
 	es := int64(p.DType.Size())
+	// Intermediate levels of a group add at most in/2 more.
+	if p.Group > 1 {
+		in += in / 2
+	}
 	return in*es + 2*out*es + 12*out
 }
 
-// NewPlan lays out the tasks for a source of the given shape and dtype.
+// NewPlan lays out the tasks for a source of the given shape and dtype, one
+// level per phase.
 func NewPlan(dt nd.DType, shape []int, factors [][]int, chunks, shard []int) (*Plan, error) {
+	return NewPlanGroup(dt, shape, factors, chunks, shard, 1)
+}
+
+// NewPlanGroup is NewPlan with up to group levels per phase: a task reads
+// one block of the level below the phase and computes every level of the
+// phase from it, writing whole units of each.
+func NewPlanGroup(dt nd.DType, shape []int, factors [][]int, chunks, shard []int, group int) (*Plan, error) {
+	if group < 1 {
+		group = 1
+	}
 	n := len(shape)
 	if n == 0 {
 		return nil, fmt.Errorf("pyramid: source has rank 0")
@@ -101,7 +127,7 @@ func NewPlan(dt nd.DType, shape []int, factors [][]int, chunks, shard []int) (*P
 			}
 		}
 	}
-	p := &Plan{DType: dt, Chunks: slices.Clone(chunks), Shard: slices.Clone(shard)}
+	p := &Plan{DType: dt, Chunks: slices.Clone(chunks), Shard: slices.Clone(shard), Group: group}
 	p.Shapes = [][]int{slices.Clone(shape)}
 	for _, f := range factors {
 		if len(f) != n {
@@ -119,8 +145,15 @@ func NewPlan(dt nd.DType, shape []int, factors [][]int, chunks, shard []int) (*P
 		p.Shapes = append(p.Shapes, next)
 	}
 	unit := p.Unit()
-	for lvl, sh := range p.Shapes {
-		ph := Phase{Level: lvl}
+	// Phase 0 copies level 0; then groups of levels.
+	ranges := [][2]int{{0, 0}}
+	for a := 1; a < len(p.Shapes); a += group {
+		ranges = append(ranges, [2]int{a, min(len(p.Shapes)-1, a+group-1)})
+	}
+	for pi, r := range ranges {
+		first, lvl := r[0], r[1]
+		sh := p.Shapes[lvl]
+		ph := Phase{First: first, Level: lvl}
 		grid := make([]int, n)
 		for i := range n {
 			grid[i] = (sh[i] + unit[i] - 1) / unit[i]
@@ -133,17 +166,11 @@ func NewPlan(dt nd.DType, shape []int, factors [][]int, chunks, shard []int) (*P
 				lo[i] = g[i] * unit[i]
 				hi[i] = min(sh[i], lo[i]+unit[i])
 			}
-			t := Task{Phase: lvl, ID: id, Out: nd.NewBox(lo, hi)}
+			t := Task{Phase: pi, ID: id, First: first, Last: lvl, Out: nd.NewBox(lo, hi)}
 			if lvl == 0 {
 				t.In = t.Out
 			} else {
-				f, below := p.Factors[lvl-1], p.Shapes[lvl-1]
-				ilo, ihi := make([]int, n), make([]int, n)
-				for i := range n {
-					ilo[i] = lo[i] * f[i]
-					ihi[i] = min(below[i], hi[i]*f[i])
-				}
-				t.In = nd.NewBox(ilo, ihi)
+				t.In = p.boxAt(t.Out, lvl, first-1)
 			}
 			ph.Tasks = append(ph.Tasks, t)
 			id++
@@ -154,6 +181,20 @@ func NewPlan(dt nd.DType, shape []int, factors [][]int, chunks, shard []int) (*P
 		p.Phases = append(p.Phases, ph)
 	}
 	return p, nil
+}
+
+// boxAt maps box b of level from to the finer level to (to <= from),
+// clipped to that level's shape.
+func (p *Plan) boxAt(b nd.Box, from, to int) nd.Box {
+	n := len(b.Min)
+	lo, hi := slices.Clone(b.Min), slices.Clone(b.Max)
+	for l := from - 1; l >= to; l-- {
+		for i := range n {
+			lo[i] *= p.Factors[l][i]
+			hi[i] = min(p.Shapes[l][i], hi[i]*p.Factors[l][i])
+		}
+	}
+	return nd.NewBox(lo, hi)
 }
 
 // FixedFactors repeats f until the level fits in one chunk per axis or

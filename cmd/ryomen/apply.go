@@ -156,4 +156,3 @@ func gaussian(b nd.Any, inner nd.Box, sigma float64) (nd.Any, error) {
 	}
 	return a.Sub(inner).Clone(nd.C), nil
 }
-

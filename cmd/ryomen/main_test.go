@@ -181,7 +181,7 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-var pyrArgs = []string{"pyramid", "--factor", "2,2,2", "--chunks", "16,32,32", "synth:48x160x160?seed=5"}
+var pyrArgs = []string{"pyramid", "--factor", "2,2,2", "--levels-per-task", "2", "--chunks", "16,32,32", "synth:48x160x160?seed=5"}
 
 // Three shard processes at once into one directory equal one process.
 func TestShards(t *testing.T) {

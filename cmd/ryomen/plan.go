@@ -35,7 +35,7 @@ func newPlan() *cobra.Command {
 			if shards < 1 {
 				return usagef("--shards must be >= 1")
 			}
-			p, err := pyramid.NewPlan(src.r.DType(), src.r.Shape(), o.Factors, o.Chunks, o.Shard)
+			p, err := pyramid.NewPlanGroup(src.r.DType(), src.r.Shape(), o.Factors, o.Chunks, o.Shard, o.Group)
 			if err != nil {
 				return err
 			}
@@ -54,7 +54,7 @@ func newPlan() *cobra.Command {
 			}
 			fmt.Printf("levels: %v\nfactors: %v\nestimated memory per task: %d MiB, concurrent tasks: %d\n", p.Shapes, p.Factors, p.TaskBytes()>>20, workers)
 			for _, ph := range p.Phases {
-				fmt.Printf("phase %d (level %d): %d tasks\n", ph.Level, ph.Level, len(ph.Tasks))
+				fmt.Printf("phase: levels %d-%d: %d tasks\n", ph.First, ph.Level, len(ph.Tasks))
 			}
 			for _, t := range tasks {
 				fmt.Printf("  phase %d task %d shard %d/%d: in %s -> out %s\n", t.Phase, t.ID, t.Shard, shards, t.In, t.Out)

@@ -23,6 +23,7 @@ type pyrFlags struct {
 	resume     bool
 	overwrite  bool
 	label      bool
+	group      int
 }
 
 func (f *pyrFlags) register(c *cobra.Command) {
@@ -36,6 +37,7 @@ func (f *pyrFlags) register(c *cobra.Command) {
 	fl.BoolVar(&f.resume, "resume", false, "continue an unfinished run, skipping finished tasks")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace whatever is at OUT")
 	fl.BoolVar(&f.label, "label", false, "mark the output as an OME-Zarr label image")
+	fl.IntVar(&f.group, "levels-per-task", 1, "levels one task computes from one block read (larger: fewer reads, bigger blocks)")
 }
 
 // options turns flags into engine options for src.
@@ -99,6 +101,10 @@ func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 	o.Axes, o.Scale = src.axes, src.scale
 	o.Memory, o.Workers = g.memBytes, g.workers
 	o.Resume, o.Overwrite = f.resume, f.overwrite
+	if f.group < 0 {
+		return o, usagef("--levels-per-task must be >= 1")
+	}
+	o.Group = f.group
 	if f.label {
 		o.Label = &ome.ImageLabel{Version: ome.V05}
 	}
