@@ -1,10 +1,11 @@
 // Package pyramid builds multiscale pyramids of arrays larger than memory.
 //
 // A build is a deterministic [Plan]: phase 0 copies the source into level 0
-// of the output, phase p computes level p from level p-1 as written. Every
-// task of a phase writes one whole write unit (a shard when the output is
-// sharded, a chunk otherwise), so no two tasks touch the same stored object
-// and no locks are needed. Tasks have stable IDs, so several processes can
+// of the output, and each later phase computes one level, or a group of
+// levels from one block read, from the level below it as written. Tasks are
+// aligned to write units (a shard when the output is sharded, a chunk
+// otherwise): every unit of every level is written by exactly one task, so no
+// two tasks touch the same stored object and no locks are needed. Tasks have stable IDs, so several processes can
 // split the work (task i goes to shard i mod N), and a finished task leaves a
 // small marker key in the output store, so a killed run resumes where it
 // stopped. The OME-Zarr multiscales metadata that marks the output complete
