@@ -122,6 +122,7 @@ type buildSummary struct {
 	BytesRead    int64   `json:"bytes_read"`
 	BytesWritten int64   `json:"bytes_written"`
 	Seconds      float64 `json:"seconds"`
+	PeakRSS      int64   `json:"peak_rss_bytes,omitempty"`
 }
 
 // build runs the engine with progress and returns a summary.
@@ -137,7 +138,7 @@ func build(ctx context.Context, name string, src *source, st store.Store, out st
 	}
 	s := &buildSummary{Output: out, Path: o.Path, Levels: p.Shapes, Factors: p.Factors, Method: o.Method,
 		Tasks: pr.TasksDone.Load(), Skipped: pr.TasksSkipped.Load(), BytesRead: pr.BytesRead.Load(),
-		BytesWritten: pr.BytesWritten.Load(), Seconds: time.Since(start).Seconds()}
+		BytesWritten: pr.BytesWritten.Load(), Seconds: time.Since(start).Seconds(), PeakRSS: peakRSS()}
 	slog.Debug("built", "name", name, "levels", len(p.Shapes), "tasks", s.Tasks, "seconds", s.Seconds)
 	return s, nil
 }
