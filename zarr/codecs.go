@@ -62,7 +62,13 @@ func parseV2Codec(raw json.RawMessage, typeSize int) (codec.Codec, error) {
 func v2CodecJSON(c codec.Codec) (map[string]any, error) {
 	switch c := c.(type) {
 	case codec.Zstd:
-		return map[string]any{"id": "zstd", "level": c.Level, "checksum": c.Checksum}, nil
+		m := map[string]any{"id": "zstd", "level": c.Level}
+		if c.Checksum {
+			// Older numcodecs (0.11) reject the key, so write it only
+			// when it matters.
+			m["checksum"] = true
+		}
+		return m, nil
 	case codec.Gzip:
 		return map[string]any{"id": "gzip", "level": c.Level}, nil
 	case codec.Zlib:
