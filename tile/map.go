@@ -1,0 +1,247 @@
+package tile
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/ryomen-dev/ryomen/nd"
+	"golang.org/x/sync/errgroup"
+)
+
+// Batch is what a [Func] receives: up to Options.BatchSize tiles and
+// their crops, in plan order.
+type Batch[T nd.Number] struct {
+	Tiles []Tile
+	// Crops[i] holds the image inside Tiles[i].Crop, padded by the plan's
+	// border mode, with the plan's CropShape. The buffers are owned by
+	// Map and reused for later batches: they are valid only until the
+	// function returns. A function may modify them in place (the image
+	// itself is never a crop's memory) and may return them as results.
+	Crops []*nd.Array[T]
+}
+
+// Func computes one result per crop of a batch. Each result must have the
+// plan's OutCropShape (any strides). Map calls it from up to
+// Options.Workers goroutines at once. Map reads the results before
+// reusing the crops, so a result may share memory with its crop.
+type Func[T, U nd.Number] func(ctx context.Context, b Batch[T]) ([]*nd.Array[U], error)
+
+// Progress is a snapshot of a running [Map].
+type Progress struct {
+	Done, Total  int   // tiles
+	BytesRead    int64 // crop bytes read, padding included
+	BytesWritten int64 // output bytes written
+}
+
+// Options tunes [Map]. The zero value runs on GOMAXPROCS workers with
+// batches of one crop and pastes the results.
+type Options struct {
+	// Workers is the number of goroutines that read, compute and write
+	// batches concurrently. Zero means runtime.GOMAXPROCS(0).
+	Workers int
+	// BatchSize is the number of crops per call of the function; the last
+	// batch may be smaller. Zero means 1.
+	BatchSize int
+	// Merge selects pasting or blending.
+	Merge Merge
+	// Sigma is the Gaussian's standard deviation as a fraction of the
+	// crop size for BlendGaussian. Zero means 0.125 (MONAI's default).
+	Sigma float64
+	// Progress, if set, is called after every batch, from one goroutine
+	// at a time.
+	Progress func(Progress)
+	// ConcurrentWrites lets workers call dst.WriteRegion at the same time
+	// (for distinct, non-overlapping boxes). Leave it off for writers that
+	// read-modify-write shared chunks; nd.Array is safe with it on.
+	ConcurrentWrites bool
+}
+
+// Map runs fn over every tile of p, reading crops from src and merging the
+// results into dst. src must have p.Shape() and dtype T, dst p.OutShape()
+// and dtype U.
+//
+// Memory is bounded: at most Workers batches of crops and results are in
+// flight, and blending holds one band of float64 rows (see [Merge]); the
+// image is never copied whole. Cancelling ctx stops Map after the batches
+// in flight and returns ctx's error. On error some of the output may have
+// been written: callers that need all-or-nothing output must write to a
+// temporary location.
+func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Writer, fn Func[T, U], opt Options) error {
+	if src.DType() != nd.DTypeOf[T]() || !slices.Equal(src.Shape(), p.shape) {
+		return fmt.Errorf("tile: source is %v %v, plan wants %v %v", src.DType(), src.Shape(), nd.DTypeOf[T](), p.shape)
+	}
+	if dst.DType() != nd.DTypeOf[U]() || !slices.Equal(dst.Shape(), p.OutShape()) {
+		return fmt.Errorf("tile: destination is %v %v, plan wants %v %v", dst.DType(), dst.Shape(), nd.DTypeOf[U](), p.OutShape())
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	bs := max(opt.BatchSize, 1)
+	if opt.Merge > BlendGaussian {
+		return fmt.Errorf("tile: invalid merge mode %d", opt.Merge)
+	}
+	sigma := opt.Sigma
+	if sigma == 0 {
+		sigma = 0.125
+	}
+	if sigma < 0 {
+		return fmt.Errorf("tile: Options.Sigma = %v must be positive", sigma)
+	}
+	var bl *blender[U]
+	if opt.Merge != Paste && p.len > 0 {
+		bl = newBlender[U](p, dst, opt.Merge, sigma)
+	}
+	nb := (p.len + bs - 1) / bs
+	workers = min(workers, max(nb, 1))
+	cropShape, outShape := p.CropShape(), p.OutCropShape()
+	cropBytes := int64(prod(cropShape)) * int64(nd.DTypeOf[T]().Size())
+	usize := int64(nd.DTypeOf[U]().Size())
+
+	var (
+		mu    sync.Mutex // guards prog and serial writes
+		wmu   sync.Mutex
+		prog  = Progress{Total: p.len}
+		jobs  = make(chan int)
+		g, gc = errgroup.WithContext(ctx)
+	)
+	g.Go(func() error {
+		defer close(jobs)
+		for i := 0; i < nb; i++ {
+			select {
+			case jobs <- i:
+			case <-gc.Done():
+				return nil
+			}
+		}
+		return nil
+	})
+	for w := 0; w < workers; w++ {
+		g.Go(func() error {
+			crops := make([]*nd.Array[T], bs)
+			for i := range crops {
+				crops[i] = nd.New[T](cropShape, nd.C)
+			}
+			for bi := range jobs {
+				if err := gc.Err(); err != nil {
+					return err
+				}
+				lo, hi := bi*bs, min((bi+1)*bs, p.len)
+				b := Batch[T]{Tiles: make([]Tile, hi-lo), Crops: crops[:hi-lo]}
+				for i := range b.Tiles {
+					t := p.Tile(lo + i)
+					b.Tiles[i] = t
+					if err := ReadCrop(src, t.Crop, p.border, p.value, b.Crops[i]); err != nil {
+						return fmt.Errorf("tile %d: reading crop %v: %w", t.Index, t.Crop, err)
+					}
+				}
+				res, err := fn(gc, b)
+				if err != nil {
+					return fmt.Errorf("tiles %d..%d: %w", lo, hi-1, err)
+				}
+				if len(res) != len(b.Tiles) {
+					return fmt.Errorf("tiles %d..%d: function returned %d results for %d crops", lo, hi-1, len(res), len(b.Tiles))
+				}
+				var written int64
+				for i, y := range res {
+					t := b.Tiles[i]
+					if y == nil || !slices.Equal(y.Shape(), outShape) {
+						var got []int
+						if y != nil {
+							got = y.Shape()
+						}
+						return fmt.Errorf("tile %d: function returned shape %v, want %v", t.Index, got, outShape)
+					}
+					if bl != nil {
+						if err := bl.add(t, y); err != nil {
+							return err
+						}
+						continue
+					}
+					if !opt.ConcurrentWrites {
+						wmu.Lock()
+					}
+					err := dst.WriteRegion(t.Dest, y.Sub(t.Source))
+					if !opt.ConcurrentWrites {
+						wmu.Unlock()
+					}
+					if err != nil {
+						return fmt.Errorf("tile %d: writing %v: %w", t.Index, t.Dest, err)
+					}
+					written += int64(prod(t.Dest.Shape())) * usize
+				}
+				mu.Lock()
+				prog.Done += len(b.Tiles)
+				prog.BytesRead += cropBytes * int64(len(b.Tiles))
+				if bl != nil {
+					prog.BytesWritten = bl.bytesWritten()
+				} else {
+					prog.BytesWritten += written
+				}
+				if opt.Progress != nil {
+					opt.Progress(prog)
+				}
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if bl != nil {
+		return bl.checkAllFlushed()
+	}
+	return nil
+}
+
+func prod(s []int) int {
+	n := 1
+	for _, v := range s {
+		n *= v
+	}
+	return n
+}
+
+// Stack collates crops of equal shape into one new C-order array with a
+// leading batch axis, for functions (such as a network) that want one
+// tensor per batch.
+func Stack[T nd.Number](crops []*nd.Array[T]) *nd.Array[T] {
+	if len(crops) == 0 {
+		return nd.New[T]([]int{0}, nd.C)
+	}
+	shape := crops[0].Shape()
+	out := nd.New[T](append([]int{len(crops)}, shape...), nd.C)
+	for i, c := range crops {
+		b := out.Bounds()
+		b.Min[0], b.Max[0] = i, i+1
+		v, _ := out.Sub(b).Reshape(shape, nd.C)
+		nd.Copy(v, c)
+	}
+	return out
+}
+
+// Unstack splits the leading batch axis of a into views, the inverse of
+// [Stack].
+func Unstack[T nd.Number](a *nd.Array[T]) []*nd.Array[T] {
+	shape := a.Shape()
+	out := make([]*nd.Array[T], shape[0])
+	for i := range out {
+		b := a.Bounds()
+		b.Min[0], b.Max[0] = i, i+1
+		v := a.Sub(b)
+		st := v.Strides()[1:]
+		w, err := nd.FromStrided(v.Data(), shape[1:], st, v.Offset())
+		if err != nil {
+			panic(err) // cannot happen: a view of a valid array
+		}
+		out[i] = w
+	}
+	return out
+}

@@ -1,0 +1,173 @@
+package tile
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+// borderIndex maps coordinate i of an axis of length n to the image
+// coordinate whose value fills it, or -1 for Constant outside the image.
+func borderIndex(b Border, i, n int) int {
+	if i >= 0 && i < n {
+		return i
+	}
+	switch b {
+	case Symmetric:
+		r := mod(i, 2*n)
+		if r >= n {
+			r = 2*n - 1 - r
+		}
+		return r
+	case Reflect:
+		if n == 1 {
+			return 0
+		}
+		r := mod(i, 2*n-2)
+		if r >= n {
+			r = 2*n - 2 - r
+		}
+		return r
+	case Edge:
+		return min(max(i, 0), n-1)
+	case Periodic:
+		return mod(i, n)
+	}
+	return -1
+}
+
+func mod(a, n int) int {
+	r := a % n
+	if r < 0 {
+		r += n
+	}
+	return r
+}
+
+// ReadCrop fills dst with the crop box of src, using border mode b (and
+// fill value v for Constant) for the parts of crop outside src. dst must
+// have the shape of crop. A crop inside the image is one ReadRegion call
+// straight into dst; a padded crop reads only the image voxels it needs
+// (at most the crop's size per axis) and then gathers them.
+func ReadCrop[T nd.Number](src nd.Reader, crop nd.Box, b Border, v float64, dst *nd.Array[T]) error {
+	shape := src.Shape()
+	if crop.Rank() != len(shape) || !nd.BoxOf(dst.Shape()).Eq(nd.BoxOf(crop.Shape())) {
+		return fmt.Errorf("tile: crop %v and buffer shape %v do not match an image of shape %v", crop, dst.Shape(), shape)
+	}
+	img := nd.BoxOf(shape)
+	if img.Contains(crop) {
+		return src.ReadRegion(crop, dst)
+	}
+	if b == None {
+		return fmt.Errorf("tile: crop %v reaches outside the image %v and the border mode is none", crop, img)
+	}
+	r := crop.Rank()
+	// Per axis: the image coordinates needed, compacted to a dense range
+	// of positions in a temporary array.
+	maps := make([][]int, r)    // crop position -> temp position, or -1
+	runs := make([][][2]int, r) // runs of consecutive image coordinates
+	tmpShape := make([]int, r)
+	for d := 0; d < r; d++ {
+		n := shape[d]
+		cs := crop.Max[d] - crop.Min[d]
+		if n == 0 {
+			return fmt.Errorf("tile: cannot pad axis %d of length 0", d)
+		}
+		src := make([]int, cs)
+		var uniq []int
+		for j := range cs {
+			src[j] = borderIndex(b, crop.Min[d]+j, n)
+			if src[j] >= 0 {
+				uniq = append(uniq, src[j])
+			}
+		}
+		// The needed image coordinates, sorted and unique (at most cs of
+		// them), split into runs of consecutive coordinates.
+		slices.Sort(uniq)
+		uniq = slices.Compact(uniq)
+		for k, u := range uniq {
+			if k > 0 && uniq[k-1] == u-1 {
+				runs[d][len(runs[d])-1][1] = u + 1
+			} else {
+				runs[d] = append(runs[d], [2]int{u, u + 1})
+			}
+		}
+		tmpShape[d] = len(uniq)
+		for j, s := range src {
+			if s >= 0 {
+				src[j], _ = slices.BinarySearch(uniq, s)
+			}
+		}
+		maps[d] = src
+	}
+	tmp := nd.New[T](tmpShape, nd.C)
+	if tmp.Len() > 0 {
+		// Read every product of runs into its place in tmp.
+		idx := make([]int, r)
+		for {
+			box := nd.Box{Min: make([]int, r), Max: make([]int, r)}
+			tb := nd.Box{Min: make([]int, r), Max: make([]int, r)}
+			for d := 0; d < r; d++ {
+				run := runs[d][idx[d]]
+				box.Min[d], box.Max[d] = run[0], run[1]
+				off := 0
+				for _, rr := range runs[d][:idx[d]] {
+					off += rr[1] - rr[0]
+				}
+				tb.Min[d], tb.Max[d] = off, off+run[1]-run[0]
+			}
+			part := nd.New[T](box.Shape(), nd.C)
+			if err := src.ReadRegion(box, part); err != nil {
+				return err
+			}
+			nd.Copy(tmp.Sub(tb), part)
+			d := r - 1
+			for ; d >= 0; d-- {
+				idx[d]++
+				if idx[d] < len(runs[d]) {
+					break
+				}
+				idx[d] = 0
+			}
+			if d < 0 {
+				break
+			}
+		}
+	}
+	gather(dst, tmp, maps, T(v))
+	return nil
+}
+
+// gather sets dst[j0,j1,...] = tmp[maps[0][j0], maps[1][j1], ...], or fill
+// where any map entry is -1.
+func gather[T nd.Number](dst, tmp *nd.Array[T], maps [][]int, fill T) {
+	dd, ds, doff := dst.Data(), dst.Strides(), dst.Offset()
+	td, ts := tmp.Data(), tmp.Strides()
+	r := len(maps)
+	var rec func(d, do, to int, ok bool)
+	rec = func(d, do, to int, ok bool) {
+		m := maps[d]
+		if d == r-1 {
+			st, tst := ds[d], ts[d]
+			for j, s := range m {
+				if !ok || s < 0 {
+					dd[do+j*st] = fill
+				} else {
+					dd[do+j*st] = td[to+s*tst]
+				}
+			}
+			return
+		}
+		for j, s := range m {
+			if s < 0 {
+				rec(d+1, do+j*ds[d], to, false)
+			} else {
+				rec(d+1, do+j*ds[d], to+s*ts[d], ok)
+			}
+		}
+	}
+	if dst.Len() > 0 {
+		rec(0, doff, 0, true)
+	}
+}
