@@ -227,4 +227,3 @@ func (b *blender[U]) checkAllFlushed() error {
 	}
 	return nil
 }
-

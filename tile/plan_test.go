@@ -135,7 +135,7 @@ func randomSpec(r *rand.Rand, shape []int, nt int) Spec {
 		if s.Border == None {
 			c = 1 + r.IntN(L)
 		}
-		m := r.IntN((c+1)/2) // c > 2m
+		m := r.IntN((c + 1) / 2) // c > 2m
 		s.Crop = append(s.Crop, c)
 		s.Margin = append(s.Margin, m)
 	}

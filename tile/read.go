@@ -62,6 +62,9 @@ func ReadCrop[T nd.Number](src nd.Reader, crop nd.Box, b Border, v float64, dst 
 	if b == None {
 		return fmt.Errorf("tile: crop %v reaches outside the image %v and the border mode is none", crop, img)
 	}
+	if ok, err := readCropInPlace(src, crop, b, v, dst); ok || err != nil {
+		return err
+	}
 	r := crop.Rank()
 	// Per axis: the image coordinates needed, compacted to a dense range
 	// of positions in a temporary array.
@@ -169,5 +172,114 @@ func gather[T nd.Number](dst, tmp *nd.Array[T], maps [][]int, fill T) {
 	}
 	if dst.Len() > 0 {
 		rec(0, doff, 0, true)
+	}
+}
+
+// readCropInPlace handles the common padded crop whose border voxels all
+// mirror voxels inside the crop's own in-image part (any mode when the
+// margin is no wider than that part, Constant always). It reads the
+// in-image part straight into dst and then fills the padding axis by axis
+// with hyperslab copies inside dst: axis d copies slabs that span the
+// already complete range of axes < d and the in-image range of axes > d.
+// It returns false, having done nothing, when the crop needs voxels from
+// outside itself.
+func readCropInPlace[T nd.Number](src nd.Reader, crop nd.Box, b Border, v float64, dst *nd.Array[T]) (bool, error) {
+	shape := src.Shape()
+	r := crop.Rank()
+	inner := crop.Intersect(nd.BoxOf(shape))
+	if inner.Empty() {
+		return false, nil
+	}
+	if b != Constant {
+		for d := 0; d < r; d++ {
+			for i := crop.Min[d]; i < crop.Max[d]; i++ {
+				if i >= inner.Min[d] && i < inner.Max[d] {
+					continue
+				}
+				if j := borderIndex(b, i, shape[d]); j < inner.Min[d] || j >= inner.Max[d] {
+					return false, nil
+				}
+			}
+		}
+	}
+	local := inner.Translate(neg(crop.Min))
+	if err := src.ReadRegion(inner, dst.Sub(local)); err != nil {
+		return true, err
+	}
+	slab := local.Translate(make([]int, r)) // a copy
+	for d := 0; d < r; d++ {
+		if d == r-1 && b != Constant {
+			padLastAxis(dst, slab, crop, inner, b, shape[d])
+			break
+		}
+		for i := crop.Min[d]; i < crop.Max[d]; i++ {
+			if i >= inner.Min[d] && i < inner.Max[d] {
+				continue
+			}
+			to := slab.Translate(make([]int, r))
+			to.Min[d], to.Max[d] = i-crop.Min[d], i-crop.Min[d]+1
+			if b == Constant {
+				dst.Sub(to).Fill(T(v))
+				continue
+			}
+			j := borderIndex(b, i, shape[d]) - crop.Min[d]
+			from := slab.Translate(make([]int, r))
+			from.Min[d], from.Max[d] = j, j+1
+			nd.Copy(dst.Sub(to), dst.Sub(from))
+		}
+		// Axis d is now complete over the whole crop.
+		slab.Min[d], slab.Max[d] = 0, crop.Max[d]-crop.Min[d]
+	}
+	return true, nil
+}
+
+func neg(v []int) []int {
+	o := make([]int, len(v))
+	for i, x := range v {
+		o[i] = -x
+	}
+	return o
+}
+
+// padLastAxis fills the padding of the last axis row by row, for every
+// row of slab (which already spans the complete range of the other axes).
+// Reference loop, for each row and each padded i:
+//
+//	row[i-crop.Min] = row[borderIndex(b, i, n)-crop.Min]
+func padLastAxis[T nd.Number](dst *nd.Array[T], slab, crop, inner nd.Box, b Border, n int) {
+	r := slab.Rank()
+	d := r - 1
+	type pair struct{ to, from int }
+	var pads []pair
+	for i := crop.Min[d]; i < crop.Max[d]; i++ {
+		if i < inner.Min[d] || i >= inner.Max[d] {
+			pads = append(pads, pair{i - crop.Min[d], borderIndex(b, i, n) - crop.Min[d]})
+		}
+	}
+	if len(pads) == 0 {
+		return
+	}
+	data, st, off := dst.Data(), dst.Strides(), dst.Offset()
+	idx := slices.Clone(slab.Min[:d])
+	for {
+		o := off
+		for k, v := range idx {
+			o += v * st[k]
+		}
+		s := st[d]
+		for _, p := range pads {
+			data[o+p.to*s] = data[o+p.from*s]
+		}
+		k := d - 1
+		for ; k >= 0; k-- {
+			idx[k]++
+			if idx[k] < slab.Max[k] {
+				break
+			}
+			idx[k] = slab.Min[k]
+		}
+		if k < 0 {
+			return
+		}
 	}
 }
