@@ -31,6 +31,10 @@ func benchMemcpy(b *testing.B, shape []int) {
 }
 
 func benchTile(b *testing.B, shape []int, s Spec, workers int) {
+	benchTileOpt(b, shape, s, Options{Workers: workers, ConcurrentWrites: true})
+}
+
+func benchTileOpt(b *testing.B, shape []int, s Spec, opt Options) {
 	img := benchImage(shape)
 	out := nd.New[uint8](shape, nd.C)
 	copy(out.Data(), img.Data()) // fault the pages in before timing
@@ -41,7 +45,7 @@ func benchTile(b *testing.B, shape []int, s Spec, workers int) {
 	b.SetBytes(int64(img.Len()))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := Map(context.Background(), p, img, out, identity[uint8], Options{Workers: workers, ConcurrentWrites: true}); err != nil {
+		if err := Map(context.Background(), p, img, out, identity[uint8], opt); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -54,11 +58,26 @@ var (
 	spec3D  = Spec{Crop: []int{64, 512, 512}, Margin: []int{0, 64, 64}}
 )
 
-func BenchmarkMemcpy2D(b *testing.B)   { benchMemcpy(b, shape2D) }
-func BenchmarkTile2D(b *testing.B)     { benchTile(b, shape2D, spec2D, 1) }
-func BenchmarkTile2DPar(b *testing.B)  { benchTile(b, shape2D, spec2D, 0) }
-func BenchmarkMemcpy3D(b *testing.B)   { benchMemcpy(b, shape3D) }
-func BenchmarkTile3D(b *testing.B)     { benchTile(b, shape3D, spec3D, 1) }
+func BenchmarkMemcpy2D(b *testing.B)  { benchMemcpy(b, shape2D) }
+func BenchmarkTile2D(b *testing.B)    { benchTile(b, shape2D, spec2D, 1) }
+func BenchmarkTile2DPar(b *testing.B) { benchTile(b, shape2D, spec2D, 0) }
+func BenchmarkTile2DViews(b *testing.B) {
+	benchTileOpt(b, shape2D, spec2D, Options{Workers: 1, Views: true})
+}
+func BenchmarkTile3DViews(b *testing.B) {
+	benchTileOpt(b, shape3D, spec3D, Options{Workers: 1, Views: true})
+}
+
+// Batches of one grid row (27 crops) let Map sweep the rows of the
+// in-memory image in address order.
+func BenchmarkTile2DRow(b *testing.B) {
+	benchTileOpt(b, shape2D, spec2D, Options{Workers: 1, BatchSize: 27})
+}
+func BenchmarkTile2DRowViews(b *testing.B) {
+	benchTileOpt(b, shape2D, spec2D, Options{Workers: 1, BatchSize: 27, Views: true})
+}
+func BenchmarkMemcpy3D(b *testing.B) { benchMemcpy(b, shape3D) }
+func BenchmarkTile3D(b *testing.B)   { benchTile(b, shape3D, spec3D, 1) }
 func BenchmarkTile2DBlend(b *testing.B) {
 	img := benchImage(shape2D)
 	out := nd.New[uint8](shape2D, nd.C)

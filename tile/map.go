@@ -57,6 +57,12 @@ type Options struct {
 	// (for distinct, non-overlapping boxes). Leave it off for writers that
 	// read-modify-write shared chunks; nd.Array is safe with it on.
 	ConcurrentWrites bool
+	// Views lets crops that lie inside an in-memory source (*nd.Array[T])
+	// be views of the source instead of copies, which saves one copy per
+	// voxel. The function must then treat its crops as read-only: writing
+	// to a view changes the image and the crops of later tiles (Ryomen's
+	// defect, here opt-in and documented). Padded crops are still copies.
+	Views bool
 }
 
 // Map runs fn over every tile of p, reading crops from src and merging the
@@ -102,7 +108,7 @@ func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Wri
 	usize := int64(nd.DTypeOf[U]().Size())
 
 	var (
-		mu    sync.Mutex // guards prog and serial writes
+		mu    sync.Mutex // guards prog
 		wmu   sync.Mutex
 		prog  = Progress{Total: p.len}
 		jobs  = make(chan int)
@@ -119,25 +125,73 @@ func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Wri
 		}
 		return nil
 	})
+	// In-memory source and destination get sweep copies (and views).
+	mem, _ := src.(*nd.Array[T])
+	memDst, _ := dst.(*nd.Array[U])
+	flushWrites := func(w []sweepPair[U]) {
+		if len(w) == 0 {
+			return
+		}
+		if !opt.ConcurrentWrites {
+			wmu.Lock()
+			defer wmu.Unlock()
+		}
+		sweepCopy(w)
+	}
 	for w := 0; w < workers; w++ {
 		g.Go(func() error {
-			crops := make([]*nd.Array[T], bs)
-			for i := range crops {
-				crops[i] = nd.New[T](cropShape, nd.C)
-			}
+			var (
+				reads  []sweepPair[T]
+				pads   []int // batch entries padded after the sweep
+				writes []sweepPair[U]
+			)
+			crops := make([]*nd.Array[T], bs) // allocated on first use
 			for bi := range jobs {
 				if err := gc.Err(); err != nil {
 					return err
 				}
 				lo, hi := bi*bs, min((bi+1)*bs, p.len)
-				b := Batch[T]{Tiles: make([]Tile, hi-lo), Crops: crops[:hi-lo]}
+				b := Batch[T]{Tiles: make([]Tile, hi-lo), Crops: make([]*nd.Array[T], hi-lo)}
 				for i := range b.Tiles {
 					t := p.Tile(lo + i)
 					b.Tiles[i] = t
+					inside := mem != nil && mem.Bounds().Contains(t.Crop)
+					if inside && opt.Views {
+						b.Crops[i] = mem.Sub(t.Crop)
+						continue
+					}
+					if crops[i] == nil {
+						crops[i] = nd.New[T](cropShape, nd.C)
+					}
+					b.Crops[i] = crops[i]
+					inner, ok := t.Crop, inside
+					if mem != nil && !inside && p.border != None {
+						inner, ok = inPlaceInner(p.shape, t.Crop, p.border)
+						if ok {
+							pads = append(pads, i)
+						}
+					}
+					if ok {
+						// Copied below in one sweep with its row-mates.
+						if len(reads) > 0 && !sameRows(reads[len(reads)-1].sb, inner) {
+							sweepCopy(reads)
+							reads = reads[:0]
+						}
+						reads = append(reads, sweepPair[T]{dst: b.Crops[i], src: mem, db: inner.Translate(neg(t.Crop.Min)), sb: inner})
+						continue
+					}
 					if err := ReadCrop(src, t.Crop, p.border, p.value, b.Crops[i]); err != nil {
 						return fmt.Errorf("tile %d: reading crop %v: %w", t.Index, t.Crop, err)
 					}
 				}
+				sweepCopy(reads)
+				reads = reads[:0]
+				for _, i := range pads {
+					t := b.Tiles[i]
+					inner := t.Crop.Intersect(mem.Bounds())
+					padInPlace(b.Crops[i], p.shape, t.Crop, inner, p.border, p.value)
+				}
+				pads = pads[:0]
 				res, err := fn(gc, b)
 				if err != nil {
 					return fmt.Errorf("tiles %d..%d: %w", lo, hi-1, err)
@@ -161,6 +215,15 @@ func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Wri
 						}
 						continue
 					}
+					written += int64(prod(t.Dest.Shape())) * usize
+					if memDst != nil {
+						if len(writes) > 0 && !sameRows(writes[len(writes)-1].db, t.Dest) {
+							flushWrites(writes)
+							writes = writes[:0]
+						}
+						writes = append(writes, sweepPair[U]{dst: memDst, src: y, db: t.Dest, sb: t.Source})
+						continue
+					}
 					if !opt.ConcurrentWrites {
 						wmu.Lock()
 					}
@@ -171,8 +234,9 @@ func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Wri
 					if err != nil {
 						return fmt.Errorf("tile %d: writing %v: %w", t.Index, t.Dest, err)
 					}
-					written += int64(prod(t.Dest.Shape())) * usize
 				}
+				flushWrites(writes)
+				writes = writes[:0]
 				mu.Lock()
 				prog.Done += len(b.Tiles)
 				prog.BytesRead += cropBytes * int64(len(b.Tiles))

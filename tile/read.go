@@ -184,29 +184,44 @@ func gather[T nd.Number](dst, tmp *nd.Array[T], maps [][]int, fill T) {
 // It returns false, having done nothing, when the crop needs voxels from
 // outside itself.
 func readCropInPlace[T nd.Number](src nd.Reader, crop nd.Box, b Border, v float64, dst *nd.Array[T]) (bool, error) {
-	shape := src.Shape()
-	r := crop.Rank()
-	inner := crop.Intersect(nd.BoxOf(shape))
-	if inner.Empty() {
+	inner, ok := inPlaceInner(src.Shape(), crop, b)
+	if !ok {
 		return false, nil
 	}
+	if err := src.ReadRegion(inner, dst.Sub(inner.Translate(neg(crop.Min)))); err != nil {
+		return true, err
+	}
+	padInPlace(dst, src.Shape(), crop, inner, b, v)
+	return true, nil
+}
+
+// inPlaceInner returns the in-image part of crop and whether every border
+// voxel of crop mirrors a voxel of that part.
+func inPlaceInner(shape []int, crop nd.Box, b Border) (nd.Box, bool) {
+	inner := crop.Intersect(nd.BoxOf(shape))
+	if inner.Empty() {
+		return inner, false
+	}
 	if b != Constant {
-		for d := 0; d < r; d++ {
+		for d := range crop.Rank() {
 			for i := crop.Min[d]; i < crop.Max[d]; i++ {
 				if i >= inner.Min[d] && i < inner.Max[d] {
 					continue
 				}
 				if j := borderIndex(b, i, shape[d]); j < inner.Min[d] || j >= inner.Max[d] {
-					return false, nil
+					return inner, false
 				}
 			}
 		}
 	}
-	local := inner.Translate(neg(crop.Min))
-	if err := src.ReadRegion(inner, dst.Sub(local)); err != nil {
-		return true, err
-	}
-	slab := local.Translate(make([]int, r)) // a copy
+	return inner, true
+}
+
+// padInPlace fills the border of dst, whose in-image part inner (in image
+// coordinates) is already read, axis by axis.
+func padInPlace[T nd.Number](dst *nd.Array[T], shape []int, crop, inner nd.Box, b Border, v float64) {
+	r := crop.Rank()
+	slab := inner.Translate(neg(crop.Min))
 	for d := 0; d < r; d++ {
 		if d == r-1 && b != Constant {
 			padLastAxis(dst, slab, crop, inner, b, shape[d])
@@ -230,7 +245,6 @@ func readCropInPlace[T nd.Number](src nd.Reader, crop nd.Box, b Border, v float6
 		// Axis d is now complete over the whole crop.
 		slab.Min[d], slab.Max[d] = 0, crop.Max[d]-crop.Min[d]
 	}
-	return true, nil
 }
 
 func neg(v []int) []int {
