@@ -3,6 +3,7 @@ package tile
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/ryomen-dev/ryomen/nd"
@@ -80,9 +81,10 @@ type blender[U nd.Number] struct {
 	rowLen  int
 	mu      sync.Mutex
 	rows    map[int][]float64
-	pending []int // unfinished tiles per crop index along the band axis
-	next    int   // first band crop index with pending tiles
-	flushed int   // output rows [0, flushed) are written
+	free    [][]float64 // flushed rows for reuse
+	pending []int       // unfinished tiles per crop index along the band axis
+	next    int         // first band crop index with pending tiles
+	flushed int         // output rows [0, flushed) are written
 	written int64
 }
 
@@ -117,54 +119,7 @@ func newBlender[U nd.Number](p *Plan, dst nd.Writer, m Merge, sigma float64) *bl
 func (b *blender[U]) add(t Tile, y *nd.Array[U]) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	r := len(b.out)
-	// Strides of a band row (the output without the band axis), C order.
-	rs := make([]int, r)
-	st := 1
-	for d := r - 1; d >= 0; d-- {
-		if d == b.band {
-			continue
-		}
-		rs[d] = st
-		st *= b.out[d]
-	}
-	yd, ys := y.Data(), y.Strides()
-	var rec func(d, yo, ro int, w float64, row []float64)
-	rec = func(d, yo, ro int, w float64, row []float64) {
-		lo, hi := t.Region.Min[d], t.Region.Max[d]
-		slo := t.RegionSource.Min[d]
-		var wv []float64
-		if d >= b.p.lead {
-			wv = b.weights[d-b.p.lead][t.Grid[d-b.p.lead]]
-		}
-		for i := lo; i < hi; i++ {
-			wi := w
-			if wv != nil {
-				wi *= wv[i-lo]
-			}
-			yo2 := yo + (slo+i-lo)*ys[d]
-			if d == b.band {
-				rw := b.rows[i]
-				if rw == nil {
-					rw = make([]float64, b.rowLen)
-					b.rows[i] = rw
-				}
-				if d == r-1 {
-					rw[ro] += wi * float64(yd[yo2])
-				} else {
-					rec(d+1, yo2, ro, wi, rw)
-				}
-				continue
-			}
-			ro2 := ro + i*rs[d]
-			if d == r-1 {
-				row[ro2] += wi * float64(yd[yo2])
-			} else {
-				rec(d+1, yo2, ro2, wi, row)
-			}
-		}
-	}
-	rec(0, y.Offset(), 0, 1, nil)
+	b.accumulate(t, y)
 	g := t.Grid[b.bandK]
 	b.pending[g]--
 	for b.next < len(b.pending) && b.pending[b.next] == 0 {
@@ -185,32 +140,199 @@ func (b *blender[U]) add(t Tile, y *nd.Array[U]) error {
 	return nil
 }
 
+// accumulate adds the weighted result y of tile t to the band rows.
+// Reference loop, for every voxel x of t.Region (output coordinates) and
+// its position s in y:
+//
+//	rows[x[band]][x without band] += prod_k w_k[x_k] * y[s]
+//
+// where w_k is the tile's normalised window on tiled axis k (1 on leading
+// axes). It walks the region row by row and runs the last axis as a
+// tight loop.
+func (b *blender[U]) accumulate(t Tile, y *nd.Array[U]) {
+	r := len(b.out)
+	last := r - 1
+	// Strides of a band row (the output without the band axis), C order.
+	rs := make([]int, r)
+	st := 1
+	for d := r - 1; d >= 0; d-- {
+		if d == b.band {
+			continue
+		}
+		rs[d] = st
+		st *= b.out[d]
+	}
+	wt := func(d int) []float64 {
+		if d < b.p.lead {
+			return nil
+		}
+		return b.weights[d-b.p.lead][t.Grid[d-b.p.lead]]
+	}
+	yd, ys := y.Data(), y.Strides()
+	n := t.Region.Max[last] - t.Region.Min[last]
+	if n <= 0 {
+		return
+	}
+	wl := wt(last)
+	// A row of the last axis: products with the other axes' weights.
+	line := make([]float64, n)
+	idx := slices.Clone(t.Region.Min[:last])
+	for _, d := range t.Region.Shape()[:last] {
+		if d <= 0 {
+			return
+		}
+	}
+	for {
+		w := 1.0
+		yo := y.Offset() + (t.RegionSource.Min[last])*ys[last]
+		ro := 0
+		band := 0
+		for d, x := range idx {
+			if wv := wt(d); wv != nil {
+				w *= wv[x-t.Region.Min[d]]
+			}
+			yo += (t.RegionSource.Min[d] + x - t.Region.Min[d]) * ys[d]
+			if d == b.band {
+				band = x
+			} else {
+				ro += x * rs[d]
+			}
+		}
+		if wl != nil {
+			for i := range line {
+				line[i] = w * wl[i]
+			}
+		} else {
+			for i := range line {
+				line[i] = w
+			}
+		}
+		ylast := ys[last]
+		if b.band == last {
+			// Each voxel of the line is its own band row.
+			for i := range n {
+				x := t.Region.Min[last] + i
+				row := b.row(x)
+				row[ro] += line[i] * float64(yd[yo+i*ylast])
+			}
+		} else {
+			row := b.row(band)
+			ro += t.Region.Min[last] * rs[last]
+			seg := row[ro : ro+n]
+			if ylast == 1 {
+				ys := yd[yo : yo+n]
+				for i := range seg {
+					seg[i] += line[i] * float64(ys[i])
+				}
+			} else {
+				for i := range seg {
+					seg[i] += line[i] * float64(yd[yo+i*ylast])
+				}
+			}
+		}
+		d := last - 1
+		for ; d >= 0; d-- {
+			idx[d]++
+			if idx[d] < t.Region.Max[d] {
+				break
+			}
+			idx[d] = t.Region.Min[d]
+		}
+		if d < 0 {
+			return
+		}
+	}
+}
+
+// row returns band row x, allocating it on first use.
+func (b *blender[U]) row(x int) []float64 {
+	rw := b.rows[x]
+	if rw == nil {
+		if n := len(b.free); n > 0 {
+			rw = b.free[n-1]
+			b.free = b.free[:n-1]
+			clear(rw)
+		} else {
+			rw = make([]float64, b.rowLen)
+		}
+		b.rows[x] = rw
+	}
+	return rw
+}
+
 // flush converts rows [lo, hi) to U (rounding half away from zero and
 // clamping for integers) and writes them.
 func (b *blender[U]) flush(lo, hi int) error {
 	box := nd.BoxOf(b.out)
 	box.Min[b.band], box.Max[b.band] = lo, hi
 	buf := nd.New[U](box.Shape(), nd.C)
-	// Move the band axis first so each band row is contiguous.
-	perm := []int{b.band}
-	for d := range b.out {
-		if d != b.band {
-			perm = append(perm, d)
+	data := buf.Data()
+	var scratch []U
+	var tv *nd.Array[U]
+	if b.band != 0 {
+		// Move the band axis first; its rows are then strided views.
+		perm := []int{b.band}
+		for d := range b.out {
+			if d != b.band {
+				perm = append(perm, d)
+			}
 		}
+		tv = buf.Transpose(perm...)
+		scratch = make([]U, b.rowLen)
 	}
-	tv := buf.Transpose(perm...)
-	tmp := nd.New[float64](tv.Shape(), nd.C)
-	data := tmp.Data()
 	for i := lo; i < hi; i++ {
-		copy(data[(i-lo)*b.rowLen:(i-lo+1)*b.rowLen], b.rows[i])
+		rw := b.rows[i]
+		if rw == nil {
+			rw = make([]float64, b.rowLen) // not covered: cannot happen, keep zeros
+		} else {
+			b.free = append(b.free, rw)
+		}
 		delete(b.rows, i)
+		if tv == nil {
+			b.conv(data[(i-lo)*b.rowLen:(i-lo+1)*b.rowLen], rw)
+			continue
+		}
+		b.conv(scratch, rw)
+		rb := tv.Bounds()
+		rb.Min[0], rb.Max[0] = i-lo, i-lo+1
+		view, _ := tv.Sub(rb), 0
+		src := nd.FromSlice(scratch, view.Shape(), nd.C)
+		nd.Copy(view, src)
 	}
-	nd.ConvertClamp(tv, tmp)
 	b.written += int64(buf.Len()) * int64(nd.DTypeOf[U]().Size())
 	if err := b.dst.WriteRegion(box, buf); err != nil {
 		return fmt.Errorf("tile: writing blended rows [%d,%d) of axis %d: %w", lo, hi, b.band, err)
 	}
 	return nil
+}
+
+// conv converts accumulated values to U as [nd.ConvertClamp] does: floats
+// by Go conversion; integers rounded half away from zero, clamped to U's
+// range, NaN to 0.
+func (b *blender[U]) conv(dst []U, src []float64) {
+	if !nd.DTypeOf[U]().IsInteger() {
+		for i, v := range src {
+			dst[i] = U(v)
+		}
+		return
+	}
+	lo, hi := nd.Limits[U]()
+	one := nd.New[U]([]int{1}, nd.C)
+	nd.ConvertClamp(one, nd.FromSlice([]float64{math.Inf(1)}, []int{1}, nd.C))
+	top := one.Data()[0]
+	for i, v := range src {
+		v = math.Round(v)
+		switch {
+		case v >= hi:
+			dst[i] = top
+		case v >= lo:
+			dst[i] = U(v)
+		case v < lo:
+			dst[i] = U(lo)
+		default: // NaN
+			dst[i] = 0
+		}
+	}
 }
 
 // bytesWritten returns the bytes written so far.
