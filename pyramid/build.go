@@ -75,7 +75,11 @@ type Options struct {
 	// source), and Apply returns the result for inner, the output box inside
 	// that block. Factors must be empty. OutDType is the result dtype
 	// (default: the source dtype).
-	Apply    func(block nd.Any, inner nd.Box) (nd.Any, error)
+	Apply func(block nd.Any, inner nd.Box) (nd.Any, error)
+	// ApplyBox, when set, is used instead of Apply and also receives the
+	// context and the image coordinates of the block and of the task's
+	// output box.
+	ApplyBox func(ctx context.Context, block nd.Any, blockBox, out nd.Box) (nd.Any, error)
 	Halo     []int
 	OutDType nd.DType
 	// Group is the most levels one task computes from one read (default
@@ -143,7 +147,8 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 		o.Poll = 200 * time.Millisecond
 	}
 	reduce := o.Reduce
-	if o.Apply != nil {
+	applying := o.Apply != nil || o.ApplyBox != nil
+	if applying {
 		if len(o.Factors) > 0 {
 			return nil, fmt.Errorf("pyramid: Apply builds one level; got %d factors", len(o.Factors))
 		}
@@ -171,7 +176,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 		return nil, err
 	}
 	srcDType := p.DType
-	if o.Apply != nil && o.OutDType != nd.Invalid {
+	if applying && o.OutDType != nd.Invalid {
 		p.DType = o.OutDType
 	}
 	workers, err := Budget(p, o.Memory, o.Workers)
@@ -242,7 +247,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 			}
 			g.Go(func() error {
 				var err error
-				if o.Apply != nil {
+				if applying {
 					err = applyTask(gctx, srcDType, t, in, out, &o, pr)
 				} else {
 					err = runTask(gctx, p, t, in, levels, reduce, pr)
@@ -423,7 +428,13 @@ func applyTask(ctx context.Context, dt nd.DType, t Task, in nd.Reader, out *zarr
 	for i := range neg {
 		neg[i] = -b.Min[i]
 	}
-	res, err := o.Apply(buf, t.Out.Translate(neg))
+	var res nd.Any
+	var err error
+	if o.ApplyBox != nil {
+		res, err = o.ApplyBox(ctx, buf, b, t.Out)
+	} else {
+		res, err = o.Apply(buf, t.Out.Translate(neg))
+	}
 	if err != nil {
 		return err
 	}
