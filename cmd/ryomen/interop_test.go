@@ -37,3 +37,35 @@ func TestZarrita(t *testing.T) {
 		}
 	}
 }
+
+// The OME-Zarr 0.5 metadata of the demo's image and label pyramids passes
+// the NGFF schemas as translated by @fideus-labs/ngff-zarr (zod), and that
+// library's reader loads both pyramids. The official JSON schema files are
+// not installable here (no package ships them), so this third-party
+// validator stands in for them.
+func TestNGFFSchemas(t *testing.T) {
+	mods, _ := filepath.Abs("../../zarr/testdata/js/node_modules")
+	if _, err := os.Stat(filepath.Join(mods, "@fideus-labs", "ngff-zarr")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("@fideus-labs/ngff-zarr is required under CI (npm ci in zarr/testdata/js)")
+		}
+		t.Skip("@fideus-labs/ngff-zarr not installed (see scripts/test)")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "demo.ome.zarr")
+	mustRun(t, "demo", "--shape", "48x64x64", out)
+	script, _ := os.ReadFile("testdata/ngff_check.mjs")
+	os.WriteFile(filepath.Join(dir, "check.mjs"), script, 0o644)
+	if err := os.Symlink(mods, filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := exec.Command("node", filepath.Join(dir, "check.mjs"), out, ".", "labels/cells").CombinedOutput()
+	if err != nil {
+		t.Fatalf("NGFF validation failed: %v\n%s", err, b)
+	}
+	s := string(b)
+	if strings.Count(s, ": valid;") != 2 {
+		t.Fatalf("expected two valid groups:\n%s", s)
+	}
+	t.Logf("%s", s)
+}
