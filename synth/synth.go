@@ -76,6 +76,33 @@ func (v *Volume) Image() nd.Reader { return imageReader{v} }
 // Labels is the uint32 label volume: 0 is background, cell k has label k.
 func (v *Volume) Labels() nd.Reader { return labelReader{v} }
 
+// Image8 is the image scaled to uint8 (value/4, saturating at 255), for
+// benchmarks and tests that want 8-bit data.
+func (v *Volume) Image8() nd.Reader { return image8Reader{v} }
+
+type image8Reader struct{ v *Volume }
+
+func (r image8Reader) DType() nd.DType { return nd.Uint8 }
+func (r image8Reader) Shape() []int    { return append([]int(nil), r.v.p.Shape...) }
+func (r image8Reader) ReadRegion(b nd.Box, dst nd.Any) error {
+	a, ok := dst.(*nd.Array[uint8])
+	if !ok {
+		return fmt.Errorf("synth: uint8 image region needs *nd.Array[uint8], got %T", dst)
+	}
+	if err := nd.CheckRegion(r.v.p.Shape, b, dst, nd.Uint8); err != nil {
+		return err
+	}
+	wide := nd.New[uint16](b.Shape(), nd.C)
+	r.v.render(b, wide, nil)
+	narrow := nd.New[uint8](b.Shape(), nd.C)
+	nb := narrow.Data()
+	for i, x := range wide.Data() {
+		nb[i] = uint8(min(x/4, 255))
+	}
+	nd.Copy(a, narrow)
+	return nil
+}
+
 type imageReader struct{ v *Volume }
 
 func (r imageReader) DType() nd.DType { return nd.Uint16 }

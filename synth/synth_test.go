@@ -79,3 +79,27 @@ func TestBadParams(t *testing.T) {
 		}
 	}
 }
+
+func TestImage8(t *testing.T) {
+	v, err := New(Params{Shape: []int{9, 20, 30}, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := nd.BoxOf([]int{9, 20, 30})
+	w := nd.New[uint16](b.Shape(), nd.C)
+	n := nd.New[uint8](b.Shape(), nd.C)
+	if err := v.Image().ReadRegion(b, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Image8().ReadRegion(b, n); err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range w.Data() {
+		if want := uint8(min(x/4, 255)); n.Data()[i] != want {
+			t.Fatalf("voxel %d: %d, want %d", i, n.Data()[i], want)
+		}
+	}
+	if err := v.Image8().ReadRegion(b, w); err == nil {
+		t.Fatal("no error for a uint16 destination")
+	}
+}
