@@ -55,7 +55,7 @@ func splitPath(p string) (root, inner string) {
 }
 
 // openSource opens IN: a Zarr array, an OME-Zarr image (level 0), or a
-// synthetic volume "synth:ZxYxX[?seed=1&labels=1]".
+// synthetic volume "synth:ZxYxX[?seed=1&labels=1|dtype=uint8]".
 func openSource(ctx context.Context, in string) (*source, error) {
 	if strings.HasPrefix(in, "synth:") {
 		u, err := url.Parse(in)
@@ -77,8 +77,13 @@ func openSource(ctx context.Context, in string) (*source, error) {
 			return nil, usageError{err}
 		}
 		s := &source{format: "synthetic", axes: spaceAxes(), scale: []float64{1, 1, 1}, r: v.Image()}
-		if u.Query().Get("labels") != "" {
+		switch q := u.Query(); {
+		case q.Get("labels") != "":
 			s.r = v.Labels()
+		case q.Get("dtype") == "uint8":
+			s.r = v.Image8()
+		case q.Get("dtype") != "" && q.Get("dtype") != "uint16":
+			return nil, usagef("synth dtype %q: want uint16 (default) or uint8", q.Get("dtype"))
 		}
 		return s, nil
 	}
