@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ryomen-dev/ryomen/codec"
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/ome"
 	"github.com/ryomen-dev/ryomen/store"
@@ -53,6 +54,9 @@ type Options struct {
 	// Chunks and Shard are the output chunk and shard shapes (Shard nil:
 	// unsharded).
 	Chunks, Shard []int
+	// Codecs are the Zarr v3 bytes-to-bytes codecs of every output array
+	// (inner chunks when sharded); nil stores chunks uncompressed.
+	Codecs []codec.Codec
 	// Axes and Scale describe level 0 for the OME metadata (Scale nil: 1).
 	Axes  []ome.Axis
 	Scale []float64
@@ -108,13 +112,14 @@ func (o *Options) prefix() string {
 // planRecord is stored at .ryomen/plan.json; a resumed or sharded run must
 // match it.
 type planRecord struct {
-	DType   string  `json:"dtype"`
-	Shapes  [][]int `json:"shapes"`
-	Factors [][]int `json:"factors"`
-	Chunks  []int   `json:"chunks"`
-	Shard   []int   `json:"shard,omitempty"`
-	Group   int     `json:"group"`
-	Method  string  `json:"method"`
+	DType   string   `json:"dtype"`
+	Shapes  [][]int  `json:"shapes"`
+	Factors [][]int  `json:"factors"`
+	Chunks  []int    `json:"chunks"`
+	Shard   []int    `json:"shard,omitempty"`
+	Group   int      `json:"group"`
+	Method  string   `json:"method"`
+	Codecs  []string `json:"codecs,omitempty"`
 }
 
 // Budget returns the number of concurrent tasks a budget allows, or an error
@@ -195,7 +200,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	}
 	levels := make([]*zarr.Array, len(p.Shapes))
 	for l, sh := range p.Shapes {
-		m := zarr.Meta{ZarrFormat: 3, Shape: sh, Chunks: p.Chunks, Shard: p.Shard, DType: p.DType, DimensionNames: names}
+		m := zarr.Meta{ZarrFormat: 3, Shape: sh, Chunks: p.Chunks, Shard: p.Shard, DType: p.DType, DimensionNames: names, Codecs: o.Codecs}
 		levels[l], err = zarr.Create(ctx, o.Store, path.Join(o.Path, strconv.Itoa(l)), m, nil)
 		if err != nil {
 			return nil, err
@@ -360,7 +365,7 @@ func waitPhase(ctx context.Context, p *Plan, o *Options, phase int) error {
 
 // prepare checks what is already at the output and records the plan.
 func prepare(ctx context.Context, p *Plan, o *Options) error {
-	rec, _ := json.Marshal(planRecord{DType: p.DType.String(), Shapes: p.Shapes, Factors: p.Factors, Chunks: p.Chunks, Shard: p.Shard, Group: p.Group, Method: o.Method})
+	rec, _ := json.Marshal(planRecord{DType: p.DType.String(), Shapes: p.Shapes, Factors: p.Factors, Chunks: p.Chunks, Shard: p.Shard, Group: p.Group, Method: o.Method, Codecs: codecNames(o.Codecs)})
 	planKey := o.key("plan.json")
 	all, err := o.Store.List(ctx, o.prefix())
 	if err != nil {
@@ -443,4 +448,14 @@ func applyTask(ctx context.Context, dt nd.DType, t Task, in nd.Reader, out *zarr
 	}
 	pr.BytesWritten.Add(int64(res.Len() * res.DType().Size()))
 	return nil
+}
+
+// codecNames describes a codec chain with its parameters, so a resumed run
+// with other compression is refused.
+func codecNames(cs []codec.Codec) []string {
+	var n []string
+	for _, c := range cs {
+		n = append(n, fmt.Sprintf("%s%+v", c.Name(), c))
+	}
+	return n
 }

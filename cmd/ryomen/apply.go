@@ -75,6 +75,7 @@ docs/exec-protocol.md and not implemented yet.`,
 		},
 	}
 	fl := c.Flags()
+	registerCodec(c, &f)
 	fl.StringVar(&op, "op", "", "operation: gaussian or threshold")
 	fl.Float64Var(&sigma, "sigma", 1, "gaussian sigma in voxels")
 	fl.Float64Var(&value, "value", 0, "threshold value")

@@ -43,6 +43,7 @@ OME-Zarr v0.5 image with one level, rechunked to --chunks and sharded to
 		},
 	}
 	fl := c.Flags()
+	registerCodec(c, &f)
 	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape")
 	fl.StringVar(&f.shardShape, "shard-shape", "", "output shard shape (a multiple of --chunks)")
 	fl.StringVar(&f.shard, "shard", "", "run only shard i of N of the task plan: i/N")

@@ -57,6 +57,7 @@ OUT defaults to ryomen-demo.ome.zarr in the current directory.`,
 			}
 			var pf pyrFlags
 			pf.chunks, pf.factor, pf.shardShape = "32,64,64", "auto", "64,128,128"
+			pf.codec, pf.level = "zstd", -1
 			pf.method = "mode"
 			pf.label = true
 			src := &source{r: vol.Labels(), axes: spaceAxes(), scale: []float64{1, 1, 1}, format: "synthetic"}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ryomen-dev/ryomen/codec"
+	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/ome"
 	"github.com/ryomen-dev/ryomen/pyramid"
 	"github.com/ryomen-dev/ryomen/store"
@@ -24,6 +27,8 @@ type pyrFlags struct {
 	overwrite  bool
 	label      bool
 	group      int
+	codec      string
+	level      int
 }
 
 func (f *pyrFlags) register(c *cobra.Command) {
@@ -37,6 +42,7 @@ func (f *pyrFlags) register(c *cobra.Command) {
 	fl.BoolVar(&f.resume, "resume", false, "continue an unfinished run, skipping finished tasks")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace whatever is at OUT")
 	fl.BoolVar(&f.label, "label", false, "mark the output as an OME-Zarr label image")
+	registerCodec(c, f)
 	fl.IntVar(&f.group, "levels-per-task", 1, "levels one task computes from one block read (larger: fewer reads, bigger blocks)")
 }
 
@@ -96,6 +102,9 @@ func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 	o.ShardIndex, o.ShardCount, err = parseShard(f.shard)
 	if err != nil {
 		return o, usageError{err}
+	}
+	if o.Codecs, err = parseCodec(f.codec, f.level, src.r.DType()); err != nil {
+		return o, err
 	}
 	o.Method, o.Chunks, o.Shard = f.method, chunks, shardShape
 	o.Axes, o.Scale = src.axes, src.scale
@@ -185,4 +194,44 @@ others to finish a level before starting the next).`,
 	}
 	f.register(c)
 	return c
+}
+
+// registerCodec adds --codec and --level to a command writing Zarr.
+func registerCodec(c *cobra.Command, f *pyrFlags) {
+	c.Flags().StringVar(&f.codec, "codec", "zstd", "chunk compression: none, zstd, gzip, blosc-lz4, blosc-lz4hc, blosc-zstd, blosc-zlib, blosc-blosclz")
+	c.Flags().IntVar(&f.level, "level", -1, "compression level (-1: the codec's default: zstd 3, gzip 6, blosc 5)")
+}
+
+// parseCodec turns --codec and --level into the Zarr v3 codec chain.
+func parseCodec(name string, level int, dt nd.DType) ([]codec.Codec, error) {
+	def := func(d int) int {
+		if level < 0 {
+			return d
+		}
+		return level
+	}
+	if level > 22 || (level > 9 && name != "zstd") {
+		return nil, usagef("--level %d is out of range for --codec %s", level, name)
+	}
+	switch {
+	case name == "none":
+		return nil, nil
+	case name == "zstd":
+		return []codec.Codec{codec.Zstd{Level: def(3)}}, nil
+	case name == "gzip":
+		return []codec.Codec{codec.Gzip{Level: def(6)}}, nil
+	case strings.HasPrefix(name, "blosc-"):
+		cn := strings.TrimPrefix(name, "blosc-")
+		switch cn {
+		case "lz4", "lz4hc", "zstd", "zlib", "blosclz":
+		default:
+			return nil, usagef("--codec %q: unknown blosc compressor %q", name, cn)
+		}
+		shuffle := 1
+		if dt.Size() == 1 {
+			shuffle = 2 // bit shuffle helps 8-bit data; byte shuffle is a no-op
+		}
+		return []codec.Codec{codec.Blosc{CName: cn, CLevel: def(5), Shuffle: shuffle, TypeSize: dt.Size()}}, nil
+	}
+	return nil, usagef("--codec %q: want none, zstd, gzip or blosc-{lz4,lz4hc,zstd,zlib,blosclz}", name)
 }
