@@ -11,8 +11,9 @@ import (
 
 func newApply() *cobra.Command {
 	var f pyrFlags
-	var op string
+	var op, execCmd, outDType, haloFlag string
 	var sigma, value float64
+	var batch, inflight int
 	c := &cobra.Command{
 		Use:   "apply IN OUT",
 		Short: "Run a tiled operation over an image out of core: --op gaussian or threshold",
@@ -23,9 +24,14 @@ image to OUT, out of core, resumable and shardable like pyramid.
                             of ceil(3S) voxels so the result equals a blur of
                             the whole image, with edges clamped
   --op threshold --value V  1 where the voxel is > V, else 0 (uint8 output)
+  --exec CMD                run CMD (through /bin/sh -c) once as a model
+                            server and stream it batches of crops as .npy
+                            frames over stdin/stdout (docs/exec-protocol.md)
 
---exec CMD (streaming crops to an external model) is specified in
-docs/exec-protocol.md and not implemented yet.`,
+With --exec, each task's crop is its output chunk (or shard) plus --halo
+voxels of context per side, padded by mirroring (edge repeated) at the image
+edges so every crop of a batch has one shape; the child returns the same
+shape in --out-dtype and ryomen keeps the centre.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -39,6 +45,49 @@ docs/exec-protocol.md and not implemented yet.`,
 				return err
 			}
 			o.Factors = nil
+			switch {
+			case execCmd != "" && op != "":
+				return usagef("give --op or --exec, not both")
+			case execCmd != "":
+				var halo []int
+				if halo, err = parseHalo(haloFlag, len(src.r.Shape())); err != nil {
+					return err
+				}
+				dt := src.r.DType()
+				if outDType != "" {
+					if dt, err = nd.ParseDType(outDType); err != nil {
+						return usagef("--out-dtype: %v", err)
+					}
+				}
+				if batch < 1 || inflight < 1 {
+					return usagef("--batch and --inflight must be >= 1")
+				}
+				ex, err := startExec(ctx, execCmd, src, halo, o.Shard, o.Chunks, dt, batch, inflight)
+				if err != nil {
+					return err
+				}
+				defer ex.kill()
+				o.Halo, o.OutDType, o.ApplyBox = halo, dt, ex.apply
+				o.Method = "exec"
+				// Enough tasks in flight to fill every batch in flight.
+				o.Workers = max(g.workers, batch*inflight)
+				st, _, err := openOutput(args[1])
+				if err != nil {
+					return err
+				}
+				s, err := build(ctx, "apply", src, st, args[1], o)
+				if cerr := ex.close(); err == nil && cerr != nil {
+					return cerr
+				}
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(s)
+				}
+				fmt.Printf("wrote %s (%v, %.1fs)\n", args[1], s.Levels[0], s.Seconds)
+				return nil
+			}
 			switch op {
 			case "gaussian":
 				if !(sigma > 0) {
@@ -55,7 +104,7 @@ docs/exec-protocol.md and not implemented yet.`,
 				o.OutDType = nd.Uint8
 				o.Apply = func(b nd.Any, inner nd.Box) (nd.Any, error) { return threshold(b, inner, value) }
 			case "":
-				return usagef("--op is required (gaussian or threshold)")
+				return usagef("--op (gaussian or threshold) or --exec CMD is required")
 			default:
 				return usagef("--op %q: want gaussian or threshold", op)
 			}
@@ -77,6 +126,11 @@ docs/exec-protocol.md and not implemented yet.`,
 	fl := c.Flags()
 	registerCodec(c, &f)
 	fl.StringVar(&op, "op", "", "operation: gaussian or threshold")
+	fl.StringVar(&execCmd, "exec", "", "external model server command (see docs/exec-protocol.md)")
+	fl.StringVar(&haloFlag, "halo", "8", "--exec: context voxels per side, one value or one per axis")
+	fl.StringVar(&outDType, "out-dtype", "", "--exec: dtype the child returns (default: the input dtype)")
+	fl.IntVar(&batch, "batch", 4, "--exec: crops per request")
+	fl.IntVar(&inflight, "inflight", 2, "--exec: requests sent before waiting for a response")
 	fl.Float64Var(&sigma, "sigma", 1, "gaussian sigma in voxels")
 	fl.Float64Var(&value, "value", 0, "threshold value")
 	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape (one task per chunk or shard)")

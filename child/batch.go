@@ -1,0 +1,185 @@
+package child
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+// Batcher gathers crops submitted one at a time from many goroutines into
+// batches for a [Process]. A batch goes out when it holds Size crops, or
+// Wait after its first crop arrived, whichever comes first, so the last
+// crops of a run are never stuck waiting for company.
+type Batcher struct {
+	p     *Process
+	ctx   context.Context
+	size  int
+	wait  time.Duration
+	out   nd.DType
+	halo  []int
+	shape []int
+
+	mu    sync.Mutex
+	pend  []*item
+	timer *time.Timer
+	gen   int // batch generation, so a stale timer does not flush a new batch
+}
+
+type item struct {
+	crop   nd.Any
+	origin []int
+	res    chan result
+}
+
+// NewBatcher returns a Batcher sending batches of up to size crops, whose
+// results have dtype out. halo and shape are passed to the child in every
+// request header. ctx bounds every request.
+func NewBatcher(ctx context.Context, p *Process, size int, wait time.Duration, out nd.DType, halo, shape []int) *Batcher {
+	return &Batcher{p: p, ctx: ctx, size: max(size, 1), wait: wait, out: out, halo: slices.Clone(halo), shape: slices.Clone(shape)}
+}
+
+// Do submits one crop, whose first voxel is at origin in image
+// coordinates, and returns the child's result for it. Every crop of a
+// Batcher must have the same shape and dtype.
+func (b *Batcher) Do(ctx context.Context, crop nd.Any, origin []int) (nd.Any, error) {
+	it := &item{crop: crop, origin: slices.Clone(origin), res: make(chan result, 1)}
+	b.mu.Lock()
+	b.pend = append(b.pend, it)
+	if len(b.pend) >= b.size {
+		batch := b.take()
+		b.mu.Unlock()
+		go b.send(batch)
+	} else {
+		if len(b.pend) == 1 {
+			gen := b.gen
+			b.timer = time.AfterFunc(b.wait, func() { b.flush(gen) })
+		}
+		b.mu.Unlock()
+	}
+	select {
+	case r := <-it.res:
+		return r.a, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// take removes the pending batch; b.mu must be held.
+func (b *Batcher) take() []*item {
+	batch := b.pend
+	b.pend = nil
+	b.gen++
+	if b.timer != nil {
+		b.timer.Stop()
+		b.timer = nil
+	}
+	return batch
+}
+
+func (b *Batcher) flush(gen int) {
+	b.mu.Lock()
+	if gen != b.gen || len(b.pend) == 0 {
+		b.mu.Unlock()
+		return
+	}
+	batch := b.take()
+	b.mu.Unlock()
+	b.send(batch)
+}
+
+func (b *Batcher) send(batch []*item) {
+	fail := func(err error) {
+		for _, it := range batch {
+			it.res <- result{err: err}
+		}
+	}
+	stacked, err := Stack(batch[0].crop.DType(), func(yield func(nd.Any) bool) {
+		for _, it := range batch {
+			if !yield(it.crop) {
+				return
+			}
+		}
+	})
+	if err != nil {
+		fail(err)
+		return
+	}
+	req := Request{Halo: b.halo, Shape: b.shape}
+	for _, it := range batch {
+		req.Batch = append(req.Batch, it.origin)
+	}
+	res, err := b.p.Call(b.ctx, req, stacked, b.out)
+	if err != nil {
+		fail(err)
+		return
+	}
+	parts, err := Unstack(res)
+	if err != nil {
+		fail(err)
+		return
+	}
+	for i, it := range batch {
+		it.res <- result{a: parts[i]}
+	}
+}
+
+// Stack copies arrays of equal shape and dtype dt into one new C-order
+// array with a leading batch axis.
+func Stack(dt nd.DType, arrays func(yield func(nd.Any) bool)) (nd.Any, error) {
+	var (
+		buf   []byte
+		shape []int
+		n     int
+	)
+	for a := range arrays {
+		if a.DType() != dt {
+			return nil, fmt.Errorf("child: stacking a %v array into a %v batch", a.DType(), dt)
+		}
+		if shape == nil {
+			shape = a.Shape()
+		} else if !slices.Equal(shape, a.Shape()) {
+			return nil, fmt.Errorf("child: stacking shape %v onto %v", a.Shape(), shape)
+		}
+		if o, ok := nd.ContiguousOrder(a); !ok || o != nd.C {
+			c := nd.NewAny(dt, a.Shape(), nd.C)
+			if err := nd.CopyAny(c, a); err != nil {
+				return nil, err
+			}
+			a = c
+		}
+		b, _ := nd.AsBytes(a)
+		buf = append(buf, b...)
+		n++
+	}
+	return nd.FromBytes(dt, append([]int{n}, shape...), nd.C, buf)
+}
+
+// Unstack splits the leading axis of a into arrays that share its memory.
+func Unstack(a nd.Any) ([]nd.Any, error) {
+	if o, ok := nd.ContiguousOrder(a); !ok || o != nd.C {
+		c := nd.NewAny(a.DType(), a.Shape(), nd.C)
+		if err := nd.CopyAny(c, a); err != nil {
+			return nil, err
+		}
+		a = c
+	}
+	sh := a.Shape()
+	if len(sh) == 0 {
+		return nil, fmt.Errorf("child: cannot unstack a 0-d array")
+	}
+	b, _ := nd.AsBytes(a)
+	per := len(b) / max(sh[0], 1)
+	out := make([]nd.Any, sh[0])
+	for i := range out {
+		x, err := nd.FromBytes(a.DType(), sh[1:], nd.C, b[i*per:(i+1)*per:(i+1)*per])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = x
+	}
+	return out, nil
+}

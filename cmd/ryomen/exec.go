@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ryomen-dev/ryomen/child"
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/tile"
+)
+
+// execRun connects the tiled apply engine to an external model server.
+type execRun struct {
+	proc   *child.Process
+	bt     *child.Batcher
+	cancel context.CancelFunc
+	unit   []int // task output box shape before clipping at the image end
+	halo   []int
+	dt     nd.DType // input dtype
+}
+
+func parseHalo(s string, rank int) ([]int, error) {
+	v, err := parseInts(s)
+	if err == nil && len(v) == 1 {
+		for len(v) < rank {
+			v = append(v, v[0])
+		}
+	}
+	if err != nil || len(v) != rank {
+		return nil, usagef("--halo %q: need one value or %d values >= 0", s, rank)
+	}
+	for _, x := range v {
+		if x < 0 {
+			return nil, usagef("--halo %q: values must be >= 0", s)
+		}
+	}
+	return v, nil
+}
+
+func startExec(ctx context.Context, cmdline string, src *source, halo, shard, chunks []int, out nd.DType, batch, inflight int) (*execRun, error) {
+	unit := chunks
+	if shard != nil {
+		unit = shard
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	p, err := child.Start(cctx, []string{"/bin/sh", "-c", cmdline}, child.Options{Inflight: inflight})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	e := &execRun{proc: p, cancel: cancel, unit: unit, halo: halo, dt: src.r.DType()}
+	e.bt = child.NewBatcher(cctx, p, batch, 50*time.Millisecond, out, halo, src.r.Shape())
+	return e, nil
+}
+
+// apply computes one task: it pads the task's block to the full crop
+// (unit + 2*halo), sends it through the batcher and keeps the centre.
+func (e *execRun) apply(ctx context.Context, block nd.Any, blockBox, out nd.Box) (nd.Any, error) {
+	r := out.Rank()
+	crop := nd.Box{Min: make([]int, r), Max: make([]int, r)} // image coordinates
+	for i := range r {
+		crop.Min[i] = out.Min[i] - e.halo[i]
+		crop.Max[i] = out.Min[i] + e.unit[i] + e.halo[i]
+	}
+	// The block is the crop clipped to the image, so the crop reaches
+	// outside the block only where it leaves the image: mirroring about
+	// the block's edges there is mirroring about the image's.
+	buf := nd.NewAny(e.dt, crop.Shape(), nd.C)
+	neg := make([]int, r)
+	for i := range neg {
+		neg[i] = -blockBox.Min[i]
+	}
+	blk, ok := block.(nd.Reader)
+	if !ok {
+		return nil, fmt.Errorf("exec: block of type %T cannot be read", block)
+	}
+	if err := tile.ReadCropAny(blk, crop.Translate(neg), tile.Symmetric, 0, buf); err != nil {
+		return nil, err
+	}
+	res, err := e.bt.Do(ctx, buf, crop.Min)
+	if err != nil {
+		return nil, err
+	}
+	keep := nd.Box{Min: make([]int, r), Max: make([]int, r)}
+	for i := range r {
+		keep.Min[i] = e.halo[i]
+		keep.Max[i] = e.halo[i] + out.Max[i] - out.Min[i]
+	}
+	return res.View(keep), nil
+}
+
+// close ends the child normally and reports how it exited.
+func (e *execRun) close() error {
+	err := e.proc.Close()
+	e.cancel()
+	if err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
+	return nil
+}
+
+// kill stops the child if close was not reached.
+func (e *execRun) kill() { e.cancel() }
+
