@@ -102,4 +102,3 @@ func (e *execRun) close() error {
 
 // kill stops the child if close was not reached.
 func (e *execRun) kill() { e.cancel() }
-
