@@ -57,6 +57,10 @@ type Options struct {
 	// Codecs are the Zarr v3 bytes-to-bytes codecs of every output array
 	// (inner chunks when sharded); nil stores chunks uncompressed.
 	Codecs []codec.Codec
+	// OMEVersion is "0.5" (default: Zarr v3, sharding allowed) or "0.4"
+	// (Zarr v2 with "/" keys, readable by zarr-python 2 and older viewers;
+	// at most one codec, no sharding).
+	OMEVersion string
 	// Axes and Scale describe level 0 for the OME metadata (Scale nil: 1).
 	Axes  []ome.Axis
 	Scale []float64
@@ -120,6 +124,7 @@ type planRecord struct {
 	Group   int      `json:"group"`
 	Method  string   `json:"method"`
 	Codecs  []string `json:"codecs,omitempty"`
+	OME     string   `json:"ome,omitempty"`
 }
 
 // Budget returns the number of concurrent tasks a budget allows, or an error
@@ -198,9 +203,31 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	for i, a := range o.Axes {
 		names[i] = a.Name
 	}
+	version := o.OMEVersion
+	switch version {
+	case "":
+		version = ome.V05
+	case ome.V05:
+	case ome.V04:
+		if p.Shard != nil {
+			return nil, fmt.Errorf("pyramid: sharding needs OME-Zarr 0.5 (Zarr v3); drop the shard shape for 0.4")
+		}
+		if len(o.Codecs) > 1 {
+			return nil, fmt.Errorf("pyramid: OME-Zarr 0.4 (Zarr v2) takes one compressor, got %d codecs", len(o.Codecs))
+		}
+	default:
+		return nil, fmt.Errorf("pyramid: OME-Zarr version %q: want 0.4 or 0.5", version)
+	}
 	levels := make([]*zarr.Array, len(p.Shapes))
 	for l, sh := range p.Shapes {
 		m := zarr.Meta{ZarrFormat: 3, Shape: sh, Chunks: p.Chunks, Shard: p.Shard, DType: p.DType, DimensionNames: names, Codecs: o.Codecs}
+		if version == ome.V04 {
+			// NGFF 0.4: Zarr v2 with "/" separators; one compressor.
+			m = zarr.Meta{ZarrFormat: 2, Shape: sh, Chunks: p.Chunks, DType: p.DType, DimensionSeparator: "/"}
+			if len(o.Codecs) > 0 {
+				m.Compressor = o.Codecs[0]
+			}
+		}
 		levels[l], err = zarr.Create(ctx, o.Store, path.Join(o.Path, strconv.Itoa(l)), m, nil)
 		if err != nil {
 			return nil, err
@@ -285,7 +312,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	img := ome.Image{Version: ome.V05, Multiscales: []ome.Multiscale{ome.NewMultiscale(o.Name, o.Axes, ol, o.Method)}, ImageLabel: o.Label}
+	img := ome.Image{Version: version, Multiscales: []ome.Multiscale{ome.NewMultiscale(o.Name, o.Axes, ol, o.Method)}, ImageLabel: o.Label}
 	if err := ome.Write(ctx, o.Store, o.Path, img); err != nil {
 		return nil, err
 	}
@@ -365,7 +392,7 @@ func waitPhase(ctx context.Context, p *Plan, o *Options, phase int) error {
 
 // prepare checks what is already at the output and records the plan.
 func prepare(ctx context.Context, p *Plan, o *Options) error {
-	rec, _ := json.Marshal(planRecord{DType: p.DType.String(), Shapes: p.Shapes, Factors: p.Factors, Chunks: p.Chunks, Shard: p.Shard, Group: p.Group, Method: o.Method, Codecs: codecNames(o.Codecs)})
+	rec, _ := json.Marshal(planRecord{DType: p.DType.String(), Shapes: p.Shapes, Factors: p.Factors, Chunks: p.Chunks, Shard: p.Shard, Group: p.Group, Method: o.Method, Codecs: codecNames(o.Codecs), OME: o.OMEVersion})
 	planKey := o.key("plan.json")
 	all, err := o.Store.List(ctx, o.prefix())
 	if err != nil {
@@ -385,7 +412,9 @@ func prepare(ctx context.Context, p *Plan, o *Options) error {
 		if !o.Overwrite {
 			return fmt.Errorf("%w: %q is a complete OME-Zarr image; use --overwrite to replace it", ErrExists, o.Path)
 		}
-		keys = append(keys, strings.TrimPrefix(path.Join(o.Path, "zarr.json"), "/"))
+		for _, name := range []string{"zarr.json", ".zattrs", ".zgroup"} {
+			keys = append(keys, strings.TrimPrefix(path.Join(o.Path, name), "/"))
+		}
 	}
 	if len(keys) > 0 {
 		switch {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,4 +70,44 @@ func TestNGFFSchemas(t *testing.T) {
 		t.Fatalf("expected two valid groups:\n%s", s)
 	}
 	t.Logf("%s", s)
+}
+
+// With --ome-version 0.4 the pyramid is OME-Zarr 0.4 on Zarr v2, which
+// Debian's zarr-python 2 opens: every level it reads equals the level the
+// default 0.5 (Zarr v3) output holds, for each codec zarr-python knows.
+func TestZarrPythonReadsV04Pyramid(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import zarr, numcodecs").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("zarr-python is required under CI: %v", err)
+		}
+		t.Skip("zarr-python not installed")
+	}
+	dir := t.TempDir()
+	src := "synth:40x70x90?seed=9"
+	ref := filepath.Join(dir, "ref")
+	mustRun(t, "pyramid", "--levels", "3", "--factor", "2,2,2", "--chunks", "16,32,32", src, ref)
+	for _, c := range []string{"zstd", "gzip", "blosc-lz4", "none"} {
+		out := filepath.Join(dir, c)
+		mustRun(t, "pyramid", "--ome-version", "0.4", "--codec", c, "--levels", "3", "--factor", "2,2,2", "--chunks", "16,32,32", src, out)
+		for l := 0; l < 3; l++ {
+			want := readOut(t, filepath.Join(ref, fmt.Sprint(l)))
+			script := fmt.Sprintf(`import sys, zarr, numpy as np
+g = zarr.open_group(%q, mode="r")
+ms = g.attrs["multiscales"][0]
+assert ms["version"] == "0.4", ms
+a = g[ms["datasets"][%d]["path"]]
+sys.stdout.buffer.write(np.ascontiguousarray(a[...]).astype("<u2").tobytes())`, out, l)
+			got, err := exec.Command(py, "-c", script).Output()
+			if err != nil {
+				t.Fatalf("%s level %d: zarr-python: %v", c, l, err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%s level %d: zarr-python read %d bytes that differ from the 0.5 output's %d", c, l, len(got), len(want))
+			}
+		}
+	}
+	if r := run(t, "pyramid", "--ome-version", "0.4", "--shard-shape", "32,64,64", src, filepath.Join(dir, "bad")); r.code != exitUsage {
+		t.Errorf("0.4 with shards: exit %d", r.code)
+	}
 }

@@ -29,6 +29,7 @@ type pyrFlags struct {
 	group      int
 	codec      string
 	level      int
+	omeVersion string
 }
 
 func (f *pyrFlags) register(c *cobra.Command) {
@@ -106,6 +107,16 @@ func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 	if o.Codecs, err = parseCodec(f.codec, f.level, src.r.DType()); err != nil {
 		return o, err
 	}
+	switch f.omeVersion {
+	case "", "0.5":
+	case "0.4":
+		if shardShape != nil {
+			return o, usagef("--shard-shape needs --ome-version 0.5 (Zarr v3 sharding)")
+		}
+	default:
+		return o, usagef("--ome-version %q: want 0.4 or 0.5", f.omeVersion)
+	}
+	o.OMEVersion = f.omeVersion
 	o.Method, o.Chunks, o.Shard = f.method, chunks, shardShape
 	o.Axes, o.Scale = src.axes, src.scale
 	o.Memory, o.Workers = g.memBytes, g.workers
@@ -200,6 +211,7 @@ others to finish a level before starting the next).`,
 func registerCodec(c *cobra.Command, f *pyrFlags) {
 	c.Flags().StringVar(&f.codec, "codec", "zstd", "chunk compression: none, zstd, gzip, blosc-lz4, blosc-lz4hc, blosc-zstd, blosc-zlib, blosc-blosclz")
 	c.Flags().IntVar(&f.level, "level", -1, "compression level (-1: the codec's default: zstd 3, gzip 6, blosc 5)")
+	c.Flags().StringVar(&f.omeVersion, "ome-version", "0.5", "output format: 0.5 (OME-Zarr on Zarr v3, shards allowed) or 0.4 (on Zarr v2, for zarr-python 2 and older viewers)")
 }
 
 // parseCodec turns --codec and --level into the Zarr v3 codec chain.
