@@ -301,3 +301,40 @@ func TestPlan(t *testing.T) {
 		}
 	}
 }
+
+// A truncated chunk in the input and a method that cannot handle the
+// input's dtype fail with exit 1 and a message naming the problem, and
+// leave no output that claims to be an image.
+func TestBadData(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.zarr")
+	mustRun(t, "convert", "--chunks", "8,16,16", "synth:16x32x32?seed=2", in)
+	var chunk string
+	filepath.WalkDir(filepath.Join(in, "0", "c"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && chunk == "" {
+			chunk = p
+		}
+		return nil
+	})
+	b, err := os.ReadFile(chunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(chunk, b[:len(b)/2], 0o644)
+	out := filepath.Join(dir, "out")
+	r := run(t, "pyramid", "--levels", "2", in, out)
+	rel, _ := filepath.Rel(in, chunk)
+	if r.code != exitFailure || !strings.Contains(r.stderr, filepath.ToSlash(rel)) {
+		t.Errorf("truncated chunk: exit %d, stderr %q; want exit 1 naming %s", r.code, r.stderr, rel)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "zarr.json")); err == nil && bytes.Contains(b, []byte("multiscales")) {
+		t.Error("a failed run left metadata claiming a complete image")
+	}
+	// Mode pooling of a float image (a Gaussian blur's output) is refused.
+	blur := filepath.Join(dir, "blur")
+	mustRun(t, "apply", "--op", "gaussian", "--sigma", "1", "synth:16x32x32", blur)
+	r = run(t, "pyramid", "--method", "mode", blur, filepath.Join(dir, "m"))
+	if r.code != exitFailure || !strings.Contains(r.stderr, "float32") {
+		t.Errorf("mode of float32: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
