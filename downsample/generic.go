@@ -1,0 +1,282 @@
+package downsample
+
+import (
+	"slices"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+// This file holds the general paths: any rank, any factor, any element
+// type, one output voxel at a time over the block's flat indices. The fast
+// paths in the other files handle the common factor-2 cases and are
+// tested against these and against the reference in reference_test.go.
+
+// toI128 widens an integer element exactly.
+func toI128[T nd.Number](v T) i128 {
+	switch x := any(v).(type) {
+	case uint64:
+		return u128of(x)
+	case uint32:
+		return u128of(uint64(x))
+	case uint16:
+		return u128of(uint64(x))
+	case uint8:
+		return u128of(uint64(x))
+	}
+	return i128of(int64(v))
+}
+
+// fromI128 narrows an exact integer known to fit T.
+func fromI128[T nd.Number](a i128) T {
+	return T(a.lo)
+}
+
+// meanTruncGeneric is the Truncate rule with exact 128-bit accumulators:
+// levels[k] = trunc(M_k), where M_k is the mean of the present voxels of
+// each block of M_(k-1), floored every cyc levels. For factor-2 families
+// the carried sums are kept unnormalised (sum of 2^d replicated terms per
+// level) so that no rounding happens between floors.
+func meanTruncGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers int) []*nd.Array[T] {
+	cyc := cycle(factor, nd.DTypeOf[T]())
+	fam := family(factor)
+	pow2 := fam > 0 && fam == countNot1(factor) // every reduced axis has factor 2
+	in := src.Shape()
+	data, _ := src.Flat()
+	acc := make([]i128, len(data))
+	for i, v := range data {
+		acc[i] = toI128(v)
+	}
+	var res []*nd.Array[T]
+	j := 0 // levels since the last floor
+	for k := 1; k <= n; k++ {
+		g := newGrid(in, factor)
+		next := make([]i128, g.outLen)
+		out := nd.New[T](g.out, nd.C)
+		od := out.Data()
+		g.forEachBlock(workers, pow2, func(o int, idx []int) {
+			var s i128
+			for _, i := range idx {
+				s = s.add(acc[i])
+			}
+			if !pow2 {
+				// Mean of the present voxels, floored for carrying.
+				od[o] = fromI128[T](s.div(uint64(len(idx)), divTrunc))
+				next[o] = s.div(uint64(len(idx)), divFloor)
+				return
+			}
+			next[o] = s
+			od[o] = fromI128[T](s.div(uint64(1)<<(uint(fam)*uint(j+1)), divTrunc))
+		})
+		j++
+		if pow2 && k%cyc == 0 {
+			for i := range next {
+				next[i] = next[i].div(uint64(1)<<(uint(fam)*uint(j)), divFloor)
+			}
+			j = 0
+		}
+		if !pow2 {
+			j = 0
+		}
+		res = append(res, out)
+		acc, in = next, g.out
+	}
+	return res
+}
+
+func countNot1(factor []int) int {
+	n := 0
+	for _, f := range factor {
+		if f != 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// sumCountGeneric carries the sum S and count C of the level-0 voxels
+// (all, or only the nonzero ones when sparse) over each whole factor^k
+// block, and outputs S/C rounded by mode (0 when C is 0).
+func sumCountGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode) []*nd.Array[T] {
+	in := src.Shape()
+	data, _ := src.Flat()
+	s := make([]i128, len(data))
+	c := make([]int64, len(data))
+	for i, v := range data {
+		if !sparse || v != 0 {
+			s[i], c[i] = toI128(v), 1
+		}
+	}
+	var res []*nd.Array[T]
+	for range n {
+		g := newGrid(in, factor)
+		ns, nc := make([]i128, g.outLen), make([]int64, g.outLen)
+		out := nd.New[T](g.out, nd.C)
+		od := out.Data()
+		g.forEachBlock(workers, false, func(o int, idx []int) {
+			var ss i128
+			var cc int64
+			for _, i := range idx {
+				ss, cc = ss.add(s[i]), cc+c[i]
+			}
+			ns[o], nc[o] = ss, cc
+			if cc > 0 {
+				od[o] = fromI128[T](ss.div(uint64(cc), mode))
+			}
+		})
+		res = append(res, out)
+		s, c, in = ns, nc, g.out
+	}
+	return res
+}
+
+// meanFloat is the float mean: each level is the mean of the present
+// voxels of each block of the level above, summed in scan order in T.
+func meanFloat[T nd.Number](src *nd.Array[T], factor []int, workers int) *nd.Array[T] {
+	g := newGrid(src.Shape(), factor)
+	data, _ := src.Flat()
+	out := nd.New[T](g.out, nd.C)
+	od := out.Data()
+	g.forEachBlock(workers, false, func(o int, idx []int) {
+		var s T
+		for _, i := range idx {
+			s += data[i]
+		}
+		od[o] = s / T(len(idx))
+	})
+	return out
+}
+
+// orderGeneric computes min, max, stride or median (the lower median) of
+// the present voxels of each block.
+func orderGeneric[T nd.Number](src *nd.Array[T], factor []int, m Method, workers int) *nd.Array[T] {
+	g := newGrid(src.Shape(), factor)
+	data, _ := src.Flat()
+	out := nd.New[T](g.out, nd.C)
+	od := out.Data()
+	var mu = make(chan []T, max(workers, 1))
+	g.forEachBlock(workers, false, func(o int, idx []int) {
+		switch m {
+		case Stride:
+			od[o] = data[idx[0]]
+		case Min:
+			v := data[idx[0]]
+			for _, i := range idx[1:] {
+				v = min(v, data[i])
+			}
+			od[o] = v
+		case Max:
+			v := data[idx[0]]
+			for _, i := range idx[1:] {
+				v = max(v, data[i])
+			}
+			od[o] = v
+		case Median:
+			var buf []T
+			select {
+			case buf = <-mu:
+			default:
+			}
+			buf = buf[:0]
+			for _, i := range idx {
+				buf = append(buf, data[i])
+			}
+			slices.Sort(buf)
+			od[o] = buf[(len(buf)-1)/2]
+			select {
+			case mu <- buf:
+			default:
+			}
+		}
+	})
+	return out
+}
+
+// modeGeneric is the mode of each block: factor-2 axes repeat their edge
+// voxel, the highest count wins, ties go to the value met first in scan
+// order. With sparse, zeros do not vote and an all-zero block gives 0.
+// Factor families of exactly two axes of 2 use countless-if instead (see
+// mode2x2).
+func modeGeneric[T nd.Number](src *nd.Array[T], factor []int, sparse bool, workers int) *nd.Array[T] {
+	g := newGrid(src.Shape(), factor)
+	data, _ := src.Flat()
+	out := nd.New[T](g.out, nd.C)
+	od := out.Data()
+	twoByTwo := family(factor) == 2 && countNot1(factor) == 2
+	g.forEachBlock(workers, true, func(o int, idx []int) {
+		if twoByTwo {
+			a, b, c, d := data[idx[0]], data[idx[1]], data[idx[2]], data[idx[3]]
+			if sparse {
+				od[o] = stippled(a, b, c, d)
+			} else {
+				od[o] = countlessIf(a, b, c, d)
+			}
+			return
+		}
+		od[o] = blockMode(data, idx, sparse)
+	})
+	return out
+}
+
+// blockMode returns the most frequent value of data[idx] (first in idx
+// order on ties; zeros skipped when sparse, 0 if nothing is left).
+func blockMode[T nd.Number](data []T, idx []int, sparse bool) T {
+	var best T
+	bestN := 0
+	for k, i := range idx {
+		v := data[i]
+		if sparse && v == 0 {
+			continue
+		}
+		seen := false
+		for _, p := range idx[:k] {
+			if data[p] == v {
+				seen = true
+				break
+			}
+		}
+		if seen {
+			continue
+		}
+		n := 1
+		for _, p := range idx[k+1:] {
+			if data[p] == v {
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = v, n
+		}
+	}
+	return best
+}
+
+// countlessIf is tinybrain's 2x2 mode with a, b, c, d the voxels at
+// (y, x) = (0, 0), (0, 1), (1, 0), (1, 1): a pair containing a wins, then
+// the pair b, c, else d.
+func countlessIf[T comparable](a, b, c, d T) T {
+	switch {
+	case a == b, a == c:
+		return a
+	case b == c:
+		return b
+	}
+	return d
+}
+
+// stippled is the sparse 2x2 mode: a nonzero pair among a, b, c wins,
+// else d if nonzero, else the first nonzero of a, b, c, else 0.
+func stippled[T nd.Number](a, b, c, d T) T {
+	switch {
+	case a != 0 && (a == b || a == c):
+		return a
+	case b != 0 && b == c:
+		return b
+	case d != 0:
+		return d
+	case a != 0:
+		return a
+	case b != 0:
+		return b
+	}
+	return c
+}

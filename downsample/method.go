@@ -1,0 +1,160 @@
+package downsample
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+// Method is a pooling rule.
+type Method uint8
+
+// The methods. See the package documentation for their exact rules.
+const (
+	Mean Method = iota
+	Mode
+	SparseMean
+	SparseMode
+	Min
+	Max
+	Stride
+	Median
+)
+
+var methodNames = [...]string{"mean", "mode", "sparse-mean", "sparse-mode", "min", "max", "stride", "median"}
+
+// String returns the method's name as the CLI spells it.
+func (m Method) String() string {
+	if int(m) < len(methodNames) {
+		return methodNames[m]
+	}
+	return fmt.Sprintf("Method(%d)", uint8(m))
+}
+
+// ParseMethod returns the Method named s.
+func ParseMethod(s string) (Method, error) {
+	for i, n := range methodNames {
+		if n == s {
+			return Method(i), nil
+		}
+	}
+	return 0, fmt.Errorf("downsample: unknown method %q (want one of %v)", s, methodNames)
+}
+
+// Rounding selects how integer means are rounded.
+type Rounding uint8
+
+const (
+	// Truncate is tinybrain's rule, bit for bit: the mean of the voxels
+	// present is carried across levels and truncated toward zero for each
+	// output, and the carried value is floored every Cycle levels.
+	Truncate Rounding = iota
+	// NearestEven rounds the mean of the voxels present in the whole
+	// factor^k block of level 0 to the nearest integer, ties to even (as
+	// tensorstore does). It has no drift at all.
+	NearestEven
+)
+
+// Options tune a reduction. The zero value is tinybrain's behaviour on one
+// goroutine.
+type Options struct {
+	// Rounding applies to integer Mean only.
+	Rounding Rounding
+	// Workers splits each level across goroutines; 0 or 1 runs on the
+	// calling goroutine.
+	Workers int
+}
+
+// ErrDType reports a method that cannot handle an element type.
+var ErrDType = errors.New("downsample: method does not support this element type")
+
+// OutShape returns the shape of one level below shape: ceil(n/f) per axis.
+// An axis of length 1 stays 1 whatever its factor, so a 7-voxel axis gives
+// 4, 2, 1, 1, ... over successive levels.
+func OutShape(shape, factor []int) []int {
+	out := make([]int, len(shape))
+	for i, n := range shape {
+		out[i] = (n + factor[i] - 1) / factor[i]
+	}
+	return out
+}
+
+// check validates a reduction of an array of the given shape.
+func check(shape, factor []int, levels int, m Method, dt nd.DType) error {
+	if len(factor) != len(shape) {
+		return fmt.Errorf("downsample: %d factors for an array of rank %d", len(factor), len(shape))
+	}
+	for i, f := range factor {
+		if f < 1 {
+			return fmt.Errorf("downsample: factor %d on axis %d must be >= 1", f, i)
+		}
+		if shape[i] < 1 {
+			return fmt.Errorf("downsample: axis %d is empty (shape %v)", i, shape)
+		}
+	}
+	if levels < 1 {
+		return fmt.Errorf("downsample: %d levels requested, need >= 1", levels)
+	}
+	if m > Median {
+		return fmt.Errorf("downsample: invalid method %d", m)
+	}
+	switch {
+	case (m == Mode || m == SparseMode) && !dt.IsInteger():
+		return fmt.Errorf("%w: %v of %v (labels must be integers)", ErrDType, m, dt)
+	case m == SparseMean && !dt.IsInteger():
+		return fmt.Errorf("%w: %v of %v (integers only, as tinybrain)", ErrDType, m, dt)
+	}
+	return nil
+}
+
+// family classifies a factor for the tinybrain rules: the number of axes
+// with factor 2 when every factor is 1 or 2, else 0.
+func family(factor []int) int {
+	n := 0
+	for _, f := range factor {
+		switch f {
+		case 1:
+		case 2:
+			n++
+		default:
+			return 0
+		}
+	}
+	return n
+}
+
+// cycle returns after how many levels tinybrain floors the carried mean
+// for integer type dt: 4 for 2x2 of 8- and 16-bit types, 8 for 2x2x2 of
+// 8-bit, 5 for 2x2x2 of 16-bit, and 1 (every level) otherwise.
+func cycle(factor []int, dt nd.DType) int {
+	fam, size := family(factor), dt.Size()
+	switch {
+	case fam == 2 && size <= 2:
+		return 4
+	case fam == 3 && size == 1:
+		return 8
+	case fam == 3 && size == 2:
+		return 5
+	}
+	return 1
+}
+
+// contiguous returns a as a C-contiguous array (a itself when it is one).
+func contiguous[T nd.Number](a *nd.Array[T]) *nd.Array[T] {
+	if a.IsContiguous(nd.C) {
+		return a
+	}
+	return a.Clone(nd.C)
+}
+
+func levelShapes(shape, factor []int, n int) [][]int {
+	var out [][]int
+	cur := slices.Clone(shape)
+	for range n {
+		cur = OutShape(cur, factor)
+		out = append(out, cur)
+	}
+	return out
+}
