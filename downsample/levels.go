@@ -1,8 +1,14 @@
 package downsample
 
 import (
+	"sync/atomic"
+
 	"github.com/ryomen-dev/ryomen/nd"
 )
+
+// generic forces the general paths, for tests that compare them with the
+// fast ones.
+var generic atomic.Bool
 
 // Levels reduces src n times by factor with method m and returns the n
 // levels (src itself is not included), each a new C-order array of shape
@@ -58,7 +64,10 @@ func Reduce[T nd.Number](src *nd.Array[T], factor []int, m Method, opt Options) 
 
 // meanTrunc dispatches the Truncate mean to a fast path when one fits.
 func meanTrunc[T nd.Number](src *nd.Array[T], factor []int, n, workers int) []*nd.Array[T] {
-	return meanTruncGeneric(src, factor, n, workers)
+	if generic.Load() || nd.DTypeOf[T]().Size() > 4 || !rowable(factor) || family(factor) == 0 {
+		return meanTruncGeneric(src, factor, n, workers)
+	}
+	return meanTruncRows(src, factor, n, workers)
 }
 
 func sumCount[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode) []*nd.Array[T] {

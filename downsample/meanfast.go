@@ -1,0 +1,201 @@
+package downsample
+
+import (
+	"encoding/binary"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+// sumRows (called with integers of up to 32 bits, or int64 carried sums
+// that cannot overflow) sets dst[x] to the sum of the block of output x over the given
+// input rows of src (each nxIn long). With fx == 2 an odd last voxel
+// counts twice (edge replication). Reference loop:
+//
+//	for x := range dst {
+//		dst[x] = 0
+//		for _, off := range rows {
+//			for j := 0; j < fx; j++ {
+//				dst[x] += int64(src[off+min(fx*x+j, nxIn-1)])
+//			}
+//		}
+//	}
+func sumRows[S nd.Number](dst []int64, src []S, rows []int, nxIn, fx int) {
+	nx := len(dst)
+	if fx == 1 {
+		r0 := src[rows[0] : rows[0]+nx]
+		for x := range dst {
+			dst[x] = int64(r0[x])
+		}
+		for _, off := range rows[1:] {
+			r := src[off : off+nx]
+			for x := range dst {
+				dst[x] += int64(r[x])
+			}
+		}
+		return
+	}
+	half := nxIn / 2
+	switch len(rows) {
+	case 2:
+		r0, r1 := src[rows[0]:rows[0]+nxIn], src[rows[1]:rows[1]+nxIn]
+		d := dst[:half]
+		for x := range d {
+			d[x] = int64(r0[2*x]) + int64(r0[2*x+1]) + int64(r1[2*x]) + int64(r1[2*x+1])
+		}
+		if nxIn%2 == 1 {
+			dst[half] = 2 * (int64(r0[nxIn-1]) + int64(r1[nxIn-1]))
+		}
+		return
+	case 4:
+		r0, r1 := src[rows[0]:rows[0]+nxIn], src[rows[1]:rows[1]+nxIn]
+		r2, r3 := src[rows[2]:rows[2]+nxIn], src[rows[3]:rows[3]+nxIn]
+		d := dst[:half]
+		for x := range d {
+			d[x] = int64(r0[2*x]) + int64(r0[2*x+1]) + int64(r1[2*x]) + int64(r1[2*x+1]) +
+				int64(r2[2*x]) + int64(r2[2*x+1]) + int64(r3[2*x]) + int64(r3[2*x+1])
+		}
+		if nxIn%2 == 1 {
+			dst[half] = 2 * (int64(r0[nxIn-1]) + int64(r1[nxIn-1]) + int64(r2[nxIn-1]) + int64(r3[nxIn-1]))
+		}
+		return
+	}
+	for x := range dst {
+		dst[x] = 0
+	}
+	for _, off := range rows {
+		r := src[off : off+nxIn]
+		d := dst[:half]
+		for x := range d {
+			d[x] += int64(r[2*x]) + int64(r[2*x+1])
+		}
+		if nxIn%2 == 1 {
+			dst[half] += 2 * int64(r[nxIn-1])
+		}
+	}
+}
+
+// shiftTrunc divides by 2^sh rounding toward zero.
+func shiftTrunc(a int64, sh uint) int64 {
+	if a < 0 {
+		return -((-a) >> sh)
+	}
+	return a >> sh
+}
+
+// meanTruncRows is the Truncate mean for factors of 1 and 2 and element
+// types of up to 32 bits, with int64 accumulators: the same arithmetic as
+// meanTruncGeneric, row by row.
+func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int) []*nd.Array[T] {
+	dt := nd.DTypeOf[T]()
+	fam := uint(family(factor))
+	cyc := cycle(factor, dt)
+	last := len(factor) - 1
+	fx := factor[last]
+	if n == 1 {
+		if u8, ok := any(src).(*nd.Array[uint8]); ok && fx == 2 && (fam == 2 || fam == 3) {
+			return []*nd.Array[T]{any(meanU8(u8, factor, workers)).(*nd.Array[T])}
+		}
+	}
+	data, _ := src.Flat()
+	in := src.Shape()
+	var acc []int64
+	var res []*nd.Array[T]
+	j := uint(0)
+	for k := 1; k <= n; k++ {
+		g := newGrid(in, factor)
+		next := make([]int64, g.outLen)
+		out := nd.New[T](g.out, nd.C)
+		od := out.Data()
+		nx, nxIn := g.out[last], in[last]
+		sh := fam * (j + 1)
+		g.forEachRow(workers, true, func(o int, rows []int) {
+			d := next[o : o+nx]
+			if acc == nil {
+				sumRows(d, data, rows, nxIn, fx)
+			} else {
+				sumRows(d, acc, rows, nxIn, fx)
+			}
+			od := od[o : o+nx]
+			for x, v := range d {
+				od[x] = T(shiftTrunc(v, sh))
+			}
+		})
+		j++
+		if k%cyc == 0 {
+			for i, v := range next {
+				next[i] = v >> (fam * j) // arithmetic shift: floor
+			}
+			j = 0
+		}
+		res = append(res, out)
+		acc, in = next, g.out
+	}
+	return res
+}
+
+// meanU8 is one level of the uint8 mean for 2x2 (two input rows) and
+// 2x2x2 (four) with factor 2 on the last axis, eight input bytes at a
+// time in 16-bit lanes of a uint64 (SWAR). Reference loop, per output x:
+//
+//	out[x] = uint8(sum of the 4 or 8 block voxels, edges repeated, >> 2 or 3)
+func meanU8(src *nd.Array[uint8], factor []int, workers int) *nd.Array[uint8] {
+	g := newGrid(src.Shape(), factor)
+	data, _ := src.Flat()
+	out := nd.New[uint8](g.out, nd.C)
+	od := out.Data()
+	last := len(factor) - 1
+	nx, nxIn := g.out[last], g.in[last]
+	g.forEachRow(workers, true, func(o int, rows []int) {
+		d := od[o : o+nx]
+		switch len(rows) {
+		case 2:
+			mean2x2U8(d, data[rows[0]:rows[0]+nxIn], data[rows[1]:rows[1]+nxIn])
+		case 4:
+			mean2x2x2U8(d, data[rows[0]:rows[0]+nxIn], data[rows[1]:rows[1]+nxIn],
+				data[rows[2]:rows[2]+nxIn], data[rows[3]:rows[3]+nxIn])
+		}
+	})
+	return out
+}
+
+const lanes = 0x00FF00FF00FF00FF
+
+// pairSums returns the four sums of adjacent byte pairs of v in 16-bit
+// lanes.
+func pairSums(v uint64) uint64 { return v&lanes + (v>>8)&lanes }
+
+// pack4 gathers the low bytes of the four 16-bit lanes of s into 32 bits.
+func pack4(s uint64) uint32 {
+	p := (s | s>>8) & 0x0000FFFF0000FFFF
+	return uint32(p | p>>16)
+}
+
+// mean2x2U8: d[x] = (r0[2x] + r0[2x+1] + r1[2x] + r1[2x+1]) >> 2.
+func mean2x2U8(d, r0, r1 []uint8) {
+	n := len(r0)
+	x := 0
+	for ; 2*x+8 <= n && x+4 <= len(d); x += 4 {
+		s := pairSums(binary.LittleEndian.Uint64(r0[2*x:])) + pairSums(binary.LittleEndian.Uint64(r1[2*x:]))
+		binary.LittleEndian.PutUint32(d[x:], pack4((s>>2)&lanes))
+	}
+	for ; x < len(d); x++ {
+		a, b := 2*x, min(2*x+1, n-1)
+		d[x] = uint8((uint32(r0[a]) + uint32(r0[b]) + uint32(r1[a]) + uint32(r1[b])) >> 2)
+	}
+}
+
+// mean2x2x2U8: the same over four rows, >> 3 (lane sums stay below 2^11).
+func mean2x2x2U8(d, r0, r1, r2, r3 []uint8) {
+	n := len(r0)
+	x := 0
+	for ; 2*x+8 <= n && x+4 <= len(d); x += 4 {
+		s := pairSums(binary.LittleEndian.Uint64(r0[2*x:])) + pairSums(binary.LittleEndian.Uint64(r1[2*x:])) +
+			pairSums(binary.LittleEndian.Uint64(r2[2*x:])) + pairSums(binary.LittleEndian.Uint64(r3[2*x:]))
+		binary.LittleEndian.PutUint32(d[x:], pack4((s>>3)&lanes))
+	}
+	for ; x < len(d); x++ {
+		a, b := 2*x, min(2*x+1, n-1)
+		d[x] = uint8((uint32(r0[a]) + uint32(r0[b]) + uint32(r1[a]) + uint32(r1[b]) +
+			uint32(r2[a]) + uint32(r2[b]) + uint32(r3[a]) + uint32(r3[b])) >> 3)
+	}
+}
