@@ -71,10 +71,18 @@ func meanTrunc[T nd.Number](src *nd.Array[T], factor []int, n, workers int) []*n
 }
 
 func sumCount[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode) []*nd.Array[T] {
-	return sumCountGeneric(src, factor, n, workers, sparse, mode)
+	if generic.Load() || nd.DTypeOf[T]().Size() > 4 || !rowable(factor) {
+		return sumCountGeneric(src, factor, n, workers, sparse, mode)
+	}
+	return sumCountRows(src, factor, n, workers, sparse, mode)
 }
 
 func mode[T nd.Number](src *nd.Array[T], factor []int, sparse bool, workers int) *nd.Array[T] {
+	if !generic.Load() {
+		if out := modeRows(src, factor, sparse, workers); out != nil {
+			return out
+		}
+	}
 	return modeGeneric(src, factor, sparse, workers)
 }
 

@@ -19,17 +19,17 @@ import (
 //			}
 //		}
 //	}
-func sumRows[S nd.Number](dst []int64, src []S, rows []int, nxIn, fx int) {
+func sumRows[S, A nd.Number](dst []A, src []S, rows []int, nxIn, fx int) {
 	nx := len(dst)
 	if fx == 1 {
 		r0 := src[rows[0] : rows[0]+nx]
 		for x := range dst {
-			dst[x] = int64(r0[x])
+			dst[x] = A(r0[x])
 		}
 		for _, off := range rows[1:] {
 			r := src[off : off+nx]
 			for x := range dst {
-				dst[x] += int64(r[x])
+				dst[x] += A(r[x])
 			}
 		}
 		return
@@ -39,11 +39,13 @@ func sumRows[S nd.Number](dst []int64, src []S, rows []int, nxIn, fx int) {
 	case 2:
 		r0, r1 := src[rows[0]:rows[0]+nxIn], src[rows[1]:rows[1]+nxIn]
 		d := dst[:half]
+		e0, e1 := r0[:2*half], r1[:2*half]
 		for x := range d {
-			d[x] = int64(r0[2*x]) + int64(r0[2*x+1]) + int64(r1[2*x]) + int64(r1[2*x+1])
+			a, b := e0[2*x:2*x+2], e1[2*x:2*x+2]
+			d[x] = A(a[0]) + A(a[1]) + A(b[0]) + A(b[1])
 		}
 		if nxIn%2 == 1 {
-			dst[half] = 2 * (int64(r0[nxIn-1]) + int64(r1[nxIn-1]))
+			dst[half] = 2 * (A(r0[nxIn-1]) + A(r1[nxIn-1]))
 		}
 		return
 	case 4:
@@ -51,11 +53,11 @@ func sumRows[S nd.Number](dst []int64, src []S, rows []int, nxIn, fx int) {
 		r2, r3 := src[rows[2]:rows[2]+nxIn], src[rows[3]:rows[3]+nxIn]
 		d := dst[:half]
 		for x := range d {
-			d[x] = int64(r0[2*x]) + int64(r0[2*x+1]) + int64(r1[2*x]) + int64(r1[2*x+1]) +
-				int64(r2[2*x]) + int64(r2[2*x+1]) + int64(r3[2*x]) + int64(r3[2*x+1])
+			a, b, c, e := r0[2*x:2*x+2], r1[2*x:2*x+2], r2[2*x:2*x+2], r3[2*x:2*x+2]
+			d[x] = A(a[0]) + A(a[1]) + A(b[0]) + A(b[1]) + A(c[0]) + A(c[1]) + A(e[0]) + A(e[1])
 		}
 		if nxIn%2 == 1 {
-			dst[half] = 2 * (int64(r0[nxIn-1]) + int64(r1[nxIn-1]) + int64(r2[nxIn-1]) + int64(r3[nxIn-1]))
+			dst[half] = 2 * (A(r0[nxIn-1]) + A(r1[nxIn-1]) + A(r2[nxIn-1]) + A(r3[nxIn-1]))
 		}
 		return
 	}
@@ -66,16 +68,16 @@ func sumRows[S nd.Number](dst []int64, src []S, rows []int, nxIn, fx int) {
 		r := src[off : off+nxIn]
 		d := dst[:half]
 		for x := range d {
-			d[x] += int64(r[2*x]) + int64(r[2*x+1])
+			d[x] += A(r[2*x]) + A(r[2*x+1])
 		}
 		if nxIn%2 == 1 {
-			dst[half] += 2 * int64(r[nxIn-1])
+			dst[half] += 2 * A(r[nxIn-1])
 		}
 	}
 }
 
 // shiftTrunc divides by 2^sh rounding toward zero.
-func shiftTrunc(a int64, sh uint) int64 {
+func shiftTrunc[A int32 | int64](a A, sh uint) A {
 	if a < 0 {
 		return -((-a) >> sh)
 	}
@@ -83,9 +85,19 @@ func shiftTrunc(a int64, sh uint) int64 {
 }
 
 // meanTruncRows is the Truncate mean for factors of 1 and 2 and element
-// types of up to 32 bits, with int64 accumulators: the same arithmetic as
-// meanTruncGeneric, row by row.
+// types of up to 32 bits: the same arithmetic as meanTruncGeneric, row by
+// row, carrying sums in int32 when the largest carried sum (the largest
+// magnitude of T times 2^(family*cycle)) fits, else int64.
 func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int) []*nd.Array[T] {
+	dt := nd.DTypeOf[T]()
+	bits := dt.Size()*8 + family(factor)*cycle(factor, dt)
+	if bits <= 31 {
+		return meanTruncAcc[T, int32](src, factor, n, workers)
+	}
+	return meanTruncAcc[T, int64](src, factor, n, workers)
+}
+
+func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, n, workers int) []*nd.Array[T] {
 	dt := nd.DTypeOf[T]()
 	fam := uint(family(factor))
 	cyc := cycle(factor, dt)
@@ -98,12 +110,12 @@ func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int) 
 	}
 	data, _ := src.Flat()
 	in := src.Shape()
-	var acc []int64
+	var acc []A
 	var res []*nd.Array[T]
 	j := uint(0)
 	for k := 1; k <= n; k++ {
 		g := newGrid(in, factor)
-		next := make([]int64, g.outLen)
+		next := make([]A, g.outLen)
 		out := nd.New[T](g.out, nd.C)
 		od := out.Data()
 		nx, nxIn := g.out[last], in[last]
