@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
 )
@@ -138,6 +139,12 @@ func (p *Process) Call(ctx context.Context, req Request, batch nd.Any, out nd.DT
 	err := writeFrame(p.stdin, req, batch)
 	p.wmu.Unlock()
 	if err != nil {
+		// A write fails when the child has gone; its exit (seen by the
+		// reader as the end of stdout) is the better explanation.
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+		}
 		p.fail(fmt.Errorf("child: writing request %d: %w", c.id, err))
 	}
 	select {

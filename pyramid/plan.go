@@ -284,3 +284,16 @@ func fits(shape, chunks []int) bool {
 	}
 	return true
 }
+
+// next advances idx to the next index of shape in C order, reporting
+// false after the last one.
+func next(idx, shape []int) bool {
+	for i := len(idx) - 1; i >= 0; i-- {
+		idx[i]++
+		if idx[i] < shape[i] {
+			return true
+		}
+		idx[i] = 0
+	}
+	return false
+}

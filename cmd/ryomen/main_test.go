@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/pyramid"
 )
 
 var bin string
@@ -337,4 +341,41 @@ func TestBadData(t *testing.T) {
 	if r.code != exitFailure || !strings.Contains(r.stderr, "float32") {
 		t.Errorf("mode of float32: exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// Every --method builds a pyramid whose level 1 equals the downsample
+// package's reduction of level 0 (means round to nearest, ties to even).
+func TestMethods(t *testing.T) {
+	dir := t.TempDir()
+	for _, m := range []string{"mean", "mode", "sparse-mean", "sparse-mode", "min", "max", "stride", "median"} {
+		src := "synth:20x36x44?seed=3"
+		if strings.Contains(m, "mode") {
+			src += "&labels=1"
+		}
+		out := filepath.Join(dir, m)
+		mustRun(t, "pyramid", "--method", m, "--levels", "2", "--factor", "2,2,2", "--chunks", "8,16,16", src, out)
+		l0, l1 := readArray(t, filepath.Join(out, "0")), readArray(t, filepath.Join(out, "1"))
+		want := nd.NewAny(l1.DType(), l1.Shape(), nd.C)
+		if err := pyramid.Methods[m](want, l0, []int{2, 2, 2}); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := nd.AsBytes(want)
+		b, _ := nd.AsBytes(l1)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: level 1 differs from the reduction of level 0", m)
+		}
+	}
+}
+
+func readArray(t *testing.T, p string) nd.Any {
+	t.Helper()
+	s, err := openSource(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := nd.NewAny(s.r.DType(), s.r.Shape(), nd.C)
+	if err := s.r.ReadRegion(nd.BoxOf(s.r.Shape()), a); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

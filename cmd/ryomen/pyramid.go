@@ -34,7 +34,7 @@ type pyrFlags struct {
 
 func (f *pyrFlags) register(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringVar(&f.method, "method", "mean", "downsampling method: mean, mode, stride")
+	fl.StringVar(&f.method, "method", "mean", "downsampling method: mean, mode, sparse-mean, sparse-mode, min, max, stride, median")
 	fl.StringVar(&f.factor, "factor", "auto", "factor per level, e.g. 2,2,2, or auto (near-isotropic from voxel size)")
 	fl.IntVar(&f.levels, "levels", 0, "number of levels including level 0 (0: until the smallest level fits one chunk)")
 	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape")
@@ -82,7 +82,7 @@ func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 		}
 	}
 	if pyramid.Methods[f.method] == nil {
-		return o, usagef("--method %q: want mean, mode or stride", f.method)
+		return o, usagef("--method %q: want mean, mode, sparse-mean, sparse-mode, min, max, stride or median", f.method)
 	}
 	if f.levels < 0 {
 		return o, usagef("--levels must be >= 0")
