@@ -46,10 +46,5 @@ func reduceInto[T nd.Number](dst nd.Any, src *nd.Array[T], factor []int, m Metho
 			return fmt.Errorf("downsample: destination shape %v, want %v", d.Shape(), want)
 		}
 	}
-	out, err := Reduce(src, factor, m, opt)
-	if err != nil {
-		return err
-	}
-	nd.Copy(d, out)
-	return nil
+	return ReduceInto(d, src, factor, m, opt)
 }

@@ -109,3 +109,22 @@ func BenchmarkMeanU8_2x2_Workers2(b *testing.B) { run(b, benchU8(vol64), f221, 1
 func BenchmarkModeU64Random_2x2x2_Workers2(b *testing.B) {
 	run(b, benchLabels(lab32, 1), f222, 1, Mode, 2)
 }
+
+// ReduceInto with a reused destination: the kernels without the cost of
+// allocating (and first touching) a fresh output each time.
+func runInto[T nd.Number](b *testing.B, src *nd.Array[T], f []int, m Method) {
+	dst := nd.New[T](OutShape(src.Shape(), f), nd.C)
+	b.SetBytes(int64(src.Len()) * int64(nd.DTypeOf[T]().Size()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := ReduceInto(dst, src, f, m, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMeanU8_2x2_Into(b *testing.B)   { runInto(b, benchU8(vol64), f221, Mean) }
+func BenchmarkMeanU8_2x2x2_Into(b *testing.B) { runInto(b, benchU8(vol64), f222, Mean) }
+func BenchmarkModeU64Random_2x2_Into(b *testing.B) {
+	runInto(b, benchLabels(lab32, 1), f221, Mode)
+}

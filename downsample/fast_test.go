@@ -83,3 +83,29 @@ func FuzzFastPaths(f *testing.F) {
 		compareFast(t, img16, factor, n, m, opt)
 	})
 }
+
+// ReduceInto writes every voxel of a reused (dirty) destination, for
+// every method, equal to Reduce.
+func TestReduceIntoDirty(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	img := fill[uint16](r, []int{5, 9, 14}, 3)
+	for _, f := range [][]int{{1, 2, 2}, {2, 2, 2}, {3, 1, 2}} {
+		for _, m := range allMethods {
+			want, err := Reduce(img, f, m, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := nd.New[uint16](want.Shape(), nd.C)
+			dst.Fill(0xBEEF)
+			if err := ReduceInto(dst, img, f, m, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(dst.Data(), want.Data()) {
+				t.Errorf("%v %v: ReduceInto differs from Reduce", m, f)
+			}
+		}
+	}
+	if err := ReduceInto(nd.New[uint16]([]int{1, 1, 1}, nd.C), img, []int{2, 2, 2}, Mean, Options{}); err == nil {
+		t.Error("no error for a destination of the wrong shape")
+	}
+}

@@ -36,7 +36,7 @@ func fromI128[T nd.Number](a i128) T {
 // each block of M_(k-1), floored every cyc levels. For factor-2 families
 // the carried sums are kept unnormalised (sum of 2^d replicated terms per
 // level) so that no rounding happens between floors.
-func meanTruncGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers int) []*nd.Array[T] {
+func meanTruncGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T]) []*nd.Array[T] {
 	cyc := cycle(factor, nd.DTypeOf[T]())
 	fam := family(factor)
 	pow2 := fam > 0 && fam == countNot1(factor) // every reduced axis has factor 2
@@ -51,7 +51,7 @@ func meanTruncGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers in
 	for k := 1; k <= n; k++ {
 		g := newGrid(in, factor)
 		next := make([]i128, g.outLen)
-		out := nd.New[T](g.out, nd.C)
+		out := newOut(g.out, into, k, n)
 		od := out.Data()
 		g.forEachBlock(workers, pow2, func(o int, idx []int) {
 			var s i128
@@ -96,7 +96,7 @@ func countNot1(factor []int) int {
 // sumCountGeneric carries the sum S and count C of the level-0 voxels
 // (all, or only the nonzero ones when sparse) over each whole factor^k
 // block, and outputs S/C rounded by mode (0 when C is 0).
-func sumCountGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode) []*nd.Array[T] {
+func sumCountGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode, into *nd.Array[T]) []*nd.Array[T] {
 	in := src.Shape()
 	data, _ := src.Flat()
 	s := make([]i128, len(data))
@@ -107,10 +107,10 @@ func sumCountGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers int
 		}
 	}
 	var res []*nd.Array[T]
-	for range n {
+	for k := 1; k <= n; k++ {
 		g := newGrid(in, factor)
 		ns, nc := make([]i128, g.outLen), make([]int64, g.outLen)
-		out := nd.New[T](g.out, nd.C)
+		out := newOut(g.out, into, k, n)
 		od := out.Data()
 		g.forEachBlock(workers, false, func(o int, idx []int) {
 			var ss i128
@@ -119,6 +119,7 @@ func sumCountGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers int
 				ss, cc = ss.add(s[i]), cc+c[i]
 			}
 			ns[o], nc[o] = ss, cc
+			od[o] = 0
 			if cc > 0 {
 				od[o] = fromI128[T](ss.div(uint64(cc), mode))
 			}
@@ -131,10 +132,10 @@ func sumCountGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers int
 
 // meanFloat is the float mean: each level is the mean of the present
 // voxels of each block of the level above, summed in scan order in T.
-func meanFloat[T nd.Number](src *nd.Array[T], factor []int, workers int) *nd.Array[T] {
+func meanFloat[T nd.Number](src *nd.Array[T], factor []int, workers int, into *nd.Array[T]) *nd.Array[T] {
 	g := newGrid(src.Shape(), factor)
 	data, _ := src.Flat()
-	out := nd.New[T](g.out, nd.C)
+	out := newOut(g.out, into, 1, 1)
 	od := out.Data()
 	g.forEachBlock(workers, false, func(o int, idx []int) {
 		var s T
@@ -148,10 +149,10 @@ func meanFloat[T nd.Number](src *nd.Array[T], factor []int, workers int) *nd.Arr
 
 // orderGeneric computes min, max, stride or median (the lower median) of
 // the present voxels of each block.
-func orderGeneric[T nd.Number](src *nd.Array[T], factor []int, m Method, workers int) *nd.Array[T] {
+func orderGeneric[T nd.Number](src *nd.Array[T], factor []int, m Method, workers int, into *nd.Array[T]) *nd.Array[T] {
 	g := newGrid(src.Shape(), factor)
 	data, _ := src.Flat()
-	out := nd.New[T](g.out, nd.C)
+	out := newOut(g.out, into, 1, 1)
 	od := out.Data()
 	var mu = make(chan []T, max(workers, 1))
 	g.forEachBlock(workers, false, func(o int, idx []int) {
@@ -196,10 +197,10 @@ func orderGeneric[T nd.Number](src *nd.Array[T], factor []int, m Method, workers
 // order. With sparse, zeros do not vote and an all-zero block gives 0.
 // Factor families of exactly two axes of 2 use countless-if instead (see
 // mode2x2).
-func modeGeneric[T nd.Number](src *nd.Array[T], factor []int, sparse bool, workers int) *nd.Array[T] {
+func modeGeneric[T nd.Number](src *nd.Array[T], factor []int, sparse bool, workers int, into *nd.Array[T]) *nd.Array[T] {
 	g := newGrid(src.Shape(), factor)
 	data, _ := src.Flat()
-	out := nd.New[T](g.out, nd.C)
+	out := newOut(g.out, into, 1, 1)
 	od := out.Data()
 	twoByTwo := family(factor) == 2 && countNot1(factor) == 2
 	g.forEachBlock(workers, true, func(o int, idx []int) {

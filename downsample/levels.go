@@ -1,6 +1,8 @@
 package downsample
 
 import (
+	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"github.com/ryomen-dev/ryomen/nd"
@@ -21,6 +23,31 @@ var generic atomic.Bool
 // SparseMean and Mean with NearestEven are exact over each whole factor^k
 // block; the other methods reduce each level from the one above.
 func Levels[T nd.Number](src *nd.Array[T], factor []int, n int, m Method, opt Options) ([]*nd.Array[T], error) {
+	return levels(src, factor, n, m, opt, nil)
+}
+
+// ReduceInto computes one level of src into dst, which must be a
+// C-contiguous array of shape OutShape(src.Shape(), factor); it saves
+// allocating the output when a caller reuses buffers.
+func ReduceInto[T nd.Number](dst, src *nd.Array[T], factor []int, m Method, opt Options) error {
+	if len(factor) == src.Rank() && !slices.Equal(dst.Shape(), OutShape(src.Shape(), factor)) {
+		return fmt.Errorf("downsample: destination shape %v, want %v", dst.Shape(), OutShape(src.Shape(), factor))
+	}
+	into := dst
+	if !dst.IsContiguous(nd.C) {
+		into = nil
+	}
+	out, err := levels(src, factor, 1, m, opt, into)
+	if err != nil {
+		return err
+	}
+	if out[0] != dst {
+		nd.Copy(dst, out[0])
+	}
+	return nil
+}
+
+func levels[T nd.Number](src *nd.Array[T], factor []int, n int, m Method, opt Options, into *nd.Array[T]) ([]*nd.Array[T], error) {
 	dt := nd.DTypeOf[T]()
 	if err := check(src.Shape(), factor, n, m, dt); err != nil {
 		return nil, err
@@ -29,23 +56,27 @@ func Levels[T nd.Number](src *nd.Array[T], factor []int, n int, m Method, opt Op
 	w := opt.Workers
 	switch {
 	case m == Mean && dt.IsInteger() && opt.Rounding == NearestEven:
-		return sumCount(src, factor, n, w, false, divEven), nil
+		return sumCount(src, factor, n, w, false, divEven, into), nil
 	case m == Mean && dt.IsInteger():
-		return meanTrunc(src, factor, n, w), nil
+		return meanTrunc(src, factor, n, w, into), nil
 	case m == SparseMean:
-		return sumCount(src, factor, n, w, true, divFloor), nil
+		return sumCount(src, factor, n, w, true, divFloor, into), nil
 	}
 	var res []*nd.Array[T]
 	cur := src
-	for range n {
+	for k := 1; k <= n; k++ {
 		var next *nd.Array[T]
+		dst := into
+		if k > 1 {
+			dst = nil
+		}
 		switch m {
 		case Mean:
-			next = meanFloat(cur, factor, w)
+			next = meanFloat(cur, factor, w, dst)
 		case Mode, SparseMode:
-			next = mode(cur, factor, m == SparseMode, w)
+			next = mode(cur, factor, m == SparseMode, w, dst)
 		default:
-			next = order(cur, factor, m, w)
+			next = order(cur, factor, m, w, dst)
 		}
 		res = append(res, next)
 		cur = next
@@ -62,30 +93,39 @@ func Reduce[T nd.Number](src *nd.Array[T], factor []int, m Method, opt Options) 
 	return l[0], nil
 }
 
+// newOut returns into for the single level of a one-level run, else a new
+// array.
+func newOut[T nd.Number](shape []int, into *nd.Array[T], k, n int) *nd.Array[T] {
+	if into != nil && k == 1 && n == 1 {
+		return into
+	}
+	return nd.New[T](shape, nd.C)
+}
+
 // meanTrunc dispatches the Truncate mean to a fast path when one fits.
-func meanTrunc[T nd.Number](src *nd.Array[T], factor []int, n, workers int) []*nd.Array[T] {
+func meanTrunc[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T]) []*nd.Array[T] {
 	if generic.Load() || nd.DTypeOf[T]().Size() > 4 || !rowable(factor) || family(factor) == 0 {
-		return meanTruncGeneric(src, factor, n, workers)
+		return meanTruncGeneric(src, factor, n, workers, into)
 	}
-	return meanTruncRows(src, factor, n, workers)
+	return meanTruncRows(src, factor, n, workers, into)
 }
 
-func sumCount[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode) []*nd.Array[T] {
+func sumCount[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode, into *nd.Array[T]) []*nd.Array[T] {
 	if generic.Load() || nd.DTypeOf[T]().Size() > 4 || !rowable(factor) {
-		return sumCountGeneric(src, factor, n, workers, sparse, mode)
+		return sumCountGeneric(src, factor, n, workers, sparse, mode, into)
 	}
-	return sumCountRows(src, factor, n, workers, sparse, mode)
+	return sumCountRows(src, factor, n, workers, sparse, mode, into)
 }
 
-func mode[T nd.Number](src *nd.Array[T], factor []int, sparse bool, workers int) *nd.Array[T] {
+func mode[T nd.Number](src *nd.Array[T], factor []int, sparse bool, workers int, into *nd.Array[T]) *nd.Array[T] {
 	if !generic.Load() {
-		if out := modeRows(src, factor, sparse, workers); out != nil {
+		if out := modeRows(src, factor, sparse, workers, into); out != nil {
 			return out
 		}
 	}
-	return modeGeneric(src, factor, sparse, workers)
+	return modeGeneric(src, factor, sparse, workers, into)
 }
 
-func order[T nd.Number](src *nd.Array[T], factor []int, m Method, workers int) *nd.Array[T] {
-	return orderGeneric(src, factor, m, workers)
+func order[T nd.Number](src *nd.Array[T], factor []int, m Method, workers int, into *nd.Array[T]) *nd.Array[T] {
+	return orderGeneric(src, factor, m, workers, into)
 }

@@ -88,16 +88,16 @@ func shiftTrunc[A int32 | int64](a A, sh uint) A {
 // types of up to 32 bits: the same arithmetic as meanTruncGeneric, row by
 // row, carrying sums in int32 when the largest carried sum (the largest
 // magnitude of T times 2^(family*cycle)) fits, else int64.
-func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int) []*nd.Array[T] {
+func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T]) []*nd.Array[T] {
 	dt := nd.DTypeOf[T]()
 	bits := dt.Size()*8 + family(factor)*cycle(factor, dt)
 	if bits <= 31 {
-		return meanTruncAcc[T, int32](src, factor, n, workers)
+		return meanTruncAcc[T, int32](src, factor, n, workers, into)
 	}
-	return meanTruncAcc[T, int64](src, factor, n, workers)
+	return meanTruncAcc[T, int64](src, factor, n, workers, into)
 }
 
-func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, n, workers int) []*nd.Array[T] {
+func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T]) []*nd.Array[T] {
 	dt := nd.DTypeOf[T]()
 	fam := uint(family(factor))
 	cyc := cycle(factor, dt)
@@ -105,7 +105,8 @@ func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, 
 	fx := factor[last]
 	if n == 1 {
 		if u8, ok := any(src).(*nd.Array[uint8]); ok && fx == 2 && (fam == 2 || fam == 3) {
-			return []*nd.Array[T]{any(meanU8(u8, factor, workers)).(*nd.Array[T])}
+			u8into, _ := any(into).(*nd.Array[uint8])
+			return []*nd.Array[T]{any(meanU8(u8, factor, workers, u8into)).(*nd.Array[T])}
 		}
 	}
 	data, _ := src.Flat()
@@ -116,7 +117,7 @@ func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, 
 	for k := 1; k <= n; k++ {
 		g := newGrid(in, factor)
 		next := make([]A, g.outLen)
-		out := nd.New[T](g.out, nd.C)
+		out := newOut(g.out, into, k, n)
 		od := out.Data()
 		nx, nxIn := g.out[last], in[last]
 		sh := fam * (j + 1)
@@ -150,10 +151,10 @@ func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, 
 // time in 16-bit lanes of a uint64 (SWAR). Reference loop, per output x:
 //
 //	out[x] = uint8(sum of the 4 or 8 block voxels, edges repeated, >> 2 or 3)
-func meanU8(src *nd.Array[uint8], factor []int, workers int) *nd.Array[uint8] {
+func meanU8(src *nd.Array[uint8], factor []int, workers int, into *nd.Array[uint8]) *nd.Array[uint8] {
 	g := newGrid(src.Shape(), factor)
 	data, _ := src.Flat()
-	out := nd.New[uint8](g.out, nd.C)
+	out := newOut(g.out, into, 1, 1)
 	od := out.Data()
 	last := len(factor) - 1
 	nx, nxIn := g.out[last], g.in[last]
@@ -182,32 +183,40 @@ func pack4(s uint64) uint32 {
 	return uint32(p | p>>16)
 }
 
-// mean2x2U8: d[x] = (r0[2x] + r0[2x+1] + r1[2x] + r1[2x+1]) >> 2.
+// mean2x2U8: d[x] = (r0[2x] + r0[2x+1] + r1[2x] + r1[2x+1]) >> 2, the
+// last voxel of an odd row counted twice.
 func mean2x2U8(d, r0, r1 []uint8) {
 	n := len(r0)
-	x := 0
-	for ; 2*x+8 <= n && x+4 <= len(d); x += 4 {
-		s := pairSums(binary.LittleEndian.Uint64(r0[2*x:])) + pairSums(binary.LittleEndian.Uint64(r1[2*x:]))
-		binary.LittleEndian.PutUint32(d[x:], pack4((s>>2)&lanes))
+	done := 0
+	// Eight outputs from sixteen bytes of each row per step; the loop
+	// condition lets the compiler drop every bounds check.
+	for a, b, o := r0, r1, d; len(a) >= 16 && len(b) >= 16 && len(o) >= 8; a, b, o = a[16:], b[16:], o[8:] {
+		lo := pairSums(binary.LittleEndian.Uint64(a)) + pairSums(binary.LittleEndian.Uint64(b))
+		hi := pairSums(binary.LittleEndian.Uint64(a[8:])) + pairSums(binary.LittleEndian.Uint64(b[8:]))
+		binary.LittleEndian.PutUint64(o, uint64(pack4((lo>>2)&lanes))|uint64(pack4((hi>>2)&lanes))<<32)
+		done += 8
 	}
-	for ; x < len(d); x++ {
-		a, b := 2*x, min(2*x+1, n-1)
-		d[x] = uint8((uint32(r0[a]) + uint32(r0[b]) + uint32(r1[a]) + uint32(r1[b])) >> 2)
+	for x := done; x < len(d); x++ {
+		i, j := 2*x, min(2*x+1, n-1)
+		d[x] = uint8((uint32(r0[i]) + uint32(r0[j]) + uint32(r1[i]) + uint32(r1[j])) >> 2)
 	}
 }
 
 // mean2x2x2U8: the same over four rows, >> 3 (lane sums stay below 2^11).
 func mean2x2x2U8(d, r0, r1, r2, r3 []uint8) {
 	n := len(r0)
-	x := 0
-	for ; 2*x+8 <= n && x+4 <= len(d); x += 4 {
-		s := pairSums(binary.LittleEndian.Uint64(r0[2*x:])) + pairSums(binary.LittleEndian.Uint64(r1[2*x:])) +
-			pairSums(binary.LittleEndian.Uint64(r2[2*x:])) + pairSums(binary.LittleEndian.Uint64(r3[2*x:]))
-		binary.LittleEndian.PutUint32(d[x:], pack4((s>>3)&lanes))
+	done := 0
+	for a, b, c, e, o := r0, r1, r2, r3, d; len(a) >= 16 && len(b) >= 16 && len(c) >= 16 && len(e) >= 16 && len(o) >= 8; a, b, c, e, o = a[16:], b[16:], c[16:], e[16:], o[8:] {
+		lo := pairSums(binary.LittleEndian.Uint64(a)) + pairSums(binary.LittleEndian.Uint64(b)) +
+			pairSums(binary.LittleEndian.Uint64(c)) + pairSums(binary.LittleEndian.Uint64(e))
+		hi := pairSums(binary.LittleEndian.Uint64(a[8:])) + pairSums(binary.LittleEndian.Uint64(b[8:])) +
+			pairSums(binary.LittleEndian.Uint64(c[8:])) + pairSums(binary.LittleEndian.Uint64(e[8:]))
+		binary.LittleEndian.PutUint64(o, uint64(pack4((lo>>3)&lanes))|uint64(pack4((hi>>3)&lanes))<<32)
+		done += 8
 	}
-	for ; x < len(d); x++ {
-		a, b := 2*x, min(2*x+1, n-1)
-		d[x] = uint8((uint32(r0[a]) + uint32(r0[b]) + uint32(r1[a]) + uint32(r1[b]) +
-			uint32(r2[a]) + uint32(r2[b]) + uint32(r3[a]) + uint32(r3[b])) >> 3)
+	for x := done; x < len(d); x++ {
+		i, j := 2*x, min(2*x+1, n-1)
+		d[x] = uint8((uint32(r0[i]) + uint32(r0[j]) + uint32(r1[i]) + uint32(r1[j]) +
+			uint32(r2[i]) + uint32(r2[j]) + uint32(r3[i]) + uint32(r3[j])) >> 3)
 	}
 }

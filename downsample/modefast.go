@@ -5,7 +5,7 @@ import "github.com/ryomen-dev/ryomen/nd"
 // modeRows handles the factor-2 mode cases row by row: 2x2 (countless-if,
 // or stippled when sparse) with or without the last axis, and 2x2x2 with
 // the last axis. It returns nil for other factors.
-func modeRows[T nd.Number](src *nd.Array[T], factor []int, sparse bool, workers int) *nd.Array[T] {
+func modeRows[T nd.Number](src *nd.Array[T], factor []int, sparse bool, workers int, into *nd.Array[T]) *nd.Array[T] {
 	last := len(factor) - 1
 	fx, fam, red := factor[last], family(factor), countNot1(factor)
 	if !rowable(factor) || fam != red || (fam != 2 && fam != 3) || (fam == 3 && fx != 2) {
@@ -13,7 +13,7 @@ func modeRows[T nd.Number](src *nd.Array[T], factor []int, sparse bool, workers 
 	}
 	g := newGrid(src.Shape(), factor)
 	data, _ := src.Flat()
-	out := nd.New[T](g.out, nd.C)
+	out := newOut(g.out, into, 1, 1)
 	od := out.Data()
 	nx, nxIn := g.out[last], g.in[last]
 	g.forEachRow(workers, true, func(o int, rows []int) {

@@ -5,17 +5,17 @@ import "github.com/ryomen-dev/ryomen/nd"
 // sumCountRows is sumCountGeneric for factors of 1 and 2 and element types
 // of up to 32 bits, row by row with int64 sums and counts (exact: a sum
 // of 2^31 values of 32 bits fits).
-func sumCountRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode) []*nd.Array[T] {
+func sumCountRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode, into *nd.Array[T]) []*nd.Array[T] {
 	last := len(factor) - 1
 	fx := factor[last]
 	data, _ := src.Flat()
 	in := src.Shape()
 	var s, c []int64
 	var res []*nd.Array[T]
-	for range n {
+	for k := 1; k <= n; k++ {
 		g := newGrid(in, factor)
 		ns, nc := make([]int64, g.outLen), make([]int64, g.outLen)
-		out := nd.New[T](g.out, nd.C)
+		out := newOut(g.out, into, k, n)
 		od := out.Data()
 		nx, nxIn := g.out[last], in[last]
 		g.forEachRow(workers, false, func(o int, rows []int) {
@@ -29,6 +29,7 @@ func sumCountRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, s
 			}
 			od := od[o : o+nx]
 			for x := range od {
+				od[x] = 0
 				if dc[x] > 0 {
 					od[x] = T(divInt64(ds[x], dc[x], mode))
 				}
