@@ -170,7 +170,7 @@ func (b Blosc) Encode(dst, src []byte) ([]byte, error) {
 		switch {
 		case b.Shuffle == 1 && ts > 1:
 			Shuffle(t, blk, ts)
-		case b.Shuffle == 2 && len(blk) >= ts:
+		case b.Shuffle == 2 && bitShufflable(len(blk), ts):
 			BitShuffle(t, blk, ts)
 		default:
 			t = blk
@@ -288,7 +288,7 @@ func (Blosc) Decode(dst, src []byte, limit int) ([]byte, error) {
 			return dst, fmt.Errorf("blosc: block %d of %d bytes does not split into %d streams: %w", j, len(blk), nsplits, ErrCorrupt)
 		}
 		t := blk
-		if doShuffle || (doBit && len(blk) >= ts) {
+		if doShuffle || (doBit && bitShufflable(len(blk), ts)) {
 			t = tmp[:len(blk)]
 		}
 		neblock := len(blk) / nsplits
@@ -313,7 +313,7 @@ func (Blosc) Decode(dst, src []byte, limit int) ([]byte, error) {
 		switch {
 		case doShuffle:
 			Unshuffle(blk, t, ts)
-		case doBit && len(blk) >= ts:
+		case doBit && bitShufflable(len(blk), ts):
 			BitUnshuffle(blk, t, ts)
 		}
 	}
@@ -351,6 +351,10 @@ func bloscDecompress(dst, src []byte, comp int) error {
 			out, err = readLimited(dst[:0:len(dst)], r, len(dst), "zlib")
 			n = len(out)
 			r.Close()
+			// readLimited may have reallocated to probe for excess data.
+			if err == nil && n > 0 && &out[0] != &dst[0] {
+				copy(dst, out)
+			}
 		}
 	case bloscZstd:
 		var out []byte
@@ -369,4 +373,12 @@ func bloscDecompress(dst, src []byte, comp int) error {
 		return fmt.Errorf("stream gave %d bytes, want %d: %w", n, len(dst), ErrCorrupt)
 	}
 	return nil
+}
+
+// bitShufflable reports whether c-blosc 1.x bit-shuffles a block of n
+// bytes of elements of ts bytes: only when it holds a multiple of 8
+// elements; other blocks are stored unshuffled although the frame's flag
+// says bitshuffle.
+func bitShufflable(n, ts int) bool {
+	return n >= ts && (n/ts)%8 == 0
 }

@@ -123,9 +123,12 @@ func blosclzEncode(dst, src []byte) []byte {
 		return int((v * 2654435761) >> (32 - blosclzHashLog))
 	}
 	// The first instruction must be a literal: keep at least one byte
-	// before any match.
+	// before any match. The last must be a literal too: c-blosc's decoder
+	// stops at the end of the input before copying a final match, so
+	// matches end at n-1 at the latest.
+	end := n - 1
 	i := 1
-	for i+4 <= n {
+	for i+4 <= end {
 		h := hash(i)
 		ref := int(table[h])
 		table[h] = int32(i)
@@ -134,7 +137,7 @@ func blosclzEncode(dst, src []byte) []byte {
 			continue
 		}
 		m := 4
-		for i+m < n && src[ref+m] == src[i+m] {
+		for i+m < end && src[ref+m] == src[i+m] {
 			m++
 		}
 		flush(i)
@@ -165,7 +168,7 @@ func blosclzEncode(dst, src []byte) []byte {
 		i += m
 		lit = i
 		// Seed the table with the positions just covered so runs chain.
-		if i+4 <= n {
+		if i+4 <= end {
 			table[hash(i-1)] = int32(i - 1)
 		}
 	}
