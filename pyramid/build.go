@@ -287,7 +287,8 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 				if err != nil {
 					return fmt.Errorf("pyramid: level %d, task %d %v: %w", t.Phase, t.ID, t.Out, err)
 				}
-				if err := o.Store.Put(gctx, o.key("tasks", strconv.Itoa(t.Phase), strconv.Itoa(t.ID)), nil); err != nil {
+				// Markers are not empty: some S3 servers refuse empty objects.
+				if err := o.Store.Put(gctx, o.key("tasks", strconv.Itoa(t.Phase), strconv.Itoa(t.ID)), []byte("done\n")); err != nil {
 					return err
 				}
 				pr.TasksDone.Add(1)

@@ -56,7 +56,7 @@ func benchFormat(b *testing.B, m Meta) {
 		b.SetBytes(int64(len(raw)))
 		for b.Loop() {
 			os.RemoveAll(filepath.Join(dir, "v"))
-			a, err := Create(ctx, dirStore{dir}, "v", m, nil)
+			a, err := Create(ctx, dirStore(dir), "v", m, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -66,7 +66,7 @@ func benchFormat(b *testing.B, m Meta) {
 		}
 	})
 	b.Run("read", func(b *testing.B) {
-		a, err := Open(ctx, dirStore{dir}, "v")
+		a, err := Open(ctx, dirStore(dir), "v")
 		if err != nil {
 			b.Skip(err)
 		}

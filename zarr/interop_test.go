@@ -3,12 +3,9 @@ package zarr
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -17,63 +14,8 @@ import (
 	"github.com/ryomen-dev/ryomen/store"
 )
 
-// dirStore is a minimal directory-backed store for interop tests.
-type dirStore struct{ root string }
-
-func (d dirStore) p(k string) string { return filepath.Join(d.root, filepath.FromSlash(k)) }
-
-func (d dirStore) Get(_ context.Context, k string) ([]byte, error) {
-	b, err := os.ReadFile(d.p(k))
-	if os.IsNotExist(err) {
-		return nil, fmt.Errorf("%s: %w", k, store.ErrNotFound)
-	}
-	return b, err
-}
-func (d dirStore) GetRange(ctx context.Context, k string, off, n int64) ([]byte, error) {
-	b, err := d.Get(ctx, k)
-	if err != nil {
-		return nil, err
-	}
-	off = min(off, int64(len(b)))
-	if n < 0 || off+n > int64(len(b)) {
-		n = int64(len(b)) - off
-	}
-	return b[off : off+n], nil
-}
-func (d dirStore) GetSuffix(ctx context.Context, k string, n int64) ([]byte, error) {
-	b, err := d.Get(ctx, k)
-	if err != nil {
-		return nil, err
-	}
-	return b[max(0, int64(len(b))-n):], nil
-}
-func (d dirStore) Put(_ context.Context, k string, v []byte) error {
-	if err := os.MkdirAll(filepath.Dir(d.p(k)), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(d.p(k), v, 0o644)
-}
-func (d dirStore) Delete(_ context.Context, k string) error {
-	err := os.Remove(d.p(k))
-	if os.IsNotExist(err) {
-		return nil
-	}
-	return err
-}
-func (d dirStore) List(_ context.Context, prefix string) ([]string, error) {
-	var out []string
-	err := filepath.Walk(d.root, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			r, _ := filepath.Rel(d.root, p)
-			if k := filepath.ToSlash(r); strings.HasPrefix(k, prefix) {
-				out = append(out, k)
-			}
-		}
-		return err
-	})
-	sort.Strings(out)
-	return out, err
-}
+// dirStore opens a directory as a store for the interop tests.
+func dirStore(root string) *store.File { return store.NewFile(root) }
 
 type fixture struct {
 	Path, DType, Order, Sep, Compressor string
@@ -175,7 +117,7 @@ func loadManifest(t *testing.T, name string) []fixture {
 // TestV2Fixtures reads every array zarr-python wrote into testdata/v2.
 func TestV2Fixtures(t *testing.T) {
 	ctx := context.Background()
-	st := dirStore{"testdata/v2"}
+	st := dirStore("testdata/v2")
 	pass := 0
 	for _, fx := range loadManifest(t, "testdata/v2.json") {
 		if !onlyCodecs(fx.Compressor) {
@@ -210,13 +152,13 @@ func TestV2WrittenByUsReadByZarrPython(t *testing.T) {
 	need(t, python, "-c", "import zarr, numcodecs")
 	ctx := context.Background()
 	dir := t.TempDir()
-	st := dirStore{dir}
+	st := dirStore(dir)
 	var paths []string
 	for _, fx := range loadManifest(t, "testdata/v2.json") {
 		if !onlyCodecs(fx.Compressor) {
 			continue
 		}
-		src, err := Open(ctx, dirStore{"testdata/v2"}, fx.Path)
+		src, err := Open(ctx, dirStore("testdata/v2"), fx.Path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,18 +202,18 @@ print('ok', len(fx) - bad, 'of', len(fx))
 var _ = codec.ErrLimit
 
 // hideZarray makes .zarray files invisible so Open must use .zmetadata.
-type hideZarray struct{ dirStore }
+type hideZarray struct{ *store.File }
 
 func (h hideZarray) Get(ctx context.Context, k string) ([]byte, error) {
 	if strings.HasSuffix(k, ".zarray") {
 		return nil, store.ErrNotFound
 	}
-	return h.dirStore.Get(ctx, k)
+	return h.File.Get(ctx, k)
 }
 
 func TestV2Consolidated(t *testing.T) {
 	ctx := context.Background()
-	st := hideZarray{dirStore{"testdata/v2"}}
+	st := hideZarray{dirStore("testdata/v2")}
 	for _, fx := range loadManifest(t, "testdata/v2.json") {
 		if fx.Compressor != "none" || !onlyCodecs(fx.Compressor) {
 			continue

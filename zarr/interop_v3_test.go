@@ -18,7 +18,7 @@ type fixtureV3 struct{ Path, DType, Codecs, Sep string }
 // TestV3Fixtures reads every array zarrita wrote into testdata/v3.
 func TestV3Fixtures(t *testing.T) {
 	ctx := context.Background()
-	st := dirStore{"testdata/v3"}
+	st := dirStore("testdata/v3")
 	b, err := readFile("testdata/v3.json")
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestV3WrittenByUsReadByZarrita(t *testing.T) {
 	need(t, "node", script, "read", "testdata/v3", "a0")
 	ctx := context.Background()
 	dir := t.TempDir()
-	st := dirStore{dir}
+	st := dirStore(dir)
 	want := map[string][]float64{}
 	var paths []string
 	for name, m := range v3Variants() {
@@ -135,4 +135,4 @@ func TestV3WrittenByUsReadByZarrita(t *testing.T) {
 	t.Logf("zarrita read %d of %d Go-written v3 arrays", pass, len(paths))
 }
 
-func readFile(p string) ([]byte, error) { return dirStore{"."}.Get(context.Background(), p) }
+func readFile(p string) ([]byte, error) { return dirStore(".").Get(context.Background(), p) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ryomen-dev/ryomen/store"
 	"github.com/ryomen-dev/ryomen/zarr"
 )
 
@@ -52,7 +53,13 @@ func newInfo() *cobra.Command {
 				inf.Units = append(inf.Units, a.Unit)
 			}
 			root, inner := splitPath(args[0])
-			st := newFileStore(root)
+			var st store.Store = store.NewFile(root)
+			if strings.Contains(args[0], "://") {
+				if st, err = store.Open(ctx, args[0]); err != nil {
+					return err
+				}
+				inner = ""
+			}
 			if src.img != nil {
 				for _, d := range src.img.Multiscales[0].Datasets {
 					li := levelInfo{Path: d.Path}

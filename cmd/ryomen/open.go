@@ -87,6 +87,14 @@ func openSource(ctx context.Context, in string) (*source, error) {
 		}
 		return s, nil
 	}
+	if strings.Contains(in, "://") {
+		// http(s)://, s3://, file:// locations of a Zarr array or image.
+		st, err := store.Open(ctx, in)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return openZarr(ctx, st, "", in)
+	}
 	if _, err := os.Stat(in); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("input %q does not exist", in)
@@ -94,8 +102,7 @@ func openSource(ctx context.Context, in string) (*source, error) {
 		return nil, err
 	}
 	root, inner := splitPath(in)
-	st := newFileStore(root)
-	return openZarr(ctx, st, inner, in)
+	return openZarr(ctx, store.NewFile(root), inner, in)
 }
 
 func openZarr(ctx context.Context, st store.Store, inner, name string) (*source, error) {
@@ -148,12 +155,20 @@ func spaceAxes() []ome.Axis {
 	}
 }
 
-// openOutput returns the store for a local output directory, checking it can
-// be created.
+// openOutput returns the store for an output: a local directory (checked
+// to be writable) or an s3:// location.
 func openOutput(out string) (store.Store, string, error) {
 	if out == "" {
 		return nil, "", usagef("missing output path")
 	}
+	if strings.HasPrefix(out, "s3://") || strings.HasPrefix(out, "mem://") {
+		st, err := store.Open(context.Background(), out)
+		return st, "", err
+	}
+	if strings.Contains(out, "://") && !strings.HasPrefix(out, "file://") {
+		return nil, "", usagef("output %q: write to a directory or an s3:// location", out)
+	}
+	out = strings.TrimPrefix(out, "file://")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, "", fmt.Errorf("cannot create output %q: %w", out, err)
 	}
@@ -163,5 +178,5 @@ func openOutput(out string) (store.Store, string, error) {
 	}
 	f.Close()
 	os.Remove(f.Name())
-	return newFileStore(out), "", nil
+	return store.NewFile(out), "", nil
 }

@@ -1,0 +1,170 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/ryomen-dev/ryomen/store"
+	"github.com/ryomen-dev/ryomen/store/storetest"
+)
+
+func TestMemory(t *testing.T) {
+	storetest.Run(t, func(*testing.T) store.Store { return store.NewMemory() })
+}
+
+func TestFile(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return store.NewFile(t.TempDir()) })
+}
+
+// A crash between writing the temporary file and renaming it leaves the
+// old value under the key and nothing new in listings.
+func TestFileTornWrite(t *testing.T) {
+	dir := t.TempDir()
+	s := store.NewFile(dir)
+	ctx := context.Background()
+	if err := s.Put(ctx, "a/chunk", []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	// What a killed Put leaves: a half-written temporary file.
+	if err := os.WriteFile(filepath.Join(dir, "a", ".tmp-123456"), []byte("ne"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Get(ctx, "a/chunk"); string(got) != "old" {
+		t.Fatalf("value %q after a torn write", got)
+	}
+	keys, _ := s.List(ctx, "a/")
+	if len(keys) != 1 || keys[0] != "a/chunk" {
+		t.Fatalf("List shows %v", keys)
+	}
+	// Keys never escape the root.
+	if err := s.Put(ctx, "../escape", []byte("x")); err == nil {
+		t.Fatal("a key with .. was accepted")
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape")); err == nil {
+		t.Fatal("wrote outside the root")
+	}
+}
+
+func TestHTTP(t *testing.T) {
+	storetest.RunReadOnly(t, func(t *testing.T, kv map[string][]byte) store.Store {
+		dir := t.TempDir()
+		fs := store.NewFile(dir)
+		for k, v := range kv {
+			if err := fs.Put(context.Background(), k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+		t.Cleanup(srv.Close)
+		return store.NewHTTP(srv.URL, srv.Client())
+	})
+}
+
+// A server that ignores Range still gives the right bytes, and one that
+// sends too much is cut off at MaxBytes.
+func TestHTTPNoRangesAndLimit(t *testing.T) {
+	body := strings.Repeat("0123456789", 100)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(body)) // ignores Range, sends 200
+	}))
+	defer srv.Close()
+	s := store.NewHTTP(srv.URL, srv.Client())
+	ctx := context.Background()
+	if got, err := s.GetRange(ctx, "k", 995, 10); err != nil || string(got) != "56789" {
+		t.Fatalf("GetRange = %q, %v", got, err)
+	}
+	if got, err := s.GetSuffix(ctx, "k", 3); err != nil || string(got) != "789" {
+		t.Fatalf("GetSuffix = %q, %v", got, err)
+	}
+	s.MaxBytes = 100
+	if _, err := s.Get(ctx, "k"); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("over the limit: %v", err)
+	}
+	if _, err := s.List(ctx, ""); err == nil {
+		t.Fatal("HTTP listed keys")
+	}
+}
+
+// newFakeS3 starts an in-process S3 server with one bucket.
+func newFakeS3(t *testing.T) (endpoint string) {
+	backend := s3mem.New()
+	if err := backend.CreateBucket("bucket"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+func TestS3(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := store.NewS3(newFakeS3(t), "bucket", "some/prefix", store.S3Options{AccessKey: "id", SecretKey: "secret", Insecure: true, PathStyle: true, Region: "us-east-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}, storetest.Options{NoEmptyValues: true})
+}
+
+func TestOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for loc, want := range map[string]string{
+		dir:                          "*store.File",
+		"file://" + dir:              "*store.File",
+		"https://example.org/a.zarr": "*store.HTTP",
+		"mem://":                     "*store.Memory",
+	} {
+		s, err := store.Open(ctx, loc)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", loc, err)
+		}
+		if got := typeName(s); got != want {
+			t.Errorf("Open(%q) = %s, want %s", loc, got, want)
+		}
+	}
+	ep := newFakeS3(t)
+	t.Setenv("AWS_ENDPOINT_URL", "http://"+ep)
+	t.Setenv("AWS_ACCESS_KEY_ID", "id")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "us-east-1")
+	s, err := store.Open(ctx, "s3://bucket/data/img.zarr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "zarr.json", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, "zarr.json"); err != nil || string(got) != "{}" {
+		t.Fatalf("S3 via Open: %q, %v", got, err)
+	}
+	if _, err := s.Get(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing S3 key: %v", err)
+	}
+	if _, err := store.Open(ctx, "ftp://host/x"); err == nil {
+		t.Fatal("unknown scheme accepted")
+	}
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case *store.File:
+		return "*store.File"
+	case *store.HTTP:
+		return "*store.HTTP"
+	case *store.Memory:
+		return "*store.Memory"
+	case *store.S3:
+		return "*store.S3"
+	}
+	return "?"
+}

@@ -1,0 +1,175 @@
+// Package storetest is a conformance suite for store.Store
+// implementations: every backend runs the same tests.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/ryomen-dev/ryomen/store"
+)
+
+// Options relax the suite for test servers with known gaps.
+type Options struct {
+	// NoEmptyValues skips storing zero-length values (gofakes3 refuses a
+	// PUT without a Content-Length header, which Go's client omits for an
+	// empty body; real S3 accepts them).
+	NoEmptyValues bool
+}
+
+// Run checks a writable store. newStore must return an empty store.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Options) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	ctx := context.Background()
+	t.Run("GetPutOverwrite", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.Get(ctx, "a/b"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("missing key: %v, want ErrNotFound", err)
+		}
+		put(t, s, "a/b", "hello")
+		put(t, s, "a/b", "world!")
+		expect(t, s, "a/b", "world!")
+		if !o.NoEmptyValues {
+			put(t, s, "empty", "")
+			expect(t, s, "empty", "")
+		}
+	})
+	t.Run("Ranges", func(t *testing.T) {
+		s := newStore(t)
+		put(t, s, "r", "0123456789")
+		for _, c := range []struct {
+			off, n int64
+			want   string
+		}{{0, -1, "0123456789"}, {3, 4, "3456"}, {8, 10, "89"}, {10, 5, ""}, {0, 0, ""}, {9, -1, "9"}} {
+			got, err := s.GetRange(ctx, "r", c.off, c.n)
+			if err != nil || string(got) != c.want {
+				t.Errorf("GetRange(%d, %d) = %q, %v; want %q", c.off, c.n, got, err, c.want)
+			}
+		}
+		for _, c := range []struct {
+			n    int64
+			want string
+		}{{3, "789"}, {10, "0123456789"}, {50, "0123456789"}} {
+			got, err := s.GetSuffix(ctx, "r", c.n)
+			if err != nil || string(got) != c.want {
+				t.Errorf("GetSuffix(%d) = %q, %v; want %q", c.n, got, err, c.want)
+			}
+		}
+		if _, err := s.GetRange(ctx, "nope", 0, 1); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("range of a missing key: %v", err)
+		}
+		if _, err := s.GetSuffix(ctx, "nope", 1); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("suffix of a missing key: %v", err)
+		}
+	})
+	t.Run("ListDelete", func(t *testing.T) {
+		s := newStore(t)
+		for _, k := range []string{"x/1", "x/2/a", "x/2/b", "xy", "y/1"} {
+			put(t, s, k, k)
+		}
+		list(t, s, "x/", "x/1", "x/2/a", "x/2/b")
+		list(t, s, "x", "x/1", "x/2/a", "x/2/b", "xy")
+		list(t, s, "", "x/1", "x/2/a", "x/2/b", "xy", "y/1")
+		list(t, s, "x/2/", "x/2/a", "x/2/b")
+		list(t, s, "z/")
+		if err := s.Delete(ctx, "x/2/a"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, "x/2/a"); err != nil {
+			t.Errorf("deleting a missing key: %v", err)
+		}
+		list(t, s, "x/2/", "x/2/b")
+	})
+	t.Run("BadKeys", func(t *testing.T) {
+		s := newStore(t)
+		for _, k := range []string{"", "/abs", "a/../b", "../up", "a//b", "a/./b", "a/"} {
+			if err := s.Put(ctx, k, []byte("x")); err == nil {
+				t.Errorf("Put(%q) accepted", k)
+			}
+			if _, err := s.Get(ctx, k); err == nil || errors.Is(err, store.ErrNotFound) {
+				t.Errorf("Get(%q) = %v, want an invalid-key error", k, err)
+			}
+		}
+	})
+	t.Run("ConcurrentPuts", func(t *testing.T) {
+		s := newStore(t)
+		var wg sync.WaitGroup
+		vals := make([][]byte, 8)
+		for i := range vals {
+			vals[i] = bytes.Repeat([]byte{byte('a' + i)}, 64<<10)
+			wg.Go(func() {
+				if err := s.Put(ctx, "c/k", vals[i]); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		got, err := s.Get(ctx, "c/k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(vals, func(v []byte) bool { return bytes.Equal(v, got) }) {
+			t.Fatal("concurrent Puts left a mix of values")
+		}
+	})
+}
+
+// RunReadOnly checks a read-only view: populate writes the fixture keys
+// through a writable twin and returns the read-only store.
+func RunReadOnly(t *testing.T, populate func(t *testing.T, kv map[string][]byte) store.Store) {
+	ctx := context.Background()
+	s := populate(t, map[string][]byte{"a/b": []byte("0123456789"), "c": []byte("x")})
+	expect(t, s, "a/b", "0123456789")
+	if got, err := s.GetRange(ctx, "a/b", 2, 3); err != nil || string(got) != "234" {
+		t.Errorf("GetRange = %q, %v", got, err)
+	}
+	if got, err := s.GetRange(ctx, "a/b", 7, -1); err != nil || string(got) != "789" {
+		t.Errorf("GetRange to end = %q, %v", got, err)
+	}
+	if got, err := s.GetSuffix(ctx, "a/b", 4); err != nil || string(got) != "6789" {
+		t.Errorf("GetSuffix = %q, %v", got, err)
+	}
+	if _, err := s.Get(ctx, "missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing: %v", err)
+	}
+	if err := s.Put(ctx, "c", nil); !errors.Is(err, store.ErrReadOnly) {
+		t.Errorf("Put: %v, want ErrReadOnly", err)
+	}
+}
+
+func put(t *testing.T, s store.Store, k, v string) {
+	t.Helper()
+	if err := s.Put(context.Background(), k, []byte(v)); err != nil {
+		t.Fatalf("Put(%q): %v", k, err)
+	}
+}
+
+func expect(t *testing.T, s store.Store, k, v string) {
+	t.Helper()
+	got, err := s.Get(context.Background(), k)
+	if err != nil || string(got) != v {
+		t.Fatalf("Get(%q) = %q, %v; want %q", k, got, err, v)
+	}
+}
+
+func list(t *testing.T, s store.Store, prefix string, want ...string) {
+	t.Helper()
+	got, err := s.List(context.Background(), prefix)
+	if err != nil {
+		t.Fatalf("List(%q): %v", prefix, err)
+	}
+	if len(got) == 0 && len(want) == 0 {
+		return
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("List(%q) = %v, want %v", prefix, got, want)
+	}
+}
+
