@@ -172,4 +172,3 @@ func list(t *testing.T, s store.Store, prefix string, want ...string) {
 		t.Errorf("List(%q) = %v, want %v", prefix, got, want)
 	}
 }
-
