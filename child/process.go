@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/npy"
 )
 
 // Magic starts every frame.
@@ -273,7 +274,7 @@ func writeFrame(w io.Writer, hdr any, a nd.Any) error {
 	if _, err := w.Write(pre.Bytes()); err != nil {
 		return err
 	}
-	return writeNPY(w, a)
+	return npy.Write(w, a)
 }
 
 // readFrame reads one frame; io.EOF means a clean end before a frame.
@@ -297,7 +298,7 @@ func readFrame(r *bufio.Reader, maxBytes int64) ([]byte, nd.Any, error) {
 	if _, err := io.ReadFull(r, hdr); err != nil {
 		return nil, nil, fmt.Errorf("truncated frame header: %w", err)
 	}
-	a, err := readNPY(r, maxBytes)
+	a, err := npy.Read(r, maxBytes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("frame array: %w", err)
 	}

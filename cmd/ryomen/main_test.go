@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/npy"
 	"github.com/ryomen-dev/ryomen/pyramid"
 )
 
@@ -378,4 +379,30 @@ func readArray(t *testing.T, p string) nd.Any {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// A .npy volume converts to OME-Zarr equal to the array, and a 2-D one
+// gets (y, x) axes.
+func TestNPYInput(t *testing.T) {
+	dir := t.TempDir()
+	a := nd.New[uint16]([]int{6, 10, 12}, nd.C)
+	for i := range a.Data() {
+		a.Data()[i] = uint16(i * 7)
+	}
+	in := filepath.Join(dir, "vol.npy")
+	if err := npy.WriteFile(in, a); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	mustRun(t, "convert", "--chunks", "4,8,8", in, out)
+	b, _ := nd.AsBytes(a)
+	if got := readOut(t, filepath.Join(out, "0")); !bytes.Equal(got, b) {
+		t.Fatal("converted .npy differs")
+	}
+	flat := filepath.Join(dir, "plane.npy")
+	npy.WriteFile(flat, nd.New[uint8]([]int{20, 30}, nd.C))
+	r := mustRun(t, "info", flat)
+	if !strings.Contains(r.stdout, "npy") {
+		t.Errorf("info: %s", r.stdout)
+	}
 }

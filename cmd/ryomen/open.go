@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/npy"
 	"github.com/ryomen-dev/ryomen/ome"
 	"github.com/ryomen-dev/ryomen/store"
 	"github.com/ryomen-dev/ryomen/synth"
@@ -87,6 +88,9 @@ func openSource(ctx context.Context, in string) (*source, error) {
 		}
 		return s, nil
 	}
+	if strings.HasSuffix(in, ".npy") {
+		return openNPY(in)
+	}
 	if strings.Contains(in, "://") {
 		// http(s)://, s3://, file:// locations of a Zarr array or image.
 		st, err := store.Open(ctx, in)
@@ -125,19 +129,46 @@ func openZarr(ctx context.Context, st store.Store, inner, name string) (*source,
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a Zarr array or OME-Zarr image: %w", name, err)
 	}
-	s := &source{r: a, zarr: a, format: fmt.Sprintf("Zarr v%d", a.Meta().ZarrFormat)}
-	names := a.Meta().DimensionNames
-	for i := range a.Shape() {
-		ax := ome.Axis{Name: fmt.Sprintf("dim_%d", i), Type: "space"}
-		if i < len(names) && names[i] != "" {
-			ax.Name = names[i]
-		}
-		s.axes = append(s.axes, ax)
-	}
-	if len(s.axes) == 3 {
-		s.axes = spaceAxes()
-	}
+	s := &source{r: a, zarr: a, format: fmt.Sprintf("Zarr v%d", a.Meta().ZarrFormat), axes: defaultAxes(len(a.Shape()), a.Meta().DimensionNames)}
 	return s, nil
+}
+
+// defaultAxes names the axes of an array without OME metadata the way
+// NGFF orders them: (t, c, z, y, x) from the right, micrometre units on
+// space axes; dimension names, when given, win.
+func defaultAxes(rank int, names []string) []ome.Axis {
+	std := []ome.Axis{{Name: "t", Type: "time"}, {Name: "c", Type: "channel"},
+		{Name: "z", Type: "space", Unit: "micrometer"}, {Name: "y", Type: "space", Unit: "micrometer"},
+		{Name: "x", Type: "space", Unit: "micrometer"}}
+	axes := make([]ome.Axis, rank)
+	for i := range axes {
+		if j := len(std) - rank + i; j >= 0 {
+			axes[i] = std[j]
+		} else {
+			axes[i] = ome.Axis{Name: fmt.Sprintf("dim_%d", i), Type: "space"}
+		}
+		if i < len(names) && names[i] != "" {
+			axes[i].Name = names[i]
+		}
+	}
+	return axes
+}
+
+// openNPY loads a .npy file (whole: .npy has no chunks) as a source.
+func openNPY(path string) (*source, error) {
+	a, err := npy.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := a.(nd.Reader)
+	if !ok {
+		return nil, fmt.Errorf("%s: array type %T cannot be read", path, a)
+	}
+	scale := make([]float64, a.Rank())
+	for i := range scale {
+		scale[i] = 1
+	}
+	return &source{r: r, format: "npy", axes: defaultAxes(a.Rank(), nil), scale: scale}, nil
 }
 
 func joinKey(a, b string) string {
