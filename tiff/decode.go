@@ -1,0 +1,220 @@
+package tiff
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/zstd"
+	"golang.org/x/image/tiff/lzw"
+)
+
+var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<31))
+
+// blockBytes is the decoded size of a stored block of sh rows of sw pixels.
+func (p *Page) blockBytes(sh, sw int) int64 {
+	return int64(sh) * int64(sw) * int64(p.Samples) * int64(p.Bits/8)
+}
+
+// DecodeBlock returns strip or tile i decoded into native-endian samples,
+// (stored rows) x (stored width) x (samples), and its pixel box.
+func (p *Page) DecodeBlock(i int) (data []byte, y0, x0, h, w, sw int, err error) {
+	if i < 0 || i >= len(p.Offsets) {
+		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d of %d", i, len(p.Offsets))
+	}
+	y0, x0, h, w, sh, sw := p.blockGeom(i)
+	want := p.blockBytes(sh, sw)
+	if want > p.f.limits.MaxBlockBytes {
+		return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d of %d bytes exceeds the %d-byte limit", i, want, p.f.limits.MaxBlockBytes))
+	}
+	if p.Counts[i] > uint64(p.f.size) {
+		return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d byte count %d", i, p.Counts[i]))
+	}
+	raw, err := p.f.read(p.Offsets[i], int(p.Counts[i]))
+	if err != nil {
+		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d: %w", i, err)
+	}
+	out, err := decompress(p.Compression, raw, int(want))
+	if err != nil {
+		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d: %w", i, err)
+	}
+	if len(out) < int(want) {
+		return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d decodes to %d bytes, want %d", i, len(out), want))
+	}
+	out = out[:want]
+	bps := p.Bits / 8
+	rowBytes := sw * p.Samples * bps
+	switch p.Predictor {
+	case PredictorFloat:
+		for r := 0; r < sh; r++ {
+			undoFloatPredictor(out[r*rowBytes:(r+1)*rowBytes], p.Samples, bps)
+		}
+	default:
+		if p.f.bo == binary.BigEndian && bps > 1 {
+			swapBytes(out, bps)
+		}
+		if p.Predictor == PredictorHorizontal {
+			for r := 0; r < sh; r++ {
+				undoHorizontal(out[r*rowBytes:(r+1)*rowBytes], p.Samples, bps)
+			}
+		}
+	}
+	return out, y0, x0, h, w, sw, nil
+}
+
+func decompress(c int, raw []byte, want int) ([]byte, error) {
+	switch c {
+	case CompressionNone:
+		return raw, nil
+	case CompressionDeflate, CompressionDeflate2:
+		zr, err := zlib.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, FormatError("deflate: " + err.Error())
+		}
+		return readUpTo(zr, want, "deflate")
+	case CompressionLZW:
+		return readUpTo(lzw.NewReader(bytes.NewReader(raw), lzw.MSB, 8), want, "LZW")
+	case CompressionZstd:
+		out, err := zstdDecoder.DecodeAll(raw, make([]byte, 0, want))
+		if err != nil {
+			return nil, FormatError("zstd: " + err.Error())
+		}
+		if len(out) > want {
+			out = out[:want]
+		}
+		return out, nil
+	case CompressionPackBits:
+		return unpackBits(raw, want)
+	}
+	return nil, UnsupportedError(fmt.Sprintf("compression %d", c))
+}
+
+// readUpTo reads at most want bytes (a stream may carry padding after
+// them); a short stream is the caller's error to report.
+func readUpTo(r io.Reader, want int, name string) ([]byte, error) {
+	out := make([]byte, want)
+	n, err := io.ReadFull(r, out)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, FormatError(name + ": " + err.Error())
+	}
+	return out[:n], nil
+}
+
+// unpackBits decodes PackBits (TIFF 6.0 section 9) up to want bytes.
+func unpackBits(src []byte, want int) ([]byte, error) {
+	out := make([]byte, 0, want)
+	for i := 0; i < len(src) && len(out) < want; {
+		n := int(int8(src[i]))
+		i++
+		switch {
+		case n >= 0:
+			if i+n+1 > len(src) {
+				return nil, FormatError("PackBits literal run past the end")
+			}
+			out = append(out, src[i:i+n+1]...)
+			i += n + 1
+		case n != -128:
+			if i >= len(src) {
+				return nil, FormatError("PackBits repeat past the end")
+			}
+			for k := 0; k < 1-n; k++ {
+				out = append(out, src[i])
+			}
+			i++
+		}
+	}
+	if len(out) > want {
+		out = out[:want]
+	}
+	return out, nil
+}
+
+func swapBytes(b []byte, size int) {
+	for i := 0; i+size <= len(b); i += size {
+		for j, k := i, i+size-1; j < k; j, k = j+1, k-1 {
+			b[j], b[k] = b[k], b[j]
+		}
+	}
+}
+
+// undoHorizontal reverses predictor 2 on one row of native samples:
+// x[i] += x[i-spp], in the sample's integer width (wrapping).
+func undoHorizontal(row []byte, spp, bps int) {
+	n := len(row) / bps
+	switch bps {
+	case 1:
+		for i := spp; i < n; i++ {
+			row[i] += row[i-spp]
+		}
+	case 2:
+		for i := spp; i < n; i++ {
+			binary.LittleEndian.PutUint16(row[2*i:], binary.LittleEndian.Uint16(row[2*i:])+binary.LittleEndian.Uint16(row[2*(i-spp):]))
+		}
+	case 4:
+		for i := spp; i < n; i++ {
+			binary.LittleEndian.PutUint32(row[4*i:], binary.LittleEndian.Uint32(row[4*i:])+binary.LittleEndian.Uint32(row[4*(i-spp):]))
+		}
+	case 8:
+		for i := spp; i < n; i++ {
+			binary.LittleEndian.PutUint64(row[8*i:], binary.LittleEndian.Uint64(row[8*i:])+binary.LittleEndian.Uint64(row[8*(i-spp):]))
+		}
+	}
+}
+
+// applyHorizontal is the encoder's side of predictor 2, from the end of
+// the row backwards.
+func applyHorizontal(row []byte, spp, bps int) {
+	n := len(row) / bps
+	switch bps {
+	case 1:
+		for i := n - 1; i >= spp; i-- {
+			row[i] -= row[i-spp]
+		}
+	case 2:
+		for i := n - 1; i >= spp; i-- {
+			binary.LittleEndian.PutUint16(row[2*i:], binary.LittleEndian.Uint16(row[2*i:])-binary.LittleEndian.Uint16(row[2*(i-spp):]))
+		}
+	case 4:
+		for i := n - 1; i >= spp; i-- {
+			binary.LittleEndian.PutUint32(row[4*i:], binary.LittleEndian.Uint32(row[4*i:])-binary.LittleEndian.Uint32(row[4*(i-spp):]))
+		}
+	case 8:
+		for i := n - 1; i >= spp; i-- {
+			binary.LittleEndian.PutUint64(row[8*i:], binary.LittleEndian.Uint64(row[8*i:])-binary.LittleEndian.Uint64(row[8*(i-spp):]))
+		}
+	}
+}
+
+// undoFloatPredictor reverses predictor 3 on one row: the bytes were
+// split into planes, most significant byte first, and differenced byte
+// by byte with a stride of spp. The result is native little-endian.
+func undoFloatPredictor(row []byte, spp, bps int) {
+	for i := spp; i < len(row); i++ {
+		row[i] += row[i-spp]
+	}
+	n := len(row) / bps
+	tmp := make([]byte, len(row))
+	copy(tmp, row)
+	for k := 0; k < n; k++ {
+		for b := 0; b < bps; b++ {
+			row[bps*k+b] = tmp[(bps-1-b)*n+k]
+		}
+	}
+}
+
+// applyFloatPredictor is the encoder's side of predictor 3.
+func applyFloatPredictor(row []byte, spp, bps int) {
+	n := len(row) / bps
+	tmp := make([]byte, len(row))
+	for k := 0; k < n; k++ {
+		for b := 0; b < bps; b++ {
+			tmp[(bps-1-b)*n+k] = row[bps*k+b]
+		}
+	}
+	copy(row, tmp)
+	for i := len(row) - 1; i >= spp; i-- {
+		row[i] -= row[i-spp]
+	}
+}

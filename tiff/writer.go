@@ -1,0 +1,405 @@
+package tiff
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+
+	"github.com/ryomen-dev/ryomen/codec"
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+// BigTIFF modes.
+const (
+	BigAuto   = iota // BigTIFF when the file would pass 4 GiB (needs Pages)
+	BigAlways        // always 64-bit offsets
+	BigNever         // classic TIFF; writing past 4 GiB is an error
+)
+
+// WriterOptions configure a Writer.
+type WriterOptions struct {
+	// Compression is CompressionNone, CompressionDeflate or
+	// CompressionZstd; Level its level (0: default).
+	Compression, Level int
+	// Predictor is PredictorNone, PredictorHorizontal (integers) or
+	// PredictorFloat (floats).
+	Predictor int
+	// TileWidth and TileLength (multiples of 16) store tiles; zero
+	// stores strips of RowsPerStrip rows (0: about 256 KiB per strip).
+	TileWidth, TileLength, RowsPerStrip int
+	// BigTIFF is BigAuto, BigAlways or BigNever. BigAuto decides from
+	// Pages times the size of the first page.
+	BigTIFF int
+	// Pages is the number of pages that will be written (0: unknown). It
+	// is needed by BigAuto and by ImageJ.
+	Pages int
+	// ImageJ writes an ImageJ hyperstack description on the first page
+	// (images=Pages, slices=Pages, spacing=ZSpacing, unit=Unit) so that
+	// ImageJ and Fiji open the file as a z stack.
+	ImageJ   bool
+	ZSpacing float64
+	Unit     string
+	// Description is written on the first page when ImageJ is false.
+	Description string
+}
+
+// Writer writes a TIFF or BigTIFF file page by page, so a stack never
+// has to be in memory whole.
+type Writer struct {
+	w      io.WriteSeeker
+	opt    WriterOptions
+	big    bool
+	pos    uint64 // current end of file
+	link   uint64 // where the next IFD's offset is to be written
+	pages  int
+	first  *Page
+	closed bool
+}
+
+// NewWriter starts a file on w.
+func NewWriter(w io.WriteSeeker, opt WriterOptions) (*Writer, error) {
+	switch opt.Compression {
+	case 0:
+		opt.Compression = CompressionNone
+	case CompressionNone, CompressionDeflate, CompressionZstd:
+	default:
+		return nil, UnsupportedError(fmt.Sprintf("writing compression %d (want none, deflate or zstd)", opt.Compression))
+	}
+	if opt.Predictor == 0 {
+		opt.Predictor = PredictorNone
+	}
+	if opt.TileWidth%16 != 0 || opt.TileLength%16 != 0 || (opt.TileWidth == 0) != (opt.TileLength == 0) {
+		return nil, fmt.Errorf("tiff: tile size %dx%d: both must be positive multiples of 16, or both 0", opt.TileWidth, opt.TileLength)
+	}
+	if opt.ImageJ && opt.Pages <= 0 {
+		return nil, errors.New("tiff: an ImageJ description needs Pages")
+	}
+	return &Writer{w: w, opt: opt}, nil
+}
+
+// WritePage appends one page: a (height, width) or (height, width,
+// samples) array.
+func (w *Writer) WritePage(a nd.Any) error {
+	if w.closed {
+		return errors.New("tiff: write after Close")
+	}
+	sh := a.Shape()
+	if len(sh) != 2 && len(sh) != 3 {
+		return fmt.Errorf("tiff: page of rank %d (want height x width [x samples])", len(sh))
+	}
+	h, wd, spp := sh[0], sh[1], 1
+	if len(sh) == 3 {
+		spp = sh[2]
+	}
+	if h == 0 || wd == 0 || spp == 0 {
+		return fmt.Errorf("tiff: empty page %v", sh)
+	}
+	dt := a.DType()
+	switch {
+	case w.opt.Predictor == PredictorFloat && !dt.IsFloat():
+		return fmt.Errorf("tiff: floating-point predictor for %v samples", dt)
+	case w.opt.Predictor == PredictorHorizontal && dt.IsFloat():
+		return fmt.Errorf("tiff: horizontal predictor for %v samples (use the floating-point predictor)", dt)
+	}
+	if w.pages == 0 {
+		if err := w.start(int64(h) * int64(wd) * int64(spp) * int64(dt.Size())); err != nil {
+			return err
+		}
+	} else if p := w.first; p.Width != wd || p.Height != h || p.Samples != spp || p.DType != dt {
+		return fmt.Errorf("tiff: page %d is %v %v, page 0 was %dx%dx%d %v", w.pages, sh, dt, p.Height, p.Width, p.Samples, p.DType)
+	}
+	c := nd.NewAny(dt, sh, nd.C)
+	if err := nd.CopyAny(c, a); err != nil {
+		return err
+	}
+	pix, _ := nd.AsBytes(c)
+	p := &Page{Width: wd, Height: h, Samples: spp, Bits: dt.Size() * 8, DType: dt, Compression: w.opt.Compression,
+		Predictor: w.opt.Predictor, Planar: 1, TileWidth: w.opt.TileWidth, TileLength: w.opt.TileLength}
+	rowBytes := wd * spp * dt.Size()
+	p.RowsPerStrip = h
+	if !p.tiled() {
+		p.RowsPerStrip = w.opt.RowsPerStrip
+		if p.RowsPerStrip <= 0 {
+			p.RowsPerStrip = max(1, (256<<10)/rowBytes)
+		}
+		p.RowsPerStrip = min(p.RowsPerStrip, h)
+	}
+	n := p.blocks()
+	p.Offsets, p.Counts = make([]uint64, n), make([]uint64, n)
+	for i := 0; i < n; i++ {
+		y0, x0, bh, bw, sh, sw := p.blockGeom(i)
+		blk := make([]byte, sh*sw*spp*dt.Size())
+		bRow := sw * spp * dt.Size()
+		for r := 0; r < bh; r++ {
+			src := pix[(y0+r)*rowBytes+x0*spp*dt.Size():]
+			copy(blk[r*bRow:r*bRow+bw*spp*dt.Size()], src)
+		}
+		for r := 0; r < sh; r++ {
+			row := blk[r*bRow : (r+1)*bRow]
+			switch w.opt.Predictor {
+			case PredictorHorizontal:
+				applyHorizontal(row, spp, dt.Size())
+			case PredictorFloat:
+				applyFloatPredictor(row, spp, dt.Size())
+			}
+		}
+		enc, err := compress(w.opt.Compression, w.opt.Level, blk)
+		if err != nil {
+			return err
+		}
+		off, err := w.append(enc)
+		if err != nil {
+			return err
+		}
+		p.Offsets[i], p.Counts[i] = off, uint64(len(enc))
+	}
+	if err := w.writeIFD(p); err != nil {
+		return err
+	}
+	if w.pages == 0 {
+		w.first = p
+	}
+	w.pages++
+	return nil
+}
+
+// start writes the header, choosing BigTIFF.
+func (w *Writer) start(pageBytes int64) error {
+	switch w.opt.BigTIFF {
+	case BigAlways:
+		w.big = true
+	case BigNever:
+	default:
+		pages := int64(max(w.opt.Pages, 1))
+		// Raw data plus generous room for IFDs and block tables.
+		w.big = pageBytes*pages+pages*(1<<16) > math.MaxUint32-(1<<20)
+	}
+	var hdr []byte
+	if w.big {
+		hdr = []byte{'I', 'I', bigTIFFMagic, 0, bigOffsetSize, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+		w.link = 8
+	} else {
+		hdr = []byte{'I', 'I', classicMagic, 0, 0, 0, 0, 0}
+		w.link = 4
+	}
+	if _, err := w.w.Write(hdr); err != nil {
+		return err
+	}
+	w.pos = uint64(len(hdr))
+	return nil
+}
+
+// append writes b at the end of the file (word aligned) and returns its
+// offset.
+func (w *Writer) append(b []byte) (uint64, error) {
+	if w.pos%2 == 1 {
+		if _, err := w.w.Write([]byte{0}); err != nil {
+			return 0, err
+		}
+		w.pos++
+	}
+	if !w.big && w.pos+uint64(len(b)) > math.MaxUint32 {
+		return 0, errors.New("tiff: the file would pass 4 GiB: write BigTIFF (WriterOptions.BigTIFF, or Pages with BigAuto)")
+	}
+	off := w.pos
+	if _, err := w.w.Write(b); err != nil {
+		return 0, err
+	}
+	w.pos += uint64(len(b))
+	return off, nil
+}
+
+type field struct {
+	tag, typ uint16
+	count    uint64
+	data     []byte // little-endian values
+}
+
+func shorts(v ...int) []byte {
+	b := make([]byte, 2*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint16(b[2*i:], uint16(x))
+	}
+	return b
+}
+
+// writeIFD writes p's directory and links it into the chain.
+func (w *Writer) writeIFD(p *Page) error {
+	sf := sfUint
+	switch {
+	case p.DType.IsFloat():
+		sf = sfFloat
+	case p.DType.IsSigned():
+		sf = sfInt
+	}
+	bits := make([]int, p.Samples)
+	sfs := make([]int, p.Samples)
+	for i := range bits {
+		bits[i], sfs[i] = p.Bits, sf
+	}
+	photometric := 1 // min-is-black
+	if p.Samples == 3 && p.DType == nd.Uint8 {
+		photometric = 2 // RGB
+	}
+	fs := []field{
+		{tNewSubfileType, dtLong, 1, make([]byte, 4)},
+		{tImageWidth, dtLong, 1, le32(uint32(p.Width))},
+		{tImageLength, dtLong, 1, le32(uint32(p.Height))},
+		{tBitsPerSample, dtShort, uint64(p.Samples), shorts(bits...)},
+		{tCompression, dtShort, 1, shorts(p.Compression)},
+		{tPhotometricInterpretation, dtShort, 1, shorts(photometric)},
+		{tSamplesPerPixel, dtShort, 1, shorts(p.Samples)},
+		{tPlanarConfiguration, dtShort, 1, shorts(1)},
+		{tSoftware, dtASCII, 7, []byte("ryomen\x00")},
+		{tSampleFormat, dtShort, uint64(p.Samples), shorts(sfs...)},
+	}
+	if p.Predictor != PredictorNone {
+		fs = append(fs, field{tPredictor, dtShort, 1, shorts(p.Predictor)})
+	}
+	if w.pages == 0 {
+		desc := w.opt.Description
+		if w.opt.ImageJ {
+			desc = fmt.Sprintf("ImageJ=1.11a\nimages=%d\nslices=%d\n", w.opt.Pages, w.opt.Pages)
+			if w.opt.Unit != "" {
+				desc += "unit=" + w.opt.Unit + "\n"
+			}
+			if w.opt.ZSpacing > 0 {
+				desc += fmt.Sprintf("spacing=%g\n", w.opt.ZSpacing)
+			}
+			desc += "loop=false\n"
+		}
+		if desc != "" {
+			fs = append(fs, field{tImageDescription, dtASCII, uint64(len(desc) + 1), append([]byte(desc), 0)})
+		}
+	}
+	offType, offSize := uint16(dtLong), 4
+	if w.big {
+		offType, offSize = dtLong8, 8
+	}
+	table := func(v []uint64) []byte {
+		b := make([]byte, offSize*len(v))
+		for i, x := range v {
+			if w.big {
+				binary.LittleEndian.PutUint64(b[8*i:], x)
+			} else {
+				binary.LittleEndian.PutUint32(b[4*i:], uint32(x))
+			}
+		}
+		return b
+	}
+	n := uint64(len(p.Offsets))
+	if p.tiled() {
+		fs = append(fs, field{tTileWidth, dtLong, 1, le32(uint32(p.TileWidth))}, field{tTileLength, dtLong, 1, le32(uint32(p.TileLength))},
+			field{tTileOffsets, offType, n, table(p.Offsets)}, field{tTileByteCounts, offType, n, table(p.Counts)})
+	} else {
+		fs = append(fs, field{tRowsPerStrip, dtLong, 1, le32(uint32(p.RowsPerStrip))},
+			field{tStripOffsets, offType, n, table(p.Offsets)}, field{tStripByteCounts, offType, n, table(p.Counts)})
+	}
+	sort.Slice(fs, func(i, j int) bool { return fs[i].tag < fs[j].tag })
+	// Out-of-line values first, then the directory.
+	inline := 4
+	if w.big {
+		inline = 8
+	}
+	where := make([]uint64, len(fs))
+	for i, f := range fs {
+		if len(f.data) > inline {
+			off, err := w.append(f.data)
+			if err != nil {
+				return err
+			}
+			where[i] = off
+		}
+	}
+	var d bytes.Buffer
+	if w.big {
+		binary.Write(&d, binary.LittleEndian, uint64(len(fs)))
+	} else {
+		binary.Write(&d, binary.LittleEndian, uint16(len(fs)))
+	}
+	for i, f := range fs {
+		binary.Write(&d, binary.LittleEndian, f.tag)
+		binary.Write(&d, binary.LittleEndian, f.typ)
+		val := make([]byte, inline)
+		if len(f.data) > inline {
+			if w.big {
+				binary.LittleEndian.PutUint64(val, where[i])
+			} else {
+				binary.LittleEndian.PutUint32(val, uint32(where[i]))
+			}
+		} else {
+			copy(val, f.data)
+		}
+		if w.big {
+			binary.Write(&d, binary.LittleEndian, f.count)
+		} else {
+			binary.Write(&d, binary.LittleEndian, uint32(f.count))
+		}
+		d.Write(val)
+	}
+	d.Write(make([]byte, inline)) // next IFD: none yet
+	off, err := w.append(d.Bytes())
+	if err != nil {
+		return err
+	}
+	// Link: the header or the previous IFD points here.
+	if err := w.patch(w.link, off); err != nil {
+		return err
+	}
+	w.link = off + uint64(d.Len()-inline)
+	return nil
+}
+
+func le32(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
+
+// patch writes offset v at file position at, then returns to the end.
+func (w *Writer) patch(at, v uint64) error {
+	b := make([]byte, 4)
+	if w.big {
+		b = binary.LittleEndian.AppendUint64(nil, v)
+	} else {
+		binary.LittleEndian.PutUint32(b, uint32(v))
+	}
+	if _, err := w.w.Seek(int64(at), io.SeekStart); err != nil {
+		return err
+	}
+	if _, err := w.w.Write(b); err != nil {
+		return err
+	}
+	_, err := w.w.Seek(int64(w.pos), io.SeekStart)
+	return err
+}
+
+// Close finishes the file. It does not close the underlying writer.
+func (w *Writer) Close() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	if w.pages == 0 {
+		return errors.New("tiff: no pages written")
+	}
+	if w.opt.ImageJ && w.pages != w.opt.Pages {
+		return fmt.Errorf("tiff: wrote %d pages, the ImageJ description says %d", w.pages, w.opt.Pages)
+	}
+	return nil
+}
+
+func compress(c, level int, b []byte) ([]byte, error) {
+	switch c {
+	case CompressionNone:
+		return b, nil
+	case CompressionDeflate:
+		if level == 0 {
+			level = 6
+		}
+		return codec.Zlib{Level: level}.Encode(nil, b)
+	case CompressionZstd:
+		return codec.Zstd{Level: max(level, 3)}.Encode(nil, b)
+	}
+	return nil, UnsupportedError(fmt.Sprintf("compression %d", c))
+}
