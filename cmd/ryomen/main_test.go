@@ -406,3 +406,53 @@ func TestNPYInput(t *testing.T) {
 		t.Errorf("info: %s", r.stdout)
 	}
 }
+
+// The headline conversion: a TIFF stack written by tifffile becomes a
+// sharded OME-Zarr v0.5 image equal to it, and an OME-Zarr image becomes
+// a TIFF stack that tifffile reads back exactly (with ImageJ metadata).
+func TestTIFFConvert(t *testing.T) {
+	dir := t.TempDir()
+	in := "../../tiff/testdata/imagej-u1.tif"
+	out := filepath.Join(dir, "fromtiff.ome.zarr")
+	mustRun(t, "convert", "--chunks", "2,8,8", "--shard-shape", "2,16,16", in, out)
+	want := readArray(t, in)
+	got := readArray(t, filepath.Join(out, "0"))
+	a, _ := nd.AsBytes(want)
+	b, _ := nd.AsBytes(got)
+	if !bytes.Equal(a, b) || len(a) != 3*20*24 {
+		t.Fatal("OME-Zarr from TIFF differs")
+	}
+	if info := mustRun(t, "info", in).stdout; !strings.Contains(info, "TIFF") {
+		t.Errorf("info: %s", info)
+	}
+	// Back to TIFF, zstd and deflate; libtiff-readable, tifffile for deflate.
+	for _, c := range []string{"gzip", "zstd", "none"} {
+		tif := filepath.Join(dir, "back-"+c+".tif")
+		mustRun(t, "convert", "--codec", c, out, tif)
+		back := readArray(t, tif)
+		bb, _ := nd.AsBytes(back)
+		if !bytes.Equal(bb, a) {
+			t.Fatalf("%s: TIFF written from OME-Zarr differs", c)
+		}
+		if c == "zstd" {
+			continue
+		}
+		py := "/usr/bin/python3"
+		script := `import sys, tifffile, numpy as np
+a = tifffile.imread(sys.argv[1]); b = tifffile.imread(sys.argv[2])
+print(a.shape, np.array_equal(a, b), tifffile.TiffFile(sys.argv[1]).is_imagej)`
+		o, err := exec.Command(py, "-c", script, tif, in).CombinedOutput()
+		if err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("tifffile: %v %s", err, o)
+			}
+			continue
+		}
+		if strings.TrimSpace(string(o)) != "(3, 20, 24) True True" {
+			t.Errorf("tifffile reads %s as: %s", c, o)
+		}
+	}
+	if r := run(t, "convert", out, filepath.Join(dir, "back-none.tif")); r.code != exitExists {
+		t.Errorf("existing TIFF output: exit %d", r.code)
+	}
+}

@@ -91,6 +91,9 @@ func openSource(ctx context.Context, in string) (*source, error) {
 	if strings.HasSuffix(in, ".npy") {
 		return openNPY(in)
 	}
+	if isTIFF(in) {
+		return openTIFF(in)
+	}
 	if strings.Contains(in, "://") {
 		// http(s)://, s3://, file:// locations of a Zarr array or image.
 		st, err := store.Open(ctx, in)

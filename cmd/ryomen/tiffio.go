@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/pyramid"
+	"github.com/ryomen-dev/ryomen/tiff"
+)
+
+func isTIFF(p string) bool {
+	l := strings.ToLower(p)
+	return strings.HasSuffix(l, ".tif") || strings.HasSuffix(l, ".tiff")
+}
+
+// openTIFF opens a TIFF stack as a source; the file stays open for the
+// life of the process.
+func openTIFF(path string) (*source, error) {
+	f, err := tiff.OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stack()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	format := "TIFF"
+	if f.BigTIFF() {
+		format = "BigTIFF"
+	}
+	rank := len(st.Shape())
+	axes := defaultAxes(3, nil)
+	if rank == 4 {
+		// (z, y, x, samples): samples last, as TIFF stores them.
+		axes = append(axes, defaultAxes(4, nil)[0])
+		axes[3].Name, axes[3].Type, axes[3].Unit = "c", "channel", ""
+	}
+	scale := make([]float64, rank)
+	for i := range scale {
+		scale[i] = 1
+	}
+	if sp := f.Spacing(); sp > 0 {
+		scale[0] = sp
+	}
+	return &source{r: st, format: format, axes: axes, scale: scale}, nil
+}
+
+// writeTIFF copies src into a tiled TIFF stack, one z plane at a time.
+func writeTIFF(ctx context.Context, src *source, out string, f pyrFlags) error {
+	shape := src.r.Shape()
+	if len(shape) != 3 && len(shape) != 4 {
+		return usagef("TIFF output needs a (z, y, x) or (z, y, x, samples) image, got shape %v", shape)
+	}
+	if _, err := os.Stat(out); err == nil && !f.overwrite {
+		return fmt.Errorf("%w: %s; use --overwrite to replace it", pyramid.ErrExists, out)
+	}
+	opt := tiff.WriterOptions{Pages: shape[0], TileWidth: 256, TileLength: 256, ImageJ: len(shape) == 3}
+	if shape[1] < 256 || shape[2] < 256 {
+		opt.TileWidth, opt.TileLength = 0, 0
+	}
+	switch f.codec {
+	case "none", "":
+	case "zstd":
+		opt.Compression = tiff.CompressionZstd
+	case "gzip", "deflate":
+		opt.Compression = tiff.CompressionDeflate
+	default:
+		return usagef("--codec %q for TIFF output: want none, zstd or gzip (deflate)", f.codec)
+	}
+	if f.level > 0 {
+		opt.Level = f.level
+	}
+	if opt.Compression != 0 {
+		opt.Predictor = tiff.PredictorHorizontal
+		if src.r.DType().IsFloat() {
+			opt.Predictor = tiff.PredictorFloat
+		}
+	}
+	if src.scale != nil && src.scale[0] > 0 {
+		opt.ZSpacing, opt.Unit = src.scale[0], "micron"
+	}
+	tmp := out + ".partial"
+	fh, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("cannot create output %q: %w", out, err)
+	}
+	defer os.Remove(tmp)
+	w, err := tiff.NewWriter(fh, opt)
+	if err != nil {
+		fh.Close()
+		return err
+	}
+	start := time.Now()
+	plane := nd.BoxOf(shape)
+	for z := 0; z < shape[0]; z++ {
+		if err := ctx.Err(); err != nil {
+			fh.Close()
+			return err
+		}
+		plane.Min[0], plane.Max[0] = z, z+1
+		buf := nd.NewAny(src.r.DType(), plane.Shape(), nd.C)
+		if err := src.r.ReadRegion(plane, buf); err != nil {
+			fh.Close()
+			return fmt.Errorf("reading plane %d: %w", z, err)
+		}
+		raw, _ := nd.AsBytes(buf)
+		page, err := nd.FromBytes(buf.DType(), plane.Shape()[1:], nd.C, raw)
+		if err != nil {
+			fh.Close()
+			return err
+		}
+		if err := w.WritePage(page); err != nil {
+			fh.Close()
+			return fmt.Errorf("writing %s plane %d: %w", out, z, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		fh.Close()
+		return err
+	}
+	if err := fh.Close(); err != nil {
+		return err
+	}
+	// Only a finished file gets the final name.
+	if err := os.Rename(tmp, out); err != nil {
+		return err
+	}
+	if g.json {
+		return printJSON(map[string]any{"output": out, "shape": shape, "seconds": time.Since(start).Seconds(), "peak_rss_bytes": peakRSS()})
+	}
+	fmt.Printf("wrote %s (%v %v, %.1fs)\n", out, shape, src.r.DType(), time.Since(start).Seconds())
+	return nil
+}
