@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/spf13/cobra"
@@ -71,22 +70,11 @@ shape in --out-dtype and ryomen keeps the centre.`,
 				o.Method = "exec"
 				// Enough tasks in flight to fill every batch in flight.
 				o.Workers = max(g.workers, batch*inflight)
-				st, _, err := openOutput(args[1])
-				if err != nil {
-					return err
-				}
-				s, err := build(ctx, "apply", src, st, args[1], o)
+				err = runBuild(ctx, "apply", src, args[1], o)
 				if cerr := ex.close(); err == nil && cerr != nil {
 					return cerr
 				}
-				if err != nil {
-					return err
-				}
-				if g.json {
-					return printJSON(s)
-				}
-				fmt.Printf("wrote %s (%v, %.1fs)\n", args[1], s.Levels[0], s.Seconds)
-				return nil
+				return err
 			}
 			switch op {
 			case "gaussian":
@@ -108,19 +96,7 @@ shape in --out-dtype and ryomen keeps the centre.`,
 			default:
 				return usagef("--op %q: want gaussian or threshold", op)
 			}
-			st, _, err := openOutput(args[1])
-			if err != nil {
-				return err
-			}
-			s, err := build(ctx, "apply", src, st, args[1], o)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(s)
-			}
-			fmt.Printf("wrote %s (%v, %.1fs)\n", args[1], s.Levels[0], s.Seconds)
-			return nil
+			return runBuild(ctx, "apply", src, args[1], o)
 		},
 	}
 	fl := c.Flags()

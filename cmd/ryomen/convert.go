@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 )
 
@@ -35,19 +33,7 @@ opens it as a z stack; --codec none, zstd or gzip as deflate).`,
 				return err
 			}
 			o.Factors = nil
-			st, _, err := openOutput(args[1])
-			if err != nil {
-				return err
-			}
-			s, err := build(ctx, "convert", src, st, args[1], o)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(s)
-			}
-			fmt.Printf("wrote %s (%v, %.1fs)\n", args[1], s.Levels[0], s.Seconds)
-			return nil
+			return runBuild(ctx, "convert", src, args[1], o)
 		},
 	}
 	fl := c.Flags()

@@ -188,19 +188,7 @@ others to finish a level before starting the next).`,
 			if err != nil {
 				return err
 			}
-			st, _, err := openOutput(args[1])
-			if err != nil {
-				return err
-			}
-			s, err := build(ctx, "pyramid", src, st, args[1], o)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(s)
-			}
-			fmt.Printf("wrote %d levels to %s (%d tasks, %d skipped, %.1fs)\n", len(s.Levels), args[1], s.Tasks, s.Skipped, s.Seconds)
-			return nil
+			return runBuild(ctx, "pyramid", src, args[1], o)
 		},
 	}
 	f.register(c)
@@ -246,4 +234,26 @@ func parseCodec(name string, level int, dt nd.DType) ([]codec.Codec, error) {
 		return []codec.Codec{codec.Blosc{CName: cn, CLevel: def(5), Shuffle: shuffle, TypeSize: dt.Size()}}, nil
 	}
 	return nil, usagef("--codec %q: want none, zstd, gzip or blosc-{lz4,lz4hc,zstd,zlib,blosclz}", name)
+}
+
+// runBuild opens OUT, runs the engine and prints the summary: the common
+// tail of pyramid, convert and apply.
+func runBuild(ctx context.Context, name string, src *source, out string, o pyramid.Options) error {
+	st, _, err := openOutput(out)
+	if err != nil {
+		return err
+	}
+	s, err := build(ctx, name, src, st, out, o)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		return printJSON(s)
+	}
+	if name == "pyramid" {
+		fmt.Printf("wrote %d levels to %s (%d tasks, %d skipped, %.1fs)\n", len(s.Levels), out, s.Tasks, s.Skipped, s.Seconds)
+	} else {
+		fmt.Printf("wrote %s (%v, %.1fs)\n", out, s.Levels[0], s.Seconds)
+	}
+	return nil
 }
