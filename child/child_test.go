@@ -2,28 +2,21 @@ package child
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
+
+	"github.com/ryomen-dev/ryomen/internal/testtool"
 )
 
 // python returns the Debian interpreter with numpy, or skips (fails
 // under CI=true).
 func python(t *testing.T) string {
 	t.Helper()
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s with numpy is required under CI: %v", py, err)
-		}
-		t.Skipf("%s with numpy not available: %v", py, err)
-	}
-	return py
+	return testtool.PythonWith(t, "numpy")
 }
 
 func start(t *testing.T, mode string) *Process {

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ryomen-dev/ryomen/internal/testtool"
 )
 
 type fixture struct {
@@ -261,13 +263,7 @@ func TestShuffles(t *testing.T) {
 // Our encodings decode in numcodecs 0.11 (c-blosc 1.21), exactly, across
 // the same matrix as the fixtures: one Python process checks them all.
 func TestNumcodecsDecodesOurs(t *testing.T) {
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import numcodecs").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("numcodecs is required under CI: %v", err)
-		}
-		t.Skip("numcodecs not installed")
-	}
+	py := testtool.PythonWith(t, "numcodecs")
 	dir := t.TempDir()
 	type job struct {
 		Enc, Raw string

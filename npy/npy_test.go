@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/nd"
+
+	"github.com/ryomen-dev/ryomen/internal/testtool"
 )
 
 var codes = map[string]nd.DType{"u1": nd.Uint8, "i1": nd.Int8, "u2": nd.Uint16, "i2": nd.Int16,
@@ -151,13 +153,7 @@ func TestRoundTripStream(t *testing.T) {
 
 // numpy reads what we write, exactly.
 func TestNumpyReadsOurs(t *testing.T) {
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("numpy required under CI: %v", err)
-		}
-		t.Skip("no numpy")
-	}
+	py := testtool.PythonWith(t, "numpy")
 	dir := t.TempDir()
 	n := 0
 	for _, dt := range nd.DTypes {

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/nd"
+
+	"github.com/ryomen-dev/ryomen/internal/testtool"
 )
 
 // value is the fixture formula of testdata/gen.py, in float64.
@@ -238,13 +240,7 @@ func TestWriteRoundTrip(t *testing.T) {
 
 // tifffile (and libtiff's tiffinfo) read what we write, exactly.
 func TestInterop(t *testing.T) {
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import tifffile").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("tifffile required under CI: %v", err)
-		}
-		t.Skip("no tifffile")
-	}
+	py := testtool.PythonWith(t, "tifffile")
 	dir := t.TempDir()
 	var names []string
 	for _, c := range writeCases() {

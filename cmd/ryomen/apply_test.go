@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/nd"
+
+	"github.com/ryomen-dev/ryomen/internal/testtool"
 )
 
 func readOut(t *testing.T, p string) []byte {
@@ -52,13 +53,7 @@ func TestApplyGaussianTiled(t *testing.T) {
 // results: a server that doubles its input gives exactly twice the input,
 // and one that thresholds gives a uint8 mask equal to --op threshold's.
 func TestApplyExec(t *testing.T) {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("numpy is required under CI: %v", err)
-		}
-		t.Skip("no numpy")
-	}
+	py := testtool.PythonWith(t, "numpy")
 	server, _ := filepath.Abs("../../child/testdata/child.py")
 	dir := t.TempDir()
 	src := "synth:20x30x40?seed=6"

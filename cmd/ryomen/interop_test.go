@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ryomen-dev/ryomen/internal/testtool"
 )
 
 // zarrita (JavaScript) opens the sharded OME-Zarr v0.5 output of demo.
@@ -76,13 +78,7 @@ func TestNGFFSchemas(t *testing.T) {
 // Debian's zarr-python 2 opens: every level it reads equals the level the
 // default 0.5 (Zarr v3) output holds, for each codec zarr-python knows.
 func TestZarrPythonReadsV04Pyramid(t *testing.T) {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import zarr, numcodecs").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("zarr-python is required under CI: %v", err)
-		}
-		t.Skip("zarr-python not installed")
-	}
+	py := testtool.PythonWith(t, "zarr", "numcodecs")
 	dir := t.TempDir()
 	src := "synth:40x70x90?seed=9"
 	ref := filepath.Join(dir, "ref")
