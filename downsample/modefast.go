@@ -87,17 +87,26 @@ func mode2x2Rows[T nd.Number](d, r0, r1, r2, r3 []T, sparse bool) {
 // Reference loop: d[x] = blockMode(the 8 values, sparse).
 func mode2x2x2[T nd.Number](d, r0, r1, r2, r3 []T, sparse bool) {
 	n := len(r0)
-	var v [8]T
-	for x := range d {
-		a, b := 2*x, min(2*x+1, n-1)
-		v = [8]T{r0[a], r0[b], r1[a], r1[b], r2[a], r2[b], r3[a], r3[b]}
+	half := n / 2
+	// Pairs inside the rows: no clamping needed.
+	e0, e1, e2, e3 := r0[:2*half], r1[:2*half], r2[:2*half], r3[:2*half]
+	dd := d[:half]
+	for x := range dd {
+		a, b, c, e := e0[2*x:2*x+2], e1[2*x:2*x+2], e2[2*x:2*x+2], e3[2*x:2*x+2]
+		v0 := a[0]
 		// Instant majority: four equal values in the first half decide
 		// (the second half can at most tie, and ties go to the first).
-		if v[0] == v[1] && v[1] == v[2] && v[2] == v[3] && (!sparse || v[0] != 0) {
-			d[x] = v[0]
+		if a[1] == v0 && b[0] == v0 && b[1] == v0 && (!sparse || v0 != 0) {
+			dd[x] = v0
 			continue
 		}
-		d[x] = mode8(&v, sparse)
+		v := [8]T{a[0], a[1], b[0], b[1], c[0], c[1], e[0], e[1]}
+		dd[x] = mode8(&v, sparse)
+	}
+	if n%2 == 1 {
+		l := n - 1
+		v := [8]T{r0[l], r0[l], r1[l], r1[l], r2[l], r2[l], r3[l], r3[l]}
+		d[half] = mode8(&v, sparse)
 	}
 }
 
