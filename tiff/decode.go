@@ -6,12 +6,16 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/image/tiff/lzw"
 )
 
-var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<31))
+// zstdDecoder decodes whole blocks; DecodeAll never grows past the
+// capacity it is given (the block's expected size).
+var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<31),
+	zstd.WithDecodeAllCapLimit(true))
 
 // blockBytes is the decoded size of a stored block of sh rows of sw pixels.
 func (p *Page) blockBytes(sh, sw int) int64 {
@@ -30,9 +34,18 @@ func (p *Page) DecodeBlock(i int) (data []byte, y0, x0, h, w, sw int, err error)
 		return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d of %d bytes exceeds the %d-byte limit", i, want, p.f.limits.MaxBlockBytes))
 	}
 	if p.Counts[i] > uint64(p.f.size) {
-		return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d byte count %d", i, p.Counts[i]))
+		return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d byte count %d exceeds the file size", i, p.Counts[i]))
 	}
-	raw, err := p.f.read(p.Offsets[i], int(p.Counts[i]))
+	count := int(p.Counts[i])
+	if p.Compression == CompressionNone {
+		// Uncompressed blocks may be padded; read only what the header
+		// implies.
+		if int64(count) < want {
+			return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d holds %d bytes, want %d", i, count, want))
+		}
+		count = int(want)
+	}
+	raw, err := p.f.read(p.Offsets[i], count)
 	if err != nil {
 		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d: %w", i, err)
 	}
@@ -40,10 +53,9 @@ func (p *Page) DecodeBlock(i int) (data []byte, y0, x0, h, w, sw int, err error)
 	if err != nil {
 		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d: %w", i, err)
 	}
-	if len(out) < int(want) {
+	if len(out) != int(want) {
 		return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d decodes to %d bytes, want %d", i, len(out), want))
 	}
-	out = out[:want]
 	bps := p.Bits / 8
 	rowBytes := sw * p.Samples * bps
 	switch p.Predictor {
@@ -77,12 +89,10 @@ func decompress(c int, raw []byte, want int) ([]byte, error) {
 	case CompressionLZW:
 		return readUpTo(lzw.NewReader(bytes.NewReader(raw), lzw.MSB, 8), want, "LZW")
 	case CompressionZstd:
+		// With the cap limit, a stream longer than want is an error.
 		out, err := zstdDecoder.DecodeAll(raw, make([]byte, 0, want))
 		if err != nil {
-			return nil, FormatError("zstd: " + err.Error())
-		}
-		if len(out) > want {
-			out = out[:want]
+			return nil, FormatError(fmt.Sprintf("zstd (want %d bytes): %v", want, err))
 		}
 		return out, nil
 	case CompressionPackBits:
@@ -91,15 +101,35 @@ func decompress(c int, raw []byte, want int) ([]byte, error) {
 	return nil, UnsupportedError(fmt.Sprintf("compression %d", c))
 }
 
-// readUpTo reads at most want bytes (a stream may carry padding after
-// them); a short stream is the caller's error to report.
+// readUpTo reads the want bytes a block must decode to. The buffer grows
+// with the data actually decoded, so a tiny hostile stream claiming a
+// large block cannot make it allocate the whole block up front. A stream
+// holding more than want bytes, or failing its checksum, is an error; a
+// short one is the caller's to report.
 func readUpTo(r io.Reader, want int, name string) ([]byte, error) {
-	out := make([]byte, want)
-	n, err := io.ReadFull(r, out)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+	out := make([]byte, 0, min(want, 1<<20))
+	for len(out) < want {
+		if len(out) == cap(out) {
+			out = slices.Grow(out, min(want-len(out), cap(out)))
+		}
+		n, err := r.Read(out[len(out):min(cap(out), want)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, FormatError(name + ": " + err.Error())
+		}
+	}
+	var one [1]byte
+	n, err := io.ReadFull(r, one[:])
+	switch {
+	case n > 0:
+		return nil, FormatError(fmt.Sprintf("%s stream decodes to more than %d bytes", name, want))
+	case err != io.EOF && err != io.ErrUnexpectedEOF:
 		return nil, FormatError(name + ": " + err.Error())
 	}
-	return out[:n], nil
+	return out, nil
 }
 
 // unpackBits decodes PackBits (TIFF 6.0 section 9) up to want bytes.

@@ -30,6 +30,7 @@ type File struct {
 	big    bool
 	limits Limits
 	closer io.Closer
+	name   string // the path OpenFile opened, for error messages
 	// Pages are the IFDs of the main chain.
 	Pages []*Page
 }
@@ -82,7 +83,7 @@ func OpenFile(path string) (*File, error) {
 		fh.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	f.closer = fh
+	f.closer, f.name = fh, path
 	return f, nil
 }
 

@@ -1,6 +1,7 @@
 package tiff
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -56,11 +57,7 @@ func (s *Stack) ReadRegion(b nd.Box, dst nd.Any) error {
 		for _, i := range p.blocksIn(y0, y1, x0, x1) {
 			data, by, bx, bh, bw, sw, err := p.DecodeBlock(i)
 			if err != nil {
-				return fmt.Errorf("page %d: %w", z, err)
-			}
-			blk, err := nd.FromBytes(s.dt, []int{len(data) / (sw * p.Samples * s.dt.Size()), sw, p.Samples}, nd.C, data)
-			if err != nil {
-				return err
+				return fmt.Errorf("tiff: %spage %d: %w", s.f.prefix(), z, err)
 			}
 			// Intersection in page coordinates.
 			iy0, iy1 := max(y0, by), min(y1, by+bh)
@@ -68,17 +65,22 @@ func (s *Stack) ReadRegion(b nd.Box, dst nd.Any) error {
 			if iy0 >= iy1 || ix0 >= ix1 {
 				continue
 			}
-			srcBox := nd.NewBox([]int{iy0 - by, ix0 - bx, 0}, []int{iy1 - by, ix1 - bx, p.Samples})
-			dstMin := []int{z - b.Min[0], iy0 - y0, ix0 - x0}
-			dstMax := []int{z - b.Min[0] + 1, iy1 - y0, ix1 - x0}
+			// The block as a (1, rows, width[, samples]) array, so that
+			// its view and dst's view have the same rank.
+			rows := len(data) / (sw * p.Samples * s.dt.Size())
+			bshape := []int{1, rows, sw}
+			srcBox := nd.NewBox([]int{0, iy0 - by, ix0 - bx}, []int{1, iy1 - by, ix1 - bx})
+			dstBox := nd.NewBox([]int{z - b.Min[0], iy0 - y0, ix0 - x0}, []int{z - b.Min[0] + 1, iy1 - y0, ix1 - x0})
 			if len(s.shape) == 4 {
-				dstMin = append(dstMin, 0)
-				dstMax = append(dstMax, b.Max[3]-b.Min[3])
-				srcBox.Min[2], srcBox.Max[2] = b.Min[3], b.Max[3]
+				bshape = append(bshape, p.Samples)
+				srcBox = nd.NewBox(append(srcBox.Min, b.Min[3]), append(srcBox.Max, b.Max[3]))
+				dstBox = nd.NewBox(append(dstBox.Min, 0), append(dstBox.Max, b.Max[3]-b.Min[3]))
 			}
-			d := dst.View(nd.NewBox(dstMin, dstMax))
-			src := blk.View(srcBox)
-			if err := copyInto(d, src); err != nil {
+			blk, err := nd.FromBytes(s.dt, bshape, nd.C, data)
+			if err != nil {
+				return fmt.Errorf("tiff: %spage %d block %d: %w", s.f.prefix(), z, i, err)
+			}
+			if err := nd.CopyAny(dst.View(dstBox), blk.View(srcBox)); err != nil {
 				return err
 			}
 		}
@@ -86,20 +88,12 @@ func (s *Stack) ReadRegion(b nd.Box, dst nd.Any) error {
 	return nil
 }
 
-// copyInto copies src (rows, cols, samples) into d, which has a leading
-// page axis of 1 and, for single-sample stacks, no sample axis.
-func copyInto(d, src nd.Any) error {
-	shape := d.Shape()
-	c := nd.NewAny(src.DType(), src.Shape(), nd.C)
-	if err := nd.CopyAny(c, src); err != nil {
-		return err
+// prefix is "path: " for files OpenFile opened, else "".
+func (f *File) prefix() string {
+	if f.name == "" {
+		return ""
 	}
-	raw, _ := nd.AsBytes(c)
-	r, err := nd.FromBytes(src.DType(), shape, nd.C, raw)
-	if err != nil {
-		return err
-	}
-	return nd.CopyAny(d, r)
+	return f.name + ": "
 }
 
 // blocksIn lists the strips or tiles that intersect rows [y0, y1) and
@@ -135,6 +129,27 @@ func (f *File) ImageJ() map[string]string {
 		}
 	}
 	return m
+}
+
+// Shaped returns the array shape in a tifffile "shaped" description
+// ({"shape": [3, 20, 24]}) of the first page, or nil if there is none.
+func (f *File) Shaped() []int {
+	d := strings.TrimSpace(f.Pages[0].Description)
+	if !strings.HasPrefix(d, "{") {
+		return nil
+	}
+	var m struct {
+		Shape []int `json:"shape"`
+	}
+	if json.Unmarshal([]byte(d), &m) != nil {
+		return nil
+	}
+	for _, n := range m.Shape {
+		if n < 0 {
+			return nil
+		}
+	}
+	return m.Shape
 }
 
 // Spacing returns the z spacing an ImageJ description records, or 0.

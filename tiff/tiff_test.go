@@ -2,7 +2,11 @@ package tiff
 
 import (
 	"bytes"
+	"compress/zlib"
+	"runtime"
+
 	"fmt"
+	"github.com/ryomen-dev/ryomen/codec"
 	"math"
 	"os"
 	"os/exec"
@@ -116,6 +120,10 @@ func TestFixtures(t *testing.T) {
 		case "bigtiff-u2.tif":
 			if !f.BigTIFF() {
 				t.Error("bigtiff-u2.tif not read as BigTIFF")
+			}
+		case "strips-u2.tif":
+			if fmt.Sprint(f.Shaped()) != "[3 20 24]" {
+				t.Errorf("tifffile shape %v", f.Shaped())
 			}
 		case "imagej-u1.tif":
 			if m := f.ImageJ(); m["slices"] != "3" || f.Spacing() != 2.5 {
@@ -338,4 +346,33 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A short compressed stream that claims a huge block allocates about what
+// it decodes to, not the claim; a stream longer than the block is refused.
+func TestDecompressBounds(t *testing.T) {
+	var zb bytes.Buffer
+	zw := zlib.NewWriter(&zb)
+	zw.Write(make([]byte, 1000))
+	zw.Close()
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	out, err := decompress(CompressionDeflate, zb.Bytes(), 1<<30)
+	runtime.ReadMemStats(&ms1)
+	if err != nil || len(out) != 1000 {
+		t.Fatalf("short stream: %d bytes, %v", len(out), err)
+	}
+	if d := ms1.TotalAlloc - ms0.TotalAlloc; d > 8<<20 {
+		t.Errorf("decoding 1000 bytes of a claimed 1 GiB block allocated %d bytes", d)
+	}
+	if _, err := decompress(CompressionDeflate, zb.Bytes(), 999); err == nil {
+		t.Error("deflate stream longer than its block accepted")
+	}
+	zs, _ := codec.Zstd{Level: 3}.Encode(nil, make([]byte, 1000))
+	if _, err := decompress(CompressionZstd, zs, 999); err == nil {
+		t.Error("zstd stream longer than its block accepted")
+	}
+	if out, err := decompress(CompressionZstd, zs, 1000); err != nil || len(out) != 1000 {
+		t.Errorf("zstd: %d bytes, %v", len(out), err)
+	}
 }
