@@ -124,7 +124,9 @@ func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, 
 		g.forEachRow(workers, true, func(o int, rows []int) {
 			d := next[o : o+nx]
 			if acc == nil {
-				sumRows(d, data, rows, nxIn, fx)
+				if !sumRowsFast(d, data, rows, nxIn, fx) {
+					sumRows(d, data, rows, nxIn, fx)
+				}
 			} else {
 				sumRows(d, acc, rows, nxIn, fx)
 			}
@@ -219,4 +221,27 @@ func mean2x2x2U8(d, r0, r1, r2, r3 []uint8) {
 		d[x] = uint8((uint32(r0[i]) + uint32(r0[j]) + uint32(r1[i]) + uint32(r1[j]) +
 			uint32(r2[i]) + uint32(r2[j]) + uint32(r3[i]) + uint32(r3[j])) >> 3)
 	}
+}
+
+// sumRowsFast handles the hottest first-level case, uint8 rows summed in
+// 2x2 blocks into int32, eight input bytes of each row at a time (SWAR);
+// it reports false for every other case. Reference: sumRows.
+func sumRowsFast[S nd.Number, A int32 | int64](dst []A, src []S, rows []int, nxIn, fx int) bool {
+	d32, ok1 := any(dst).([]int32)
+	s8, ok2 := any(src).([]uint8)
+	if !ok1 || !ok2 || fx != 2 || len(rows) != 2 {
+		return false
+	}
+	r0, r1 := s8[rows[0]:rows[0]+nxIn], s8[rows[1]:rows[1]+nxIn]
+	done := 0
+	for a, b, o := r0, r1, d32; len(a) >= 8 && len(b) >= 8 && len(o) >= 4; a, b, o = a[8:], b[8:], o[4:] {
+		s := pairSums(binary.LittleEndian.Uint64(a)) + pairSums(binary.LittleEndian.Uint64(b))
+		o[0], o[1], o[2], o[3] = int32(s&0xFFFF), int32(s>>16&0xFFFF), int32(s>>32&0xFFFF), int32(s>>48)
+		done += 4
+	}
+	for x := done; x < len(d32); x++ {
+		i, j := 2*x, min(2*x+1, nxIn-1)
+		d32[x] = int32(r0[i]) + int32(r0[j]) + int32(r1[i]) + int32(r1[j])
+	}
+	return true
 }
