@@ -18,6 +18,13 @@
 //
 // The header is at most 64 KiB (numpy writes far less) and is parsed
 // without evaluation; a shape whose size overflows or whose data exceeds
-// Options.MaxBytes (default 16 GiB) is refused before any allocation. Read
-// consumes exactly one array from a stream and never reads past it.
+// Read's maxBytes argument (default 16 GiB; ReadFile uses the file's size) is
+// refused before any allocation. Read consumes exactly one array from a
+// stream and never reads past it.
+//
+// # Region reads
+//
+// [OpenFile] returns a [File], an nd.Reader whose ReadRegion reads only
+// the requested box's bytes with ReadAt (one read per contiguous run in
+// the file's order), for files too large to load whole.
 package npy

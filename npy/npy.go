@@ -231,8 +231,10 @@ func (l *lexer) int() (int, bool) {
 	return n, err == nil
 }
 
-// Read reads one array from r, which is left just past it. maxBytes
-// bounds the data (0 means DefaultMaxBytes).
+// Read reads one array from r, which is left just past it: Read never
+// reads beyond the array's last byte, so a stream can carry arrays one
+// after another. maxBytes bounds the data (0 means DefaultMaxBytes); Read
+// allocates the whole array once the header is checked against it.
 func Read(r io.Reader, maxBytes int64) (nd.Any, error) {
 	h, err := ReadHeader(r)
 	if err != nil {
@@ -276,14 +278,20 @@ func swap(b []byte, size int) {
 	}
 }
 
-// ReadFile reads the array in the .npy file at path.
+// ReadFile reads the array in the .npy file at path. The data may not
+// claim more bytes than the file holds, so a corrupt header cannot make it
+// allocate more than the file's size.
 func ReadFile(path string) (nd.Any, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	a, err := Read(bufio.NewReader(f), 0)
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	a, err := Read(bufio.NewReader(f), max(st.Size(), 1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -285,3 +285,83 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// File.ReadRegion equals the same box of a whole read for every fixture
+// (both orders, both byte orders, 0-d, empty, bool), over boxes that
+// exercise every run length.
+func TestFileRegions(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.npy")
+	n := 0
+	for _, p := range files {
+		if strings.Contains(p, "complex") {
+			continue
+		}
+		whole, err := ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := OpenFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sh := f.Shape()
+		boxes := []nd.Box{nd.BoxOf(sh)}
+		if len(sh) == 3 {
+			boxes = append(boxes, nd.NewBox([]int{1, 0, 0}, []int{2, 3, 4}), nd.NewBox([]int{0, 1, 1}, []int{2, 3, 3}),
+				nd.NewBox([]int{1, 2, 3}, []int{2, 3, 4}), nd.NewBox([]int{0, 0, 2}, []int{2, 3, 3}))
+		}
+		for _, b := range boxes {
+			got := nd.NewAny(f.DType(), b.Shape(), nd.C)
+			if err := f.ReadRegion(b, got); err != nil {
+				t.Fatalf("%s %v: %v", p, b, err)
+			}
+			want := nd.NewAny(f.DType(), b.Shape(), nd.C)
+			nd.CopyAny(want, whole.View(b))
+			g, _ := nd.AsBytes(got)
+			w, _ := nd.AsBytes(want)
+			if !bytes.Equal(g, w) {
+				t.Errorf("%s %v: region differs from the whole read", p, b)
+			}
+			n++
+		}
+		f.Close()
+	}
+	if n < 200 {
+		t.Errorf("only %d regions checked", n)
+	}
+	// A file shorter than its header says is refused at Open.
+	b, _ := os.ReadFile("testdata/u2-le-C.npy")
+	if _, err := Open(bytes.NewReader(b[:len(b)-1]), int64(len(b)-1)); err == nil {
+		t.Error("truncated file opened")
+	}
+}
+
+// FuzzReadHeader: any bytes give a header or an error, never a panic; a
+// file that opens reads every region its header allows.
+func FuzzReadHeader(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.npy")
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := ReadHeader(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		if _, ok := nd.CheckedSize(h.Shape); !ok || !h.DType.Valid() || h.DataOffset > int64(len(b)) {
+			t.Fatalf("accepted header %+v", h)
+		}
+		fl, err := Open(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		if fl.Header().DataBytes() > int64(len(b)) {
+			t.Fatalf("data of %d bytes in a %d-byte file", fl.Header().DataBytes(), len(b))
+		}
+		dst := nd.NewAny(fl.DType(), fl.Shape(), nd.C)
+		if err := fl.ReadRegion(nd.BoxOf(fl.Shape()), dst); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
