@@ -62,6 +62,7 @@ var typeSizes = map[uint16]int{dtByte: 1, dtASCII: 1, dtShort: 2, dtLong: 4, dtR
 const (
 	CompressionNone     = 1
 	CompressionLZW      = 5
+	CompressionJPEG     = 7 // recognised, not supported
 	CompressionDeflate  = 8 // Adobe deflate (zlib)
 	CompressionPackBits = 32773
 	CompressionDeflate2 = 32946 // old deflate code, same stream

@@ -22,8 +22,9 @@ const (
 
 // WriterOptions configure a Writer.
 type WriterOptions struct {
-	// Compression is CompressionNone, CompressionDeflate or
-	// CompressionZstd; Level its level (0: default).
+	// Compression is CompressionNone, CompressionDeflate, CompressionLZW,
+	// CompressionPackBits or CompressionZstd; Level is the deflate or zstd
+	// level (0: default).
 	Compression, Level int
 	// Predictor is PredictorNone, PredictorHorizontal (integers) or
 	// PredictorFloat (floats).
@@ -65,9 +66,9 @@ func NewWriter(w io.WriteSeeker, opt WriterOptions) (*Writer, error) {
 	switch opt.Compression {
 	case 0:
 		opt.Compression = CompressionNone
-	case CompressionNone, CompressionDeflate, CompressionZstd:
+	case CompressionNone, CompressionDeflate, CompressionZstd, CompressionLZW, CompressionPackBits:
 	default:
-		return nil, UnsupportedError(fmt.Sprintf("writing compression %d (want none, deflate or zstd)", opt.Compression))
+		return nil, UnsupportedError(fmt.Sprintf("writing compression %d (want none, deflate, LZW, PackBits or zstd)", opt.Compression))
 	}
 	if opt.Predictor == 0 {
 		opt.Predictor = PredictorNone
@@ -147,7 +148,7 @@ func (w *Writer) WritePage(a nd.Any) error {
 				applyFloatPredictor(row, spp, dt.Size())
 			}
 		}
-		enc, err := compress(w.opt.Compression, w.opt.Level, blk)
+		enc, err := compress(w.opt.Compression, w.opt.Level, blk, bRow)
 		if err != nil {
 			return err
 		}
@@ -389,10 +390,15 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-func compress(c, level int, b []byte) ([]byte, error) {
+// compress encodes one block of rows of rowBytes bytes.
+func compress(c, level int, b []byte, rowBytes int) ([]byte, error) {
 	switch c {
 	case CompressionNone:
 		return b, nil
+	case CompressionLZW:
+		return lzwEncode(make([]byte, 0, len(b)/2+64), b), nil
+	case CompressionPackBits:
+		return packBits(make([]byte, 0, len(b)+len(b)/128+64), b, rowBytes), nil
 	case CompressionDeflate:
 		if level == 0 {
 			level = 6
