@@ -1,6 +1,7 @@
 package tiff
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -112,4 +113,27 @@ func benchRead(b *testing.B, opt WriterOptions) {
 func BenchmarkReadTiledBigTIFF(b *testing.B) { benchRead(b, WriterOptions{}) }
 func BenchmarkReadTiledBigTIFFZstd(b *testing.B) {
 	benchRead(b, WriterOptions{Compression: CompressionZstd, Predictor: PredictorHorizontal})
+}
+
+func BenchmarkReadTiledBigTIFFDeflate(b *testing.B) {
+	benchRead(b, WriterOptions{Compression: CompressionDeflate, Level: 1, Predictor: PredictorHorizontal})
+}
+
+// BenchmarkRawDiskRead reads the same number of bytes back from a plain
+// file (page cache warm, as for the TIFF reads).
+func BenchmarkRawDiskRead(b *testing.B) {
+	a, _ := benchVolume(b)
+	raw, _ := nd.AsBytes(a)
+	p := filepath.Join(b.TempDir(), "raw")
+	if err := os.WriteFile(p, raw, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		f, _ := os.Open(p)
+		if _, err := io.ReadFull(f, raw); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
 }

@@ -2,12 +2,13 @@ package tiff
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
+	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/image/tiff/lzw"
 )
@@ -25,6 +26,22 @@ func (p *Page) blockBytes(sh, sw int) int64 {
 // DecodeBlock returns strip or tile i decoded into native-endian samples,
 // (stored rows) x (stored width) x (samples), and its pixel box.
 func (p *Page) DecodeBlock(i int) (data []byte, y0, x0, h, w, sw int, err error) {
+	return p.decodeBlock(i, &blockScratch{})
+}
+
+// blockScratch holds buffers one reader reuses from block to block; the
+// data decodeBlock returns lives in them until the next call.
+type blockScratch struct{ raw, out []byte }
+
+// grow returns b[:n] when its capacity allows, else a new slice.
+func grow(b []byte, n int) []byte {
+	if cap(b) >= n {
+		return b[:n]
+	}
+	return make([]byte, n)
+}
+
+func (p *Page) decodeBlock(i int, sc *blockScratch) (data []byte, y0, x0, h, w, sw int, err error) {
 	if i < 0 || i >= len(p.Offsets) {
 		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d of %d", i, len(p.Offsets))
 	}
@@ -45,11 +62,17 @@ func (p *Page) DecodeBlock(i int) (data []byte, y0, x0, h, w, sw int, err error)
 		}
 		count = int(want)
 	}
-	raw, err := p.f.read(p.Offsets[i], count)
-	if err != nil {
+	if err := p.f.inFile(p.Offsets[i], count); err != nil {
 		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d: %w", i, err)
 	}
-	out, err := decompress(p.Compression, raw, int(want))
+	sc.raw = grow(sc.raw, count)
+	if _, err := p.f.r.ReadAt(sc.raw, int64(p.Offsets[i])); err != nil && !(err == io.EOF && count == 0) {
+		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d: %w", i, err)
+	}
+	out, err := decompress(p.Compression, sc.raw, int(want), sc.out)
+	if p.Compression != CompressionNone && cap(out) > cap(sc.out) {
+		sc.out = out
+	}
 	if err != nil {
 		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d: %w", i, err)
 	}
@@ -76,27 +99,44 @@ func (p *Page) DecodeBlock(i int) (data []byte, y0, x0, h, w, sw int, err error)
 	return out, y0, x0, h, w, sw, nil
 }
 
-func decompress(c int, raw []byte, want int) ([]byte, error) {
+// zlibReaders holds decoders for reuse: a new one allocates its window.
+var zlibReaders sync.Pool
+
+// decompress decodes raw, which must hold want bytes, into dst's memory
+// when its capacity suffices.
+func decompress(c int, raw []byte, want int, dst []byte) ([]byte, error) {
 	switch c {
 	case CompressionNone:
 		return raw, nil
 	case CompressionDeflate, CompressionDeflate2:
-		zr, err := zlib.NewReader(bytes.NewReader(raw))
+		var zr io.ReadCloser
+		var err error
+		if v := zlibReaders.Get(); v != nil {
+			zr = v.(io.ReadCloser)
+			err = zr.(zlib.Resetter).Reset(bytes.NewReader(raw), nil)
+		} else {
+			zr, err = zlib.NewReader(bytes.NewReader(raw))
+		}
 		if err != nil {
 			return nil, FormatError("deflate: " + err.Error())
 		}
-		return readUpTo(zr, want, "deflate")
+		out, err := readUpTo(zr, want, "deflate", dst)
+		zlibReaders.Put(zr)
+		return out, err
 	case CompressionLZW:
-		return readUpTo(lzw.NewReader(bytes.NewReader(raw), lzw.MSB, 8), want, "LZW")
+		return readUpTo(lzw.NewReader(bytes.NewReader(raw), lzw.MSB, 8), want, "LZW", dst)
 	case CompressionZstd:
 		// With the cap limit, a stream longer than want is an error.
-		out, err := zstdDecoder.DecodeAll(raw, make([]byte, 0, want))
+		if cap(dst) < want {
+			dst = make([]byte, 0, want)
+		}
+		out, err := zstdDecoder.DecodeAll(raw, dst[:0:want])
 		if err != nil {
 			return nil, FormatError(fmt.Sprintf("zstd (want %d bytes): %v", want, err))
 		}
 		return out, nil
 	case CompressionPackBits:
-		return unpackBits(raw, want)
+		return unpackBits(raw, want, dst)
 	}
 	return nil, UnsupportedError(fmt.Sprintf("compression %d", c))
 }
@@ -106,8 +146,11 @@ func decompress(c int, raw []byte, want int) ([]byte, error) {
 // large block cannot make it allocate the whole block up front. A stream
 // holding more than want bytes, or failing its checksum, is an error; a
 // short one is the caller's to report.
-func readUpTo(r io.Reader, want int, name string) ([]byte, error) {
-	out := make([]byte, 0, min(want, 1<<20))
+func readUpTo(r io.Reader, want int, name string, dst []byte) ([]byte, error) {
+	out := dst[:0]
+	if cap(dst) < want {
+		out = make([]byte, 0, min(want, 1<<20))
+	}
 	for len(out) < want {
 		if len(out) == cap(out) {
 			out = slices.Grow(out, min(want-len(out), cap(out)))
@@ -133,8 +176,11 @@ func readUpTo(r io.Reader, want int, name string) ([]byte, error) {
 }
 
 // unpackBits decodes PackBits (TIFF 6.0 section 9) up to want bytes.
-func unpackBits(src []byte, want int) ([]byte, error) {
-	out := make([]byte, 0, want)
+func unpackBits(src []byte, want int, dst []byte) ([]byte, error) {
+	out := dst[:0]
+	if cap(dst) < want {
+		out = make([]byte, 0, min(want, 64*len(src)+64))
+	}
 	for i := 0; i < len(src) && len(out) < want; {
 		n := int(int8(src[i]))
 		i++

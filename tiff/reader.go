@@ -140,9 +140,17 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*File, error) {
 	return f, nil
 }
 
-func (f *File) read(off uint64, n int) ([]byte, error) {
+// inFile checks that n bytes at off lie inside the file.
+func (f *File) inFile(off uint64, n int) error {
 	if n < 0 || off > uint64(f.size) || uint64(n) > uint64(f.size)-off {
-		return nil, FormatError(fmt.Sprintf("%d bytes at offset %d outside the %d-byte file", n, off, f.size))
+		return FormatError(fmt.Sprintf("%d bytes at offset %d outside the %d-byte file", n, off, f.size))
+	}
+	return nil
+}
+
+func (f *File) read(off uint64, n int) ([]byte, error) {
+	if err := f.inFile(off, n); err != nil {
+		return nil, err
 	}
 	b := make([]byte, n)
 	if _, err := f.r.ReadAt(b, int64(off)); err != nil && !(err == io.EOF && n == 0) {

@@ -52,10 +52,11 @@ func (s *Stack) ReadRegion(b nd.Box, dst nd.Any) error {
 		return nil
 	}
 	y0, y1, x0, x1 := b.Min[1], b.Max[1], b.Min[2], b.Max[2]
+	var sc blockScratch
 	for z := b.Min[0]; z < b.Max[0]; z++ {
 		p := s.pages[z]
 		for _, i := range p.blocksIn(y0, y1, x0, x1) {
-			data, by, bx, bh, bw, sw, err := p.DecodeBlock(i)
+			data, by, bx, bh, bw, sw, err := p.decodeBlock(i, &sc)
 			if err != nil {
 				return fmt.Errorf("tiff: %spage %d: %w", s.f.prefix(), z, err)
 			}

@@ -388,7 +388,7 @@ func TestDecompressBounds(t *testing.T) {
 	zw.Close()
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
-	out, err := decompress(CompressionDeflate, zb.Bytes(), 1<<30)
+	out, err := decompress(CompressionDeflate, zb.Bytes(), 1<<30, nil)
 	runtime.ReadMemStats(&ms1)
 	if err != nil || len(out) != 1000 {
 		t.Fatalf("short stream: %d bytes, %v", len(out), err)
@@ -396,14 +396,14 @@ func TestDecompressBounds(t *testing.T) {
 	if d := ms1.TotalAlloc - ms0.TotalAlloc; d > 8<<20 {
 		t.Errorf("decoding 1000 bytes of a claimed 1 GiB block allocated %d bytes", d)
 	}
-	if _, err := decompress(CompressionDeflate, zb.Bytes(), 999); err == nil {
+	if _, err := decompress(CompressionDeflate, zb.Bytes(), 999, nil); err == nil {
 		t.Error("deflate stream longer than its block accepted")
 	}
 	zs, _ := codec.Zstd{Level: 3}.Encode(nil, make([]byte, 1000))
-	if _, err := decompress(CompressionZstd, zs, 999); err == nil {
+	if _, err := decompress(CompressionZstd, zs, 999, nil); err == nil {
 		t.Error("zstd stream longer than its block accepted")
 	}
-	if out, err := decompress(CompressionZstd, zs, 1000); err != nil || len(out) != 1000 {
+	if out, err := decompress(CompressionZstd, zs, 1000, nil); err != nil || len(out) != 1000 {
 		t.Errorf("zstd: %d bytes, %v", len(out), err)
 	}
 }
@@ -425,13 +425,13 @@ func TestEncoders(t *testing.T) {
 	mixed := append(append(bytes.Repeat([]byte{7}, 1000), rnd[:5000]...), bytes.Repeat([]byte{1, 2}, 3000)...)
 	for _, src := range [][]byte{nil, {5}, {5, 5}, {1, 2, 3}, rnd, ramp, mixed, make([]byte, 1<<20), rnd[:4097], rnd[:130]} {
 		enc := lzwEncode(nil, src)
-		got, err := decompress(CompressionLZW, enc, len(src))
+		got, err := decompress(CompressionLZW, enc, len(src), nil)
 		if err != nil || !bytes.Equal(got, src) {
 			t.Fatalf("LZW round trip of %d bytes: %d bytes, %v", len(src), len(got), err)
 		}
 		for _, rowBytes := range []int{max(len(src), 1), 7, 200} {
 			enc := packBits(nil, src, rowBytes)
-			got, err := decompress(CompressionPackBits, enc, len(src))
+			got, err := decompress(CompressionPackBits, enc, len(src), nil)
 			if err != nil || !bytes.Equal(got, src) {
 				t.Fatalf("PackBits round trip of %d bytes in rows of %d: %v", len(src), rowBytes, err)
 			}

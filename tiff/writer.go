@@ -9,6 +9,8 @@ import (
 	"math"
 	"sort"
 
+	"github.com/klauspost/compress/zlib"
+
 	"github.com/ryomen-dev/ryomen/codec"
 	"github.com/ryomen-dev/ryomen/nd"
 )
@@ -59,6 +61,10 @@ type Writer struct {
 	pages  int
 	first  *Page
 	closed bool
+	// Buffers reused from block to block.
+	blk, enc []byte
+	zbuf     bytes.Buffer
+	zw       *zlib.Writer
 }
 
 // NewWriter starts a file on w.
@@ -113,14 +119,20 @@ func (w *Writer) WritePage(a nd.Any) error {
 	} else if p := w.first; p.Width != wd || p.Height != h || p.Samples != spp || p.DType != dt {
 		return fmt.Errorf("tiff: page %d is %v %v, page 0 was %dx%dx%d %v", w.pages, sh, dt, p.Height, p.Width, p.Samples, p.DType)
 	}
-	c := nd.NewAny(dt, sh, nd.C)
-	if err := nd.CopyAny(c, a); err != nil {
-		return err
+	// The page's bytes in C order: the caller's memory when it is
+	// C-contiguous (it is only read), else a copy.
+	pix, ok := nd.AsBytes(a)
+	if order, contig := nd.ContiguousOrder(a); !ok || !contig || order != nd.C {
+		c := nd.NewAny(dt, sh, nd.C)
+		if err := nd.CopyAny(c, a); err != nil {
+			return err
+		}
+		pix, _ = nd.AsBytes(c)
 	}
-	pix, _ := nd.AsBytes(c)
 	p := &Page{Width: wd, Height: h, Samples: spp, Bits: dt.Size() * 8, DType: dt, Compression: w.opt.Compression,
 		Predictor: w.opt.Predictor, Planar: 1, TileWidth: w.opt.TileWidth, TileLength: w.opt.TileLength}
-	rowBytes := wd * spp * dt.Size()
+	px := spp * dt.Size() // bytes per pixel
+	rowBytes := wd * px
 	p.RowsPerStrip = h
 	if !p.tiled() {
 		p.RowsPerStrip = w.opt.RowsPerStrip
@@ -131,24 +143,36 @@ func (w *Writer) WritePage(a nd.Any) error {
 	}
 	n := p.blocks()
 	p.Offsets, p.Counts = make([]uint64, n), make([]uint64, n)
+	_, _, _, _, sh0, sw0 := p.blockGeom(0)
+	if len(w.blk) < sh0*sw0*px {
+		w.blk = make([]byte, sh0*sw0*px)
+	}
 	for i := 0; i < n; i++ {
 		y0, x0, bh, bw, sh, sw := p.blockGeom(i)
-		blk := make([]byte, sh*sw*spp*dt.Size())
-		bRow := sw * spp * dt.Size()
-		for r := 0; r < bh; r++ {
-			src := pix[(y0+r)*rowBytes+x0*spp*dt.Size():]
-			copy(blk[r*bRow:r*bRow+bw*spp*dt.Size()], src)
-		}
-		for r := 0; r < sh; r++ {
-			row := blk[r*bRow : (r+1)*bRow]
-			switch w.opt.Predictor {
-			case PredictorHorizontal:
-				applyHorizontal(row, spp, dt.Size())
-			case PredictorFloat:
-				applyFloatPredictor(row, spp, dt.Size())
+		bRow := sw * px
+		var blk []byte
+		if !p.tiled() && w.opt.Predictor == PredictorNone {
+			blk = pix[y0*rowBytes : (y0+bh)*rowBytes] // a strip is a run of the page
+		} else {
+			blk = w.blk[:sh*bRow]
+			if bh < sh || bw < sw {
+				clear(blk) // padding of tiles that overhang the image
+			}
+			for r := 0; r < bh; r++ {
+				src := pix[(y0+r)*rowBytes+x0*px:]
+				copy(blk[r*bRow:r*bRow+bw*px], src)
+			}
+			for r := 0; r < sh; r++ {
+				row := blk[r*bRow : (r+1)*bRow]
+				switch w.opt.Predictor {
+				case PredictorHorizontal:
+					applyHorizontal(row, spp, dt.Size())
+				case PredictorFloat:
+					applyFloatPredictor(row, spp, dt.Size())
+				}
 			}
 		}
-		enc, err := compress(w.opt.Compression, w.opt.Level, blk, bRow)
+		enc, err := w.compress(blk, bRow)
 		if err != nil {
 			return err
 		}
@@ -390,22 +414,46 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// compress encodes one block of rows of rowBytes bytes.
-func compress(c, level int, b []byte, rowBytes int) ([]byte, error) {
-	switch c {
+// compress encodes one block of rows of rowBytes bytes. The result is
+// valid until the next call.
+func (w *Writer) compress(b []byte, rowBytes int) ([]byte, error) {
+	switch w.opt.Compression {
 	case CompressionNone:
 		return b, nil
 	case CompressionLZW:
-		return lzwEncode(make([]byte, 0, len(b)/2+64), b), nil
+		w.enc = lzwEncode(w.enc[:0], b)
 	case CompressionPackBits:
-		return packBits(make([]byte, 0, len(b)+len(b)/128+64), b, rowBytes), nil
+		w.enc = packBits(w.enc[:0], b, rowBytes)
 	case CompressionDeflate:
-		if level == 0 {
-			level = 6
+		w.zbuf.Reset()
+		if w.zw == nil {
+			level := w.opt.Level
+			if level == 0 {
+				level = 6
+			}
+			zw, err := zlib.NewWriterLevel(&w.zbuf, level)
+			if err != nil {
+				return nil, fmt.Errorf("tiff: deflate level %d: %w", level, err)
+			}
+			w.zw = zw
+		} else {
+			w.zw.Reset(&w.zbuf)
 		}
-		return codec.Zlib{Level: level}.Encode(nil, b)
+		if _, err := w.zw.Write(b); err != nil {
+			return nil, err
+		}
+		if err := w.zw.Close(); err != nil {
+			return nil, err
+		}
+		return w.zbuf.Bytes(), nil
 	case CompressionZstd:
-		return codec.Zstd{Level: max(level, 3)}.Encode(nil, b)
+		enc, err := codec.Zstd{Level: max(w.opt.Level, 3)}.Encode(w.enc[:0], b)
+		if err != nil {
+			return nil, err
+		}
+		w.enc = enc
+	default:
+		return nil, UnsupportedError(fmt.Sprintf("compression %d", w.opt.Compression))
 	}
-	return nil, UnsupportedError(fmt.Sprintf("compression %d", c))
+	return w.enc, nil
 }
