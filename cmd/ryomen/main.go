@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,6 +42,8 @@ type globals struct {
 	memory   string
 	workers  int
 	noProg   bool
+	// cpuProfile names a file for a CPU profile of the run.
+	cpuProfile string
 
 	memBytes int64
 }
@@ -86,6 +89,8 @@ func newRoot() *cobra.Command {
 	pf.StringVar(&g.memory, "memory", "1GiB", "memory budget for task data, e.g. 512MiB, 4GiB (0: unlimited)")
 	pf.IntVar(&g.workers, "workers", 0, "maximum concurrent tasks (0: number of CPUs)")
 	pf.BoolVar(&g.noProg, "no-progress", false, "do not show progress")
+	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
+	pf.MarkHidden("cpuprofile")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDemo(), newInfo(), newPyramid(), newPlan(), newConvert(), newApply())
 	return root
@@ -94,7 +99,17 @@ func newRoot() *cobra.Command {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := newRoot().ExecuteContext(ctx)
+	root := newRoot()
+	root.PersistentPostRun = func(*cobra.Command, []string) { pprof.StopCPUProfile() }
+	cobra.OnInitialize(func() {
+		if g.cpuProfile != "" {
+			if f, err := os.Create(g.cpuProfile); err == nil {
+				pprof.StartCPUProfile(f)
+			}
+		}
+	})
+	err := root.ExecuteContext(ctx)
+	pprof.StopCPUProfile()
 	if err == nil {
 		return
 	}
