@@ -154,9 +154,20 @@ func checkRowKernels(t testing.TB, buf []uint8, n, off int) {
 	}
 }
 
+// TestRowKernels runs the kernels as built (with the vector kernels of
+// internal/simd under GOEXPERIMENT=simd on AVX-512) and with the pure-Go
+// kernels forced.
 func TestRowKernels(t *testing.T) {
+	for _, p := range []bool{false, true} {
+		pureGo = p
+		testRowKernels(t)
+	}
+	pureGo = false
+}
+
+func testRowKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
-	buf := make([]uint8, 4*80+8)
+	buf := make([]uint8, 4*160+8)
 	for iter := range 3 {
 		for i := range buf {
 			switch iter {
@@ -168,7 +179,7 @@ func TestRowKernels(t *testing.T) {
 				buf[i] = uint8(r.IntN(3)) // ties and zeros for the mode kernels
 			}
 		}
-		for n := 1; n <= 80; n++ {
+		for n := 1; n <= 160; n++ {
 			for off := range 8 {
 				checkRowKernels(t, buf, n, off)
 			}
@@ -182,6 +193,9 @@ func FuzzRowKernels(f *testing.F) {
 	f.Add(slices.Repeat([]byte{255}, 100), uint8(17), uint8(3))
 	f.Add([]byte("\x00\x01\x02\x00\x00\x01\x01\x02\x02\x00abcdefghijklmnopqrstuvwxyz0123456789"), uint8(9), uint8(1))
 	f.Fuzz(func(t *testing.T, buf []byte, n, off uint8) {
+		checkRowKernels(t, buf, int(n), int(off%8))
+		pureGo = true
+		defer func() { pureGo = false }()
 		checkRowKernels(t, buf, int(n), int(off%8))
 	})
 }
