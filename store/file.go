@@ -6,21 +6,26 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // File is a Store in a directory: key "a/b/c" is the file root/a/b/c.
 // Put writes a temporary file (".tmp-*") beside the target and renames it
 // over the target, so readers, other processes and a crash mid-write see
 // either the old value or the new one, never a torn one; List skips
-// temporary files a crash left behind.
+// temporary files a crash left behind, and keys may not name them.
+//
+// Unlike an object store, a directory cannot hold both a value "a" and a
+// value "a/b": the second Put fails with an error naming the key.
 type File struct {
 	root string
-	// Sync makes Put fsync the file before renaming it, for durability
-	// across power loss (slower).
+	// Sync makes Put fsync the file before renaming it and the directory
+	// after, for durability across power loss (slower).
 	Sync bool
 }
 
@@ -38,70 +43,93 @@ func (s *File) path(key string) (string, error) {
 	if err := CheckKey(key); err != nil {
 		return "", err
 	}
+	for seg := range strings.SplitSeq(key, "/") {
+		if strings.HasPrefix(seg, tmpPrefix) {
+			return "", fmt.Errorf("store: invalid key %q: names starting %q are reserved for temporary files", key, tmpPrefix)
+		}
+	}
 	return filepath.Join(s.root, filepath.FromSlash(key)), nil
 }
 
+// notFound wraps an error opening key's file p, as ErrNotFound when there
+// is no such file (or a directory stands in its place).
 func notFound(key, p string, err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR) {
 		return fmt.Errorf("%w: %q (%s)", ErrNotFound, key, p)
 	}
 	return fmt.Errorf("store: %q: %w", key, err)
 }
 
-// Get implements [Store].
-func (s *File) Get(ctx context.Context, key string) ([]byte, error) {
+// open opens key's file for reading and returns it with its size.
+func (s *File) open(key string) (*os.File, int64, error) {
 	p, err := s.path(key)
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, 0, notFound(key, p, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("store: %q: %w", key, err)
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, 0, notFound(key, p, syscall.EISDIR)
+	}
+	return f, st.Size(), nil
+}
+
+// readAt reads n bytes at off of f, clipped to size; a negative n reads to
+// the end.
+func readAt(f *os.File, key string, size, off, n int64) ([]byte, error) {
+	off = min(off, size)
+	if n < 0 || n > size-off { // not off+n > size: off+n may overflow
+		n = size - off
+	}
+	b := make([]byte, n)
+	if m, err := f.ReadAt(b, off); err != nil && !(err == io.EOF && int64(m) == n) {
+		return nil, fmt.Errorf("store: reading %q (%s): %w", key, f.Name(), err)
+	}
+	return b, nil
+}
+
+// Get implements [Store].
+func (s *File) Get(_ context.Context, key string) ([]byte, error) {
+	f, size, err := s.open(key)
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return nil, notFound(key, p, err)
-	}
-	return b, nil
+	defer f.Close()
+	return readAt(f, key, size, 0, -1)
 }
 
 // GetRange implements [Store]; it reads only the bytes asked for.
 func (s *File) GetRange(_ context.Context, key string, off, n int64) ([]byte, error) {
-	p, err := s.path(key)
-	if err != nil {
-		return nil, err
-	}
 	if off < 0 {
 		return nil, fmt.Errorf("store: negative offset %d for %q", off, key)
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, notFound(key, p, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("store: %q: %w", key, err)
-	}
-	size := st.Size()
-	off = min(off, size)
-	if n < 0 || off+n > size {
-		n = size - off
-	}
-	b := make([]byte, n)
-	if _, err := f.ReadAt(b, off); err != nil && !(err == io.EOF && n == 0) {
-		return nil, fmt.Errorf("store: reading %q: %w", key, err)
-	}
-	return b, nil
-}
-
-// GetSuffix implements [Store].
-func (s *File) GetSuffix(ctx context.Context, key string, n int64) ([]byte, error) {
-	p, err := s.path(key)
+	f, size, err := s.open(key)
 	if err != nil {
 		return nil, err
 	}
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, notFound(key, p, err)
+	defer f.Close()
+	return readAt(f, key, size, off, n)
+}
+
+// GetSuffix implements [Store]; it reads only the last n bytes.
+func (s *File) GetSuffix(_ context.Context, key string, n int64) ([]byte, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("store: negative suffix length %d for %q", n, key)
 	}
-	return s.GetRange(ctx, key, max(0, st.Size()-n), -1)
+	f, size, err := s.open(key)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAt(f, key, size, size-min(n, size), -1)
 }
 
 // Put implements [Store] atomically (temporary file, then rename).
@@ -110,17 +138,18 @@ func (s *File) Put(_ context.Context, key string, value []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("store: %q: %w", key, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), tmpPrefix+"*")
+	f, err := createTemp(dir)
 	if err != nil {
 		return fmt.Errorf("store: %q: %w", key, err)
 	}
 	fail := func(err error) error {
 		f.Close()
 		os.Remove(f.Name())
-		return fmt.Errorf("store: writing %q: %w", key, err)
+		return fmt.Errorf("store: writing %q (%s): %w", key, f.Name(), err)
 	}
 	if _, err := f.Write(value); err != nil {
 		return fail(err)
@@ -137,7 +166,30 @@ func (s *File) Put(_ context.Context, key string, value []byte) error {
 		os.Remove(f.Name())
 		return fmt.Errorf("store: %q: %w", key, err)
 	}
+	if s.Sync {
+		if d, err := os.Open(dir); err == nil {
+			err = d.Sync()
+			d.Close()
+			if err != nil {
+				return fmt.Errorf("store: %q: syncing %s: %w", key, dir, err)
+			}
+		}
+	}
 	return nil
+}
+
+// createTemp creates a new temporary file in dir. Unlike os.CreateTemp
+// (mode 0600) it asks for mode 0666 less the umask, the mode the value
+// would have had if written in place.
+func createTemp(dir string) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, fmt.Sprintf("%s%016x", tmpPrefix, rand.Uint64()))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no unused temporary name in %s", dir)
 }
 
 // tmpPrefix starts the names of files being written.

@@ -44,7 +44,7 @@ func (s *Memory) GetRange(_ context.Context, key string, offset, length int64) (
 		offset = int64(len(v))
 	}
 	end := int64(len(v))
-	if length >= 0 && offset+length < end {
+	if length >= 0 && length < end-offset { // not offset+length: it may overflow
 		end = offset + length
 	}
 	return slices.Clone(v[offset:end]), nil

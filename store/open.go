@@ -18,7 +18,7 @@ import (
 // For s3:// the endpoint is AWS_ENDPOINT_URL (or S3_ENDPOINT) when set,
 // e.g. http://minio:9000 (path-style addressing, http allowed), else
 // s3.amazonaws.com; the region is AWS_REGION when set.
-func Open(_ context.Context, loc string) (Store, error) {
+func Open(ctx context.Context, loc string) (Store, error) {
 	switch {
 	case strings.HasPrefix(loc, "mem://"):
 		return NewMemory(), nil
@@ -28,6 +28,12 @@ func Open(_ context.Context, loc string) (Store, error) {
 		u, err := url.Parse(loc)
 		if err != nil {
 			return nil, fmt.Errorf("store: location %q: %w", loc, err)
+		}
+		if u.Host != "" && u.Host != "localhost" {
+			return nil, fmt.Errorf("store: location %q: file URLs name a local path (file:///abs/path)", loc)
+		}
+		if u.Path == "" {
+			return nil, fmt.Errorf("store: location %q: no path", loc)
 		}
 		return NewFile(filepath.FromSlash(u.Path)), nil
 	case strings.HasPrefix(loc, "s3://"):
@@ -44,7 +50,7 @@ func Open(_ context.Context, loc string) (Store, error) {
 			}
 			endpoint, o.Insecure, o.PathStyle = eu.Host, eu.Scheme == "http", true
 		}
-		return NewS3(endpoint, u.Host, u.Path, o)
+		return NewS3(ctx, endpoint, u.Host, u.Path, o)
 	case strings.Contains(loc, "://"):
 		return nil, fmt.Errorf("store: location %q: unknown scheme (want a path, file://, http(s)://, s3:// or mem://)", loc)
 	}

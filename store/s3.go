@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"sort"
@@ -21,7 +22,7 @@ type S3 struct {
 	c      *minio.Client
 	bucket string
 	prefix string // "" or ending in "/"
-	// MaxBytes bounds one object read (default 4 GiB).
+	// MaxBytes bounds one object read (default DefaultS3MaxBytes, 4 GiB).
 	MaxBytes int64
 }
 
@@ -42,8 +43,10 @@ type S3Options struct {
 }
 
 // NewS3 returns a store for bucket at endpoint ("s3.amazonaws.com",
-// "minio.local:9000"), with keys under prefix.
-func NewS3(endpoint, bucket, prefix string, o S3Options) (*S3, error) {
+// "minio.local:9000"), with keys under prefix. It sends no request: a
+// missing bucket or bad credentials show up in the first operation's
+// error. ctx is kept for credential providers that will need one.
+func NewS3(_ context.Context, endpoint, bucket, prefix string, o S3Options) (*S3, error) {
 	var creds *credentials.Credentials
 	if o.AccessKey != "" {
 		creds = credentials.NewStaticV4(o.AccessKey, o.SecretKey, o.SessionToken)
@@ -62,7 +65,7 @@ func NewS3(endpoint, bucket, prefix string, o S3Options) (*S3, error) {
 	if prefix != "" {
 		prefix += "/"
 	}
-	return &S3{c: c, bucket: bucket, prefix: prefix, MaxBytes: 4 << 30}, nil
+	return &S3{c: c, bucket: bucket, prefix: prefix, MaxBytes: DefaultS3MaxBytes}, nil
 }
 
 var _ Store = (*S3)(nil)
@@ -76,7 +79,7 @@ func (s *S3) name(key string) (string, error) {
 
 func (s *S3) wrap(key string, err error) error {
 	var r minio.ErrorResponse
-	if errors.As(err, &r) && (r.Code == "NoSuchKey" || r.StatusCode == http.StatusNotFound) {
+	if errors.As(err, &r) && r.Code != "NoSuchBucket" && (r.Code == "NoSuchKey" || r.StatusCode == http.StatusNotFound) {
 		return fmt.Errorf("%w: %q (s3://%s/%s%s)", ErrNotFound, key, s.bucket, s.prefix, key)
 	}
 	return fmt.Errorf("store: s3://%s/%s%s: %w", s.bucket, s.prefix, key, err)
@@ -94,7 +97,7 @@ func (s *S3) read(ctx context.Context, key string, opt minio.GetObjectOptions) (
 	defer obj.Close()
 	limit := s.MaxBytes
 	if limit <= 0 {
-		limit = 4 << 30
+		limit = DefaultS3MaxBytes
 	}
 	b, err := io.ReadAll(io.LimitReader(obj, limit+1))
 	if err != nil {
@@ -121,7 +124,13 @@ func (s *S3) GetRange(ctx context.Context, key string, off, n int64) ([]byte, er
 		return nil, fmt.Errorf("store: negative offset %d for %q", off, key)
 	}
 	if n == 0 {
+		if _, err := s.name(key); err != nil {
+			return nil, err
+		}
 		return []byte{}, nil
+	}
+	if n > math.MaxInt64-off {
+		n = -1 // to the end
 	}
 	var opt minio.GetObjectOptions
 	end := int64(0)
@@ -138,7 +147,13 @@ func (s *S3) GetRange(ctx context.Context, key string, off, n int64) ([]byte, er
 
 // GetSuffix implements [Store].
 func (s *S3) GetSuffix(ctx context.Context, key string, n int64) ([]byte, error) {
-	if n <= 0 {
+	if n < 0 {
+		return nil, fmt.Errorf("store: negative suffix length %d for %q", n, key)
+	}
+	if n == 0 {
+		if _, err := s.name(key); err != nil {
+			return nil, err
+		}
 		return []byte{}, nil
 	}
 	var opt minio.GetObjectOptions
@@ -194,6 +209,10 @@ func (s *S3) List(ctx context.Context, prefix string) ([]string, error) {
 	sort.Strings(keys)
 	return keys, nil
 }
+
+// DefaultS3MaxBytes is the object size cap of an S3 store whose MaxBytes
+// is not positive.
+const DefaultS3MaxBytes = 4 << 30
 
 // envOr returns the first non-empty environment variable of names.
 func envOr(names ...string) string {

@@ -1,18 +1,3 @@
-// Package store defines the key-value [Store] that every ryomen format reads
-// chunks from and writes chunks to, with in-memory, file, HTTP and S3
-// backends.
-//
-// Keys are '/'-separated paths relative to the store's root, without a
-// leading slash ("raw/0/c/0/1/2"). A key never contains "." or ".."
-// segments or empty segments; backends reject such keys with an error
-// naming the key, so a key read from a hostile file can never reach
-// outside a File store's directory.
-//
-// Backends: [Memory]; [File] (atomic writes through a temporary file and
-// a rename); [HTTP] (read-only, byte ranges, responses capped by
-// MaxBytes); [S3] (any S3-compatible server, through minio-go; reads
-// capped by MaxBytes). [Open] picks one from a path or URL. Package
-// storetest holds the conformance suite every backend passes.
 package store
 
 import (

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -107,7 +108,7 @@ func newFakeS3(t *testing.T) (endpoint string) {
 
 func TestS3(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := store.NewS3(newFakeS3(t), "bucket", "some/prefix", store.S3Options{AccessKey: "id", SecretKey: "secret", Insecure: true, PathStyle: true, Region: "us-east-1"})
+		s, err := store.NewS3(context.Background(), newFakeS3(t), "bucket", "some/prefix", store.S3Options{AccessKey: "id", SecretKey: "secret", Insecure: true, PathStyle: true, Region: "us-east-1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,4 +168,128 @@ func typeName(v any) string {
 		return "*store.S3"
 	}
 	return "?"
+}
+
+// Put leaves no temporary file behind, gives the value the mode a plain
+// write would (not os.CreateTemp's 0600), and keys may not name
+// temporary files. Sync works the same way.
+func TestFilePutDetails(t *testing.T) {
+	dir := t.TempDir()
+	s := store.NewFile(dir)
+	s.Sync = true
+	ctx := context.Background()
+	if err := s.Put(ctx, "a/b/c", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "a/b/c", []byte("w")); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(filepath.Join(dir, "a", "b"))
+	if err != nil || len(ents) != 1 || ents[0].Name() != "c" {
+		t.Fatalf("directory holds %v (%v), want only c", ents, err)
+	}
+	st, err := os.Stat(filepath.Join(dir, "a", "b", "c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 0o666 &^ umask(t); st.Mode().Perm() != want {
+		t.Fatalf("value has mode %v, want %v", st.Mode().Perm(), want)
+	}
+	for _, k := range []string{".tmp-x", "a/.tmp-1/b"} {
+		if err := s.Put(ctx, k, nil); err == nil {
+			t.Errorf("Put(%q) accepted a temporary file's name", k)
+		}
+	}
+	// A value cannot also be a directory of values on disk: the error
+	// names the key rather than corrupting anything.
+	if err := s.Put(ctx, "a/b", []byte("x")); err == nil || !strings.Contains(err.Error(), `"a/b"`) {
+		t.Fatalf("Put over a directory: %v", err)
+	}
+	if got, err := s.Get(ctx, "a/b/c"); err != nil || string(got) != "w" {
+		t.Fatalf("Get = %q, %v", got, err)
+	}
+	// A missing key's error carries the key and the file's path.
+	_, err = s.Get(ctx, "a/nope")
+	if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "a/nope") || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("missing key error %v", err)
+	}
+}
+
+// umask reads the process umask by creating a file with mode 0666.
+func umask(t *testing.T) os.FileMode {
+	p := filepath.Join(t.TempDir(), "probe")
+	if err := os.WriteFile(p, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0o666 &^ st.Mode().Perm()
+}
+
+// 403 (what S3 and CDNs answer for a missing object) and 404 are
+// ErrNotFound; other failures are not.
+func TestHTTPStatus(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/forbidden":
+			w.WriteHeader(http.StatusForbidden)
+		case "/broken":
+			w.WriteHeader(http.StatusInternalServerError)
+		case "/lies":
+			// 206 for the wrong bytes.
+			w.Header().Set("Content-Range", "bytes 0-3/10")
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write([]byte("0123"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	s := store.NewHTTP(srv.URL+"/", srv.Client())
+	ctx := context.Background()
+	for _, k := range []string{"forbidden", "nope"} {
+		if _, err := s.Get(ctx, k); !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s: %v", k, err)
+		}
+	}
+	if _, err := s.Get(ctx, "broken"); err == nil || errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "500") {
+		t.Errorf("500: %v", err)
+	}
+	if b, err := s.GetRange(ctx, "lies", 4, 4); err == nil {
+		t.Errorf("a 206 for bytes 0-3 was taken for bytes 4-7: %q", b)
+	}
+}
+
+// A hostile server cannot make a reader allocate past MaxBytes, whether
+// it announces the size or streams without a length; a server that
+// ignores Range is read only as far as the range needs.
+func TestHTTPMaxBytes(t *testing.T) {
+	const huge = 64 << 20
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/announced" {
+			w.Header().Set("Content-Length", strconv.Itoa(huge))
+		}
+		buf := make([]byte, 32<<10)
+		for i := 0; i < huge/len(buf); i++ {
+			if _, err := w.Write(buf); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	s := store.NewHTTP(srv.URL, srv.Client())
+	s.MaxBytes = 1 << 20
+	ctx := context.Background()
+	for _, k := range []string{"announced", "streamed"} {
+		if _, err := s.Get(ctx, k); err == nil || !strings.Contains(err.Error(), "limit") {
+			t.Errorf("%s: %v, want the size limit", k, err)
+		}
+	}
+	// The server ignores Range (200): only the first 110 bytes are read.
+	b, err := s.GetRange(ctx, "streamed", 100, 10)
+	if err != nil || len(b) != 10 {
+		t.Fatalf("GetRange over a 200 answer: %d bytes, %v", len(b), err)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -47,7 +48,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Options)
 		for _, c := range []struct {
 			off, n int64
 			want   string
-		}{{0, -1, "0123456789"}, {3, 4, "3456"}, {8, 10, "89"}, {10, 5, ""}, {0, 0, ""}, {9, -1, "9"}} {
+		}{{0, -1, "0123456789"}, {3, 4, "3456"}, {8, 10, "89"}, {10, 5, ""}, {20, 5, ""}, {20, -1, ""},
+			{0, 0, ""}, {9, -1, "9"}, {0, 1, "0"}, {3, math.MaxInt64, "3456789"}, {0, math.MaxInt64, "0123456789"}} {
 			got, err := s.GetRange(ctx, "r", c.off, c.n)
 			if err != nil || string(got) != c.want {
 				t.Errorf("GetRange(%d, %d) = %q, %v; want %q", c.off, c.n, got, err, c.want)
@@ -56,11 +58,17 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Options)
 		for _, c := range []struct {
 			n    int64
 			want string
-		}{{3, "789"}, {10, "0123456789"}, {50, "0123456789"}} {
+		}{{3, "789"}, {1, "9"}, {0, ""}, {10, "0123456789"}, {50, "0123456789"}, {math.MaxInt64, "0123456789"}} {
 			got, err := s.GetSuffix(ctx, "r", c.n)
 			if err != nil || string(got) != c.want {
 				t.Errorf("GetSuffix(%d) = %q, %v; want %q", c.n, got, err, c.want)
 			}
+		}
+		if _, err := s.GetRange(ctx, "r", -1, 2); err == nil {
+			t.Error("GetRange accepted a negative offset")
+		}
+		if _, err := s.GetSuffix(ctx, "r", -1); err == nil {
+			t.Error("GetSuffix accepted a negative length")
 		}
 		if _, err := s.GetRange(ctx, "nope", 0, 1); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("range of a missing key: %v", err)
@@ -86,6 +94,54 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Options)
 			t.Errorf("deleting a missing key: %v", err)
 		}
 		list(t, s, "x/2/", "x/2/b")
+		// Deleting the last key under a prefix leaves the others, and the
+		// prefix can be written again.
+		if err := s.Delete(ctx, "x/2/b"); err != nil {
+			t.Fatal(err)
+		}
+		list(t, s, "x/", "x/1")
+		list(t, s, "", "x/1", "xy", "y/1")
+		put(t, s, "x/2/c", "c")
+		expect(t, s, "x/2/c", "c")
+		// A prefix of keys is not itself a key.
+		if _, err := s.Get(ctx, "x/2"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Get of a key's parent: %v, want ErrNotFound", err)
+		}
+		if _, err := s.GetRange(ctx, "x", 0, 1); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetRange of a key's parent: %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("ListOrder", func(t *testing.T) {
+		// Byte order of whole keys, not the order of a directory walk
+		// ("a/b" sorts after "a-b" and "a.c" but before "a0").
+		s := newStore(t)
+		for _, k := range []string{"a0", "a/b", "a.c", "a-b", "a/a/z", "A"} {
+			put(t, s, k, k)
+		}
+		list(t, s, "", "A", "a-b", "a.c", "a/a/z", "a/b", "a0")
+		list(t, s, "a", "a-b", "a.c", "a/a/z", "a/b", "a0")
+		list(t, s, "a/", "a/a/z", "a/b")
+		list(t, s, "a/a", "a/a/z")
+	})
+	t.Run("ValuesAreCopies", func(t *testing.T) {
+		s := newStore(t)
+		v := make([]byte, 256)
+		for i := range v {
+			v[i] = byte(i)
+		}
+		if err := s.Put(ctx, "bin", v); err != nil {
+			t.Fatal(err)
+		}
+		want := bytes.Clone(v)
+		v[0] = 99 // the caller reuses its buffer
+		got, err := s.Get(ctx, "bin")
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("Get after the caller changed its buffer: %v, %v", got[:4], err)
+		}
+		got[1] = 99
+		if again, _ := s.Get(ctx, "bin"); !bytes.Equal(again, want) {
+			t.Fatal("changing a returned value changed the stored one")
+		}
 	})
 	t.Run("BadKeys", func(t *testing.T) {
 		s := newStore(t)
@@ -95,6 +151,18 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Options)
 			}
 			if _, err := s.Get(ctx, k); err == nil || errors.Is(err, store.ErrNotFound) {
 				t.Errorf("Get(%q) = %v, want an invalid-key error", k, err)
+			}
+			if _, err := s.GetRange(ctx, k, 0, 1); err == nil || errors.Is(err, store.ErrNotFound) {
+				t.Errorf("GetRange(%q) = %v, want an invalid-key error", k, err)
+			}
+			if _, err := s.GetRange(ctx, k, 0, 0); err == nil {
+				t.Errorf("GetRange(%q, 0, 0) accepted the key", k)
+			}
+			if _, err := s.GetSuffix(ctx, k, 1); err == nil || errors.Is(err, store.ErrNotFound) {
+				t.Errorf("GetSuffix(%q) = %v, want an invalid-key error", k, err)
+			}
+			if err := s.Delete(ctx, k); err == nil {
+				t.Errorf("Delete(%q) accepted", k)
 			}
 		}
 	})
@@ -125,8 +193,37 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Options)
 // through a writable twin and returns the read-only store.
 func RunReadOnly(t *testing.T, populate func(t *testing.T, kv map[string][]byte) store.Store) {
 	ctx := context.Background()
-	s := populate(t, map[string][]byte{"a/b": []byte("0123456789"), "c": []byte("x")})
+	s := populate(t, map[string][]byte{"a/b": []byte("0123456789"), "c": []byte("x"), "empty": {}})
 	expect(t, s, "a/b", "0123456789")
+	expect(t, s, "empty", "")
+	for _, c := range []struct {
+		off, n int64
+		want   string
+	}{{8, 10, "89"}, {10, 5, ""}, {20, 5, ""}, {0, math.MaxInt64, "0123456789"}, {0, 1, "0"}} {
+		got, err := s.GetRange(ctx, "a/b", c.off, c.n)
+		if err != nil || string(got) != c.want {
+			t.Errorf("GetRange(%d, %d) = %q, %v; want %q", c.off, c.n, got, err, c.want)
+		}
+	}
+	if got, err := s.GetSuffix(ctx, "a/b", 50); err != nil || string(got) != "0123456789" {
+		t.Errorf("GetSuffix longer than the value = %q, %v", got, err)
+	}
+	if got, err := s.GetSuffix(ctx, "empty", 3); err != nil || len(got) != 0 {
+		t.Errorf("GetSuffix of an empty value = %q, %v", got, err)
+	}
+	if _, err := s.GetRange(ctx, "missing", 0, 4); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetRange of a missing key: %v", err)
+	}
+	if _, err := s.GetSuffix(ctx, "missing", 4); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetSuffix of a missing key: %v", err)
+	}
+	if _, err := s.Get(ctx, "../c"); err == nil || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Get(../c) = %v, want an invalid-key error", err)
+	}
+	if err := s.Delete(ctx, "c"); !errors.Is(err, store.ErrReadOnly) {
+		t.Errorf("Delete: %v, want ErrReadOnly", err)
+	}
+	expect(t, s, "c", "x")
 	if got, err := s.GetRange(ctx, "a/b", 2, 3); err != nil || string(got) != "234" {
 		t.Errorf("GetRange = %q, %v", got, err)
 	}
