@@ -28,6 +28,7 @@ const (
 	tResolutionUnit            = 296
 	tSoftware                  = 305
 	tPredictor                 = 317
+	tExtraSamples              = 338
 	tTileWidth                 = 322
 	tTileLength                = 323
 	tTileOffsets               = 324

@@ -3,6 +3,8 @@ package tiff
 import (
 	"bytes"
 	"compress/zlib"
+	"errors"
+	"io"
 	"runtime"
 
 	"fmt"
@@ -234,6 +236,9 @@ func writeFile(t *testing.T, path string, c writeCase, shape []int) {
 		t.Fatal(err)
 	}
 	defer fh.Close()
+	if c.opt.Pages == 0 {
+		c.opt.Pages = shape[0] // so that BigAuto writes classic TIFF
+	}
 	w, err := NewWriter(fh, c.opt)
 	if err != nil {
 		t.Fatal(err)
@@ -442,5 +447,92 @@ func TestEncoders(t *testing.T) {
 	}
 	if n := len(packBits(nil, make([]byte, 1<<16), 1<<16)); n != 1024 {
 		t.Errorf("PackBits of 64 KiB of zeros takes %d bytes, want 1024", n)
+	}
+}
+
+// sink is a WriteSeeker that keeps only the first 64 KiB written (header
+// and the first directory) and counts the rest.
+type sink struct {
+	head     []byte
+	pos, end int64
+}
+
+func (s *sink) Write(b []byte) (int, error) {
+	if s.pos < 1<<16 {
+		if need := s.pos + int64(len(b)); int64(len(s.head)) < min(need, 1<<16) {
+			s.head = append(s.head, make([]byte, min(need, 1<<16)-int64(len(s.head)))...)
+		}
+		copy(s.head[s.pos:], b)
+	}
+	s.pos += int64(len(b))
+	s.end = max(s.end, s.pos)
+	return len(b), nil
+}
+
+func (s *sink) Seek(off int64, whence int) (int64, error) {
+	if whence != io.SeekStart {
+		return 0, errors.New("sink: only SeekStart")
+	}
+	s.pos = off
+	return off, nil
+}
+
+// BigAuto writes classic TIFF when the announced pages fit 4 GiB and
+// BigTIFF when they may not or are unknown; BigNever refuses to pass
+// 4 GiB (65 pages of 64 MiB, written to a counting sink) and BigAuto with
+// the same pages writes them all.
+func TestBigTIFFChoice(t *testing.T) {
+	small := nd.New[uint8]([]int{20, 24}, nd.C)
+	for _, c := range []struct {
+		pages int
+		big   bool
+	}{{3, false}, {0, true}, {60000, false}, {70000, true}} {
+		s := &sink{}
+		w, _ := NewWriter(s, WriterOptions{Pages: c.pages})
+		if err := w.WritePage(small); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		if got := s.head[2] == bigTIFFMagic; got != c.big {
+			t.Errorf("Pages %d: BigTIFF %v, want %v", c.pages, got, c.big)
+		}
+	}
+	if testing.Short() {
+		t.Skip("writes 4 GiB to a counting sink")
+	}
+	big := nd.New[uint8]([]int{8192, 8192}, nd.C)
+	for _, mode := range []int{BigNever, BigAuto} {
+		s := &sink{}
+		w, _ := NewWriter(s, WriterOptions{BigTIFF: mode, Pages: 65, RowsPerStrip: 8192})
+		var err error
+		z := 0
+		for ; z < 65 && err == nil; z++ {
+			err = w.WritePage(big)
+		}
+		switch {
+		case mode == BigNever && (err == nil || !strings.Contains(err.Error(), "4 GiB")):
+			t.Errorf("BigNever past 4 GiB: %v after %d pages", err, z)
+		case mode == BigAuto && err != nil:
+			t.Errorf("BigAuto: %v after %d pages", err, z)
+		case mode == BigAuto && (s.head[2] != bigTIFFMagic || s.end < 65<<26):
+			t.Errorf("BigAuto: magic %d, %d bytes", s.head[2], s.end)
+		}
+	}
+}
+
+// ImageJ descriptions go only on sample types ImageJ holds.
+func TestImageJTypes(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		dt     nd.DType
+		imagej bool
+	}{{nd.Uint8, true}, {nd.Uint16, true}, {nd.Float32, true}, {nd.Int16, false}, {nd.Float64, false}, {nd.Uint32, false}} {
+		p := filepath.Join(dir, c.dt.String()+".tif")
+		writeFile(t, p, writeCase{c.dt.String(), c.dt, WriterOptions{ImageJ: true, Pages: 3, ZSpacing: 0.5}}, []int{3, 20, 24})
+		a, f := readAll(t, p)
+		checkFormula(t, p, a)
+		if m := f.ImageJ(); (m != nil) != c.imagej || (c.imagej && (m["images"] != "3" || f.Spacing() != 0.5)) {
+			t.Errorf("%v: ImageJ description %v", c.dt, m)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 
 // BigTIFF modes.
 const (
-	BigAuto   = iota // BigTIFF when the file would pass 4 GiB (needs Pages)
+	BigAuto   = iota // BigTIFF when the file could pass 4 GiB, or when Pages is unknown
 	BigAlways        // always 64-bit offsets
 	BigNever         // classic TIFF; writing past 4 GiB is an error
 )
@@ -34,15 +34,23 @@ type WriterOptions struct {
 	// TileWidth and TileLength (multiples of 16) store tiles; zero
 	// stores strips of RowsPerStrip rows (0: about 256 KiB per strip).
 	TileWidth, TileLength, RowsPerStrip int
-	// BigTIFF is BigAuto, BigAlways or BigNever. BigAuto decides from
-	// Pages times the size of the first page.
+	// BigTIFF is BigAuto, BigAlways or BigNever. BigAuto writes classic
+	// TIFF when Pages times the first page's worst-case encoded size
+	// (plus room for the directories) stays below 4 GiB, and BigTIFF
+	// otherwise, including when Pages is 0 (unknown), since a classic
+	// file cannot be extended past 4 GiB once started. With BigNever a
+	// page that would pass 4 GiB fails with an error.
 	BigTIFF int
 	// Pages is the number of pages that will be written (0: unknown). It
-	// is needed by BigAuto and by ImageJ.
+	// is needed by ImageJ and lets BigAuto choose classic TIFF.
 	Pages int
 	// ImageJ writes an ImageJ hyperstack description on the first page
 	// (images=Pages, slices=Pages, spacing=ZSpacing, unit=Unit) so that
-	// ImageJ and Fiji open the file as a z stack.
+	// ImageJ and Fiji open the file as a z stack. ImageJ holds only
+	// uint8, uint16 and float32 samples (and uint8 RGB): for other types
+	// the description is left out (Description is written instead) and
+	// the file stays a plain multi-page TIFF. ImageJ's own opener does not
+	// read BigTIFF (Fiji's Bio-Formats does).
 	ImageJ   bool
 	ZSpacing float64
 	Unit     string
@@ -65,6 +73,19 @@ type Writer struct {
 	blk, enc []byte
 	zbuf     bytes.Buffer
 	zw       *zlib.Writer
+	dtype    nd.DType
+	imagej   bool // an ImageJ description is written
+}
+
+// imageJType reports whether ImageJ holds samples of dt, spp per pixel.
+func imageJType(dt nd.DType, spp int) bool {
+	switch {
+	case spp == 3:
+		return dt == nd.Uint8
+	case spp == 1:
+		return dt == nd.Uint8 || dt == nd.Uint16 || dt == nd.Float32
+	}
+	return false
 }
 
 // NewWriter starts a file on w.
@@ -113,7 +134,8 @@ func (w *Writer) WritePage(a nd.Any) error {
 		return fmt.Errorf("tiff: horizontal predictor for %v samples (use the floating-point predictor)", dt)
 	}
 	if w.pages == 0 {
-		if err := w.start(int64(h) * int64(wd) * int64(spp) * int64(dt.Size())); err != nil {
+		w.dtype = dt
+		if err := w.start(int64(h)*int64(wd)*int64(spp)*int64(dt.Size()), spp); err != nil {
 			return err
 		}
 	} else if p := w.first; p.Width != wd || p.Height != h || p.Samples != spp || p.DType != dt {
@@ -193,16 +215,23 @@ func (w *Writer) WritePage(a nd.Any) error {
 }
 
 // start writes the header, choosing BigTIFF.
-func (w *Writer) start(pageBytes int64) error {
+func (w *Writer) start(pageBytes int64, spp int) error {
 	switch w.opt.BigTIFF {
 	case BigAlways:
 		w.big = true
 	case BigNever:
 	default:
-		pages := int64(max(w.opt.Pages, 1))
-		// Raw data plus generous room for IFDs and block tables.
-		w.big = pageBytes*pages+pages*(1<<16) > math.MaxUint32-(1<<20)
+		// The worst case of each compression (LZW can grow random data by
+		// about half, PackBits by 1/128, deflate and zstd by a little),
+		// plus generous room for the directories and block tables.
+		worst := pageBytes + pageBytes/32 + 1<<16
+		if w.opt.Compression == CompressionLZW {
+			worst += pageBytes / 2
+		}
+		pages := int64(w.opt.Pages)
+		w.big = pages <= 0 || pages > (math.MaxUint32-(1<<20))/worst
 	}
+	w.imagej = w.opt.ImageJ && imageJType(w.dtype, spp)
 	var hdr []byte
 	if w.big {
 		hdr = []byte{'I', 'I', bigTIFFMagic, 0, bigOffsetSize, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
@@ -266,9 +295,9 @@ func (w *Writer) writeIFD(p *Page) error {
 	for i := range bits {
 		bits[i], sfs[i] = p.Bits, sf
 	}
-	photometric := 1 // min-is-black
-	if p.Samples == 3 && p.DType == nd.Uint8 {
-		photometric = 2 // RGB
+	photometric, extra := 1, p.Samples-1 // min-is-black with extra samples
+	if p.Samples == 3 || p.Samples == 4 {
+		photometric, extra = 2, p.Samples-3 // RGB, RGBA
 	}
 	fs := []field{
 		{tNewSubfileType, dtLong, 1, make([]byte, 4)},
@@ -282,12 +311,15 @@ func (w *Writer) writeIFD(p *Page) error {
 		{tSoftware, dtASCII, 7, []byte("ryomen\x00")},
 		{tSampleFormat, dtShort, uint64(p.Samples), shorts(sfs...)},
 	}
+	if extra > 0 {
+		fs = append(fs, field{tExtraSamples, dtShort, uint64(extra), shorts(make([]int, extra)...)}) // unspecified
+	}
 	if p.Predictor != PredictorNone {
 		fs = append(fs, field{tPredictor, dtShort, 1, shorts(p.Predictor)})
 	}
 	if w.pages == 0 {
 		desc := w.opt.Description
-		if w.opt.ImageJ {
+		if w.imagej {
 			desc = fmt.Sprintf("ImageJ=1.11a\nimages=%d\nslices=%d\n", w.opt.Pages, w.opt.Pages)
 			if w.opt.Unit != "" {
 				desc += "unit=" + w.opt.Unit + "\n"
@@ -408,7 +440,7 @@ func (w *Writer) Close() error {
 	if w.pages == 0 {
 		return errors.New("tiff: no pages written")
 	}
-	if w.opt.ImageJ && w.pages != w.opt.Pages {
+	if w.imagej && w.pages != w.opt.Pages {
 		return fmt.Errorf("tiff: wrote %d pages, the ImageJ description says %d", w.pages, w.opt.Pages)
 	}
 	return nil
