@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ryomen-dev/ryomen/downsample/internal/vec"
 	"github.com/ryomen-dev/ryomen/nd"
 )
 
@@ -155,14 +156,15 @@ func checkRowKernels(t testing.TB, buf []uint8, n, off int) {
 }
 
 // TestRowKernels runs the kernels as built (with the vector kernels of
-// internal/simd under GOEXPERIMENT=simd on AVX-512) and with the pure-Go
+// internal/vec under GOEXPERIMENT=simd on AVX-512) and with the pure-Go
 // kernels forced.
 func TestRowKernels(t *testing.T) {
-	for _, p := range []bool{false, true} {
-		pureGo = p
+	saved := vec.Enabled
+	defer func() { vec.Enabled = saved }()
+	for _, on := range []bool{true, false} {
+		vec.Enabled = on && saved
 		testRowKernels(t)
 	}
-	pureGo = false
 }
 
 func testRowKernels(t *testing.T) {
@@ -194,8 +196,9 @@ func FuzzRowKernels(f *testing.F) {
 	f.Add([]byte("\x00\x01\x02\x00\x00\x01\x01\x02\x02\x00abcdefghijklmnopqrstuvwxyz0123456789"), uint8(9), uint8(1))
 	f.Fuzz(func(t *testing.T, buf []byte, n, off uint8) {
 		checkRowKernels(t, buf, int(n), int(off%8))
-		pureGo = true
-		defer func() { pureGo = false }()
+		saved := vec.Enabled
+		vec.Enabled = false
+		defer func() { vec.Enabled = saved }()
 		checkRowKernels(t, buf, int(n), int(off%8))
 	})
 }

@@ -3,15 +3,10 @@ package downsample
 import (
 	"encoding/binary"
 
-	"github.com/ryomen-dev/ryomen/downsample/internal/simd"
 	"github.com/ryomen-dev/ryomen/downsample/internal/vec"
 	"github.com/ryomen-dev/ryomen/nd"
 )
 
-// pureGo switches the optional vector kernels of internal/simd off, for
-// tests that compare them with the pure-Go ones (which are what runs in
-// every build without GOEXPERIMENT=simd).
-var pureGo bool
 
 // sumRows (called with integers of up to 32 bits, or int64 carried sums
 // that cannot overflow) sets dst[x] to the sum of the block of output x over the given
@@ -200,12 +195,9 @@ func mean2x2U8(d, r0, r1 []uint8) {
 	d, r0, r1 = d[done:], r0[2*done:], r1[2*done:]
 	n -= 2 * done
 	done = 0
-	if !pureGo {
-		done = simd.Mean2x2U8(d, r0, r1)
-	}
 	// Eight outputs from sixteen bytes of each row per step; the loop
 	// condition lets the compiler drop every bounds check.
-	for a, b, o := r0[2*done:], r1[2*done:], d[done:]; len(a) >= 16 && len(b) >= 16 && len(o) >= 8; a, b, o = a[16:], b[16:], o[8:] {
+	for a, b, o := r0, r1, d; len(a) >= 16 && len(b) >= 16 && len(o) >= 8; a, b, o = a[16:], b[16:], o[8:] {
 		lo := pairSums(binary.LittleEndian.Uint64(a)) + pairSums(binary.LittleEndian.Uint64(b))
 		hi := pairSums(binary.LittleEndian.Uint64(a[8:])) + pairSums(binary.LittleEndian.Uint64(b[8:]))
 		binary.LittleEndian.PutUint64(o, uint64(pack4((lo>>2)&lanes))|uint64(pack4((hi>>2)&lanes))<<32)
@@ -224,10 +216,7 @@ func mean2x2x2U8(d, r0, r1, r2, r3 []uint8) {
 	d, r0, r1, r2, r3 = d[done:], r0[2*done:], r1[2*done:], r2[2*done:], r3[2*done:]
 	n -= 2 * done
 	done = 0
-	if !pureGo {
-		done = simd.Mean2x2x2U8(d, r0, r1, r2, r3)
-	}
-	for a, b, c, e, o := r0[2*done:], r1[2*done:], r2[2*done:], r3[2*done:], d[done:]; len(a) >= 16 && len(b) >= 16 && len(c) >= 16 && len(e) >= 16 && len(o) >= 8; a, b, c, e, o = a[16:], b[16:], c[16:], e[16:], o[8:] {
+	for a, b, c, e, o := r0, r1, r2, r3, d; len(a) >= 16 && len(b) >= 16 && len(c) >= 16 && len(e) >= 16 && len(o) >= 8; a, b, c, e, o = a[16:], b[16:], c[16:], e[16:], o[8:] {
 		lo := pairSums(binary.LittleEndian.Uint64(a)) + pairSums(binary.LittleEndian.Uint64(b)) +
 			pairSums(binary.LittleEndian.Uint64(c)) + pairSums(binary.LittleEndian.Uint64(e))
 		hi := pairSums(binary.LittleEndian.Uint64(a[8:])) + pairSums(binary.LittleEndian.Uint64(b[8:])) +
