@@ -7,7 +7,6 @@ import (
 	"github.com/ryomen-dev/ryomen/nd"
 )
 
-
 // sumRows (called with integers of up to 32 bits, or int64 carried sums
 // that cannot overflow) sets dst[x] to the sum of the block of output x over the given
 // input rows of src (each nxIn long). With fx == 2 an odd last voxel
