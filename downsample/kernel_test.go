@@ -78,13 +78,13 @@ func checkRowKernels(t testing.TB, buf []uint8, n, off int) {
 	nx := (n + 1) / 2
 
 	d, tail := guarded[uint8](nx, guard)
-	mean2x2U8(d, rows[0], rows[1])
+	mean2x2U8(d, rows[0], rows[1], false)
 	checkGuard(t, "mean2x2U8", tail, guard)
 	if want := refMeanRowU8(rows[:2], 2); !slices.Equal(d, want) {
 		t.Fatalf("mean2x2U8 n=%d off=%d:\n got %v\nwant %v", n, off, d, want)
 	}
 	d, tail = guarded[uint8](nx, guard)
-	mean2x2x2U8(d, rows[0], rows[1], rows[2], rows[3])
+	mean2x2x2U8(d, rows[0], rows[1], rows[2], rows[3], false)
 	checkGuard(t, "mean2x2x2U8", tail, guard)
 	if want := refMeanRowU8(rows, 3); !slices.Equal(d, want) {
 		t.Fatalf("mean2x2x2U8 n=%d off=%d:\n got %v\nwant %v", n, off, d, want)

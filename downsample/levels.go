@@ -56,6 +56,10 @@ func levels[T nd.Number](src *nd.Array[T], factor []int, n int, m Method, opt Op
 	w := opt.Workers
 	switch {
 	case m == Mean && dt.IsInteger() && opt.Rounding == NearestEven:
+		if n == 1 && fastMean(dt, factor) {
+			// One level of factors 1 and 2: the row kernels, rounding.
+			return meanTruncRows(src, factor, n, w, into, true), nil
+		}
 		return sumCount(src, factor, n, w, false, divEven, into), nil
 	case m == Mean && dt.IsInteger():
 		return meanTrunc(src, factor, n, w, into), nil
@@ -104,10 +108,10 @@ func newOut[T nd.Number](shape []int, into *nd.Array[T], k, n int) *nd.Array[T] 
 
 // meanTrunc dispatches the Truncate mean to a fast path when one fits.
 func meanTrunc[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T]) []*nd.Array[T] {
-	if generic.Load() || nd.DTypeOf[T]().Size() > 4 || !rowable(factor) || family(factor) == 0 {
+	if !fastMean(nd.DTypeOf[T](), factor) {
 		return meanTruncGeneric(src, factor, n, workers, into)
 	}
-	return meanTruncRows(src, factor, n, workers, into)
+	return meanTruncRows(src, factor, n, workers, into, false)
 }
 
 func sumCount[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode, into *nd.Array[T]) []*nd.Array[T] {
@@ -128,4 +132,10 @@ func mode[T nd.Number](src *nd.Array[T], factor []int, sparse bool, workers int,
 
 func order[T nd.Number](src *nd.Array[T], factor []int, m Method, workers int, into *nd.Array[T]) *nd.Array[T] {
 	return orderGeneric(src, factor, m, workers, into)
+}
+
+// fastMean reports whether the row kernels handle an integer mean:
+// factors of 1 and 2 (at least one 2) and elements of up to 32 bits.
+func fastMean(dt nd.DType, factor []int) bool {
+	return !generic.Load() && dt.Size() <= 4 && rowable(factor) && family(factor) > 0
 }

@@ -77,6 +77,17 @@ func sumRows[S, A nd.Number](dst []A, src []S, rows []int, nxIn, fx int) {
 	}
 }
 
+// shiftEven divides by 2^sh rounding to nearest, ties to even.
+func shiftEven[A int32 | int64](a A, sh uint) A {
+	q := a >> sh // floor
+	r := a - q<<sh
+	half := A(1) << (sh - 1)
+	if r > half || (r == half && q&1 == 1) {
+		q++
+	}
+	return q
+}
+
 // shiftTrunc divides by 2^sh rounding toward zero.
 func shiftTrunc[A int32 | int64](a A, sh uint) A {
 	if a < 0 {
@@ -89,16 +100,19 @@ func shiftTrunc[A int32 | int64](a A, sh uint) A {
 // types of up to 32 bits: the same arithmetic as meanTruncGeneric, row by
 // row, carrying sums in int32 when the largest carried sum (the largest
 // magnitude of T times 2^(family*cycle)) fits, else int64.
-func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T]) []*nd.Array[T] {
+func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T], round bool) []*nd.Array[T] {
 	dt := nd.DTypeOf[T]()
 	bits := dt.Size()*8 + family(factor)*cycle(factor, dt)
 	if bits <= 31 {
-		return meanTruncAcc[T, int32](src, factor, n, workers, into)
+		return meanTruncAcc[T, int32](src, factor, n, workers, into, round)
 	}
-	return meanTruncAcc[T, int64](src, factor, n, workers, into)
+	return meanTruncAcc[T, int64](src, factor, n, workers, into, round)
 }
 
-func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T]) []*nd.Array[T] {
+// With round (one level only), outputs are rounded to nearest, ties to
+// even, instead of truncated: the NearestEven rule, which for factors of
+// 1 and 2 is the same mean of the voxels present.
+func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T], round bool) []*nd.Array[T] {
 	dt := nd.DTypeOf[T]()
 	fam := uint(family(factor))
 	cyc := cycle(factor, dt)
@@ -107,7 +121,7 @@ func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, 
 	if n == 1 {
 		if u8, ok := any(src).(*nd.Array[uint8]); ok && fx == 2 && (fam == 2 || fam == 3) {
 			u8into, _ := any(into).(*nd.Array[uint8])
-			return []*nd.Array[T]{any(meanU8(u8, factor, workers, u8into)).(*nd.Array[T])}
+			return []*nd.Array[T]{any(meanU8(u8, factor, workers, u8into, round)).(*nd.Array[T])}
 		}
 	}
 	data, _ := src.Flat()
@@ -133,7 +147,11 @@ func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, 
 			}
 			od := od[o : o+nx]
 			for x, v := range d {
-				od[x] = T(shiftTrunc(v, sh))
+				if round {
+					od[x] = T(shiftEven(v, sh))
+				} else {
+					od[x] = T(shiftTrunc(v, sh))
+				}
 			}
 		})
 		j++
@@ -154,7 +172,7 @@ func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, 
 // time in 16-bit lanes of a uint64 (SWAR). Reference loop, per output x:
 //
 //	out[x] = uint8(sum of the 4 or 8 block voxels, edges repeated, >> 2 or 3)
-func meanU8(src *nd.Array[uint8], factor []int, workers int, into *nd.Array[uint8]) *nd.Array[uint8] {
+func meanU8(src *nd.Array[uint8], factor []int, workers int, into *nd.Array[uint8], round bool) *nd.Array[uint8] {
 	g := newGrid(src.Shape(), factor)
 	data, _ := src.Flat()
 	out := newOut(g.out, into, 1, 1)
@@ -165,10 +183,10 @@ func meanU8(src *nd.Array[uint8], factor []int, workers int, into *nd.Array[uint
 		d := od[o : o+nx]
 		switch len(rows) {
 		case 2:
-			mean2x2U8(d, data[rows[0]:rows[0]+nxIn], data[rows[1]:rows[1]+nxIn])
+			mean2x2U8(d, data[rows[0]:rows[0]+nxIn], data[rows[1]:rows[1]+nxIn], round)
 		case 4:
 			mean2x2x2U8(d, data[rows[0]:rows[0]+nxIn], data[rows[1]:rows[1]+nxIn],
-				data[rows[2]:rows[2]+nxIn], data[rows[3]:rows[3]+nxIn])
+				data[rows[2]:rows[2]+nxIn], data[rows[3]:rows[3]+nxIn], round)
 		}
 	})
 	return out
@@ -186,11 +204,15 @@ func pack4(s uint64) uint32 {
 	return uint32(p | p>>16)
 }
 
+// laneLSB has the lowest bit of each 16-bit lane.
+const laneLSB = 0x0001000100010001
+
 // mean2x2U8: d[x] = (r0[2x] + r0[2x+1] + r1[2x] + r1[2x+1]) >> 2, the
-// last voxel of an odd row counted twice.
-func mean2x2U8(d, r0, r1 []uint8) {
+// last voxel of an odd row counted twice; with round, the sum s becomes
+// (s + 1 + ((s>>2)&1)) >> 2, which rounds s/4 to nearest, ties to even.
+func mean2x2U8(d, r0, r1 []uint8, round bool) {
 	n := len(r0)
-	done := vec.Mean2x2U8(d, r0, r1)
+	done := vec.Mean2x2U8(d, r0, r1, round)
 	d, r0, r1 = d[done:], r0[2*done:], r1[2*done:]
 	n -= 2 * done
 	done = 0
@@ -199,19 +221,28 @@ func mean2x2U8(d, r0, r1 []uint8) {
 	for a, b, o := r0, r1, d; len(a) >= 16 && len(b) >= 16 && len(o) >= 8; a, b, o = a[16:], b[16:], o[8:] {
 		lo := pairSums(binary.LittleEndian.Uint64(a)) + pairSums(binary.LittleEndian.Uint64(b))
 		hi := pairSums(binary.LittleEndian.Uint64(a[8:])) + pairSums(binary.LittleEndian.Uint64(b[8:]))
+		if round {
+			lo += laneLSB + (lo>>2)&laneLSB
+			hi += laneLSB + (hi>>2)&laneLSB
+		}
 		binary.LittleEndian.PutUint64(o, uint64(pack4((lo>>2)&lanes))|uint64(pack4((hi>>2)&lanes))<<32)
 		done += 8
 	}
 	for x := done; x < len(d); x++ {
 		i, j := 2*x, min(2*x+1, n-1)
-		d[x] = uint8((uint32(r0[i]) + uint32(r0[j]) + uint32(r1[i]) + uint32(r1[j])) >> 2)
+		s := uint32(r0[i]) + uint32(r0[j]) + uint32(r1[i]) + uint32(r1[j])
+		if round {
+			s += 1 + (s>>2)&1
+		}
+		d[x] = uint8(s >> 2)
 	}
 }
 
-// mean2x2x2U8: the same over four rows, >> 3 (lane sums stay below 2^11).
-func mean2x2x2U8(d, r0, r1, r2, r3 []uint8) {
+// mean2x2x2U8: the same over four rows, >> 3 (lane sums stay below 2^11);
+// with round, (s + 3 + ((s>>3)&1)) >> 3.
+func mean2x2x2U8(d, r0, r1, r2, r3 []uint8, round bool) {
 	n := len(r0)
-	done := vec.Mean2x2x2U8(d, r0, r1, r2, r3)
+	done := vec.Mean2x2x2U8(d, r0, r1, r2, r3, round)
 	d, r0, r1, r2, r3 = d[done:], r0[2*done:], r1[2*done:], r2[2*done:], r3[2*done:]
 	n -= 2 * done
 	done = 0
@@ -220,13 +251,21 @@ func mean2x2x2U8(d, r0, r1, r2, r3 []uint8) {
 			pairSums(binary.LittleEndian.Uint64(c)) + pairSums(binary.LittleEndian.Uint64(e))
 		hi := pairSums(binary.LittleEndian.Uint64(a[8:])) + pairSums(binary.LittleEndian.Uint64(b[8:])) +
 			pairSums(binary.LittleEndian.Uint64(c[8:])) + pairSums(binary.LittleEndian.Uint64(e[8:]))
+		if round {
+			lo += 3*laneLSB + (lo>>3)&laneLSB
+			hi += 3*laneLSB + (hi>>3)&laneLSB
+		}
 		binary.LittleEndian.PutUint64(o, uint64(pack4((lo>>3)&lanes))|uint64(pack4((hi>>3)&lanes))<<32)
 		done += 8
 	}
 	for x := done; x < len(d); x++ {
 		i, j := 2*x, min(2*x+1, n-1)
-		d[x] = uint8((uint32(r0[i]) + uint32(r0[j]) + uint32(r1[i]) + uint32(r1[j]) +
-			uint32(r2[i]) + uint32(r2[j]) + uint32(r3[i]) + uint32(r3[j])) >> 3)
+		s := uint32(r0[i]) + uint32(r0[j]) + uint32(r1[i]) + uint32(r1[j]) +
+			uint32(r2[i]) + uint32(r2[j]) + uint32(r3[i]) + uint32(r3[j])
+		if round {
+			s += 3 + (s>>3)&1
+		}
+		d[x] = uint8(s >> 3)
 	}
 }
 

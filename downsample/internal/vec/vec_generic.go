@@ -6,7 +6,7 @@ package vec
 var Enabled = false
 
 // Mean2x2U8 does nothing in this build; see the GOEXPERIMENT=simd file.
-func Mean2x2U8(d, r0, r1 []uint8) int { return 0 }
+func Mean2x2U8(d, r0, r1 []uint8, round bool) int { return 0 }
 
 // Mean2x2x2U8 does nothing in this build; see the GOEXPERIMENT=simd file.
-func Mean2x2x2U8(d, r0, r1, r2, r3 []uint8) int { return 0 }
+func Mean2x2x2U8(d, r0, r1, r2, r3 []uint8, round bool) int { return 0 }
