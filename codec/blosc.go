@@ -12,12 +12,17 @@ import (
 
 // Blosc frame constants (c-blosc 1.x, format version 2).
 const (
-	bloscHeaderSize   = 16
-	bloscVersion      = 2
-	bloscMaxTypeSize  = 255
-	bloscMaxSplits    = 16
-	bloscMinBuffer    = 128
-	bloscMaxBytes     = 1<<31 - 1 - bloscHeaderSize
+	bloscHeaderSize  = 16
+	bloscVersion     = 2
+	bloscMaxTypeSize = 255
+	bloscMaxSplits   = 16
+	bloscMinBuffer   = 128
+	bloscMaxBytes    = 1<<31 - 1 - bloscHeaderSize
+	// bloscMaxRatio bounds decoded/compressed bytes for every compressor
+	// (zstd's ceiling is a 128 KiB block per 3-byte block header, deflate's
+	// is 1032, lz4's 255), so a frame claiming more is refused before its
+	// output is allocated.
+	bloscMaxRatio     = 1 << 16
 	bloscFlagShuffle  = 0x01
 	bloscFlagMemcpyed = 0x02
 	bloscFlagBitShuf  = 0x04
@@ -204,8 +209,9 @@ func bloscCompress(dst, src []byte, cname string, clevel int) ([]byte, error) {
 		var n int
 		var err error
 		if cname == "lz4" {
-			var c lz4.Compressor
+			c := lz4Compressors.Get().(*lz4.Compressor)
 			n, err = c.CompressBlock(src, out[len(dst):])
+			lz4Compressors.Put(c)
 		} else {
 			c := lz4.CompressorHC{Level: lz4.CompressionLevel(1 << (8 + min(clevel, 9)))}
 			n, err = c.CompressBlock(src, out[len(dst):])
@@ -255,6 +261,9 @@ func (Blosc) Decode(dst, src []byte, limit int) ([]byte, error) {
 	}
 	if nbytes == 0 {
 		return dst, nil
+	}
+	if int64(nbytes) > int64(len(src)-bloscHeaderSize)*bloscMaxRatio {
+		return dst, fmt.Errorf("blosc: header says %d decoded bytes from %d compressed bytes, more than any compressor gives: %w", nbytes, len(src), ErrCorrupt)
 	}
 	if bs <= 0 {
 		return dst, fmt.Errorf("blosc: block size %d: %w", bs, ErrCorrupt)

@@ -1,14 +1,3 @@
-// Package codec holds ryomen's bytes-to-bytes compressors and checksums
-// (blosc, zstd, gzip, zlib, lz4, crc32c) behind one small interface, and the
-// byte-shuffle filters they use. Array-level codecs (endianness,
-// transposition, sharding) belong to the format packages.
-//
-// # Security considerations
-//
-// Every Decode takes a limit: the largest output it may produce. Decoders
-// check lengths read from headers against it before allocating and stop
-// with [ErrLimit] when the output would pass it, so a hostile chunk cannot
-// make a decoder allocate more than the caller allows.
 package codec
 
 import "errors"

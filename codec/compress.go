@@ -243,8 +243,9 @@ func (LZ4) Encode(dst, src []byte) ([]byte, error) {
 	n := len(dst)
 	out := grow(dst, 4+lz4.CompressBlockBound(len(src)))
 	binary.LittleEndian.PutUint32(out[n:], uint32(len(src)))
-	var c lz4.Compressor
+	c := lz4Compressors.Get().(*lz4.Compressor)
 	m, err := c.CompressBlock(src, out[n+4:])
+	lz4Compressors.Put(c)
 	if err != nil {
 		return dst, fmt.Errorf("lz4: %w", err)
 	}
@@ -274,6 +275,10 @@ func (LZ4) Decode(dst, src []byte, limit int) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// lz4Compressors holds reusable LZ4 compressors: each carries a 128 KiB
+// hash table that would otherwise be allocated per block.
+var lz4Compressors = sync.Pool{New: func() any { return new(lz4.Compressor) }}
 
 func lz4Block(src, dst []byte) (int, error) {
 	if len(dst) == 0 {

@@ -1,0 +1,111 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// allocated returns the bytes f allocates (the test runs alone, so the
+// process-wide counter is f's, within a few KiB of noise).
+func allocated(f func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
+}
+
+// A blosc frame whose header claims close to 2 GiB in one block, with a
+// body of a few bytes, is refused before the output is allocated, even
+// when the caller's limit would allow 2 GiB.
+func TestBloscHugeOneBlock(t *testing.T) {
+	const claim = 1<<31 - 1 - bloscHeaderSize
+	for _, comp := range []byte{bloscBloscLZ, bloscLZ4, bloscZlib, bloscZstd} {
+		h := make([]byte, bloscHeaderSize+4+4+8)
+		h[0], h[1], h[2], h[3] = 2, 1, 0x1|bloscFlagNoSplit|comp<<5, 2
+		binary.LittleEndian.PutUint32(h[4:], claim)
+		binary.LittleEndian.PutUint32(h[8:], claim) // one block
+		binary.LittleEndian.PutUint32(h[12:], uint32(len(h)))
+		binary.LittleEndian.PutUint32(h[16:], bloscHeaderSize+4) // block 0
+		binary.LittleEndian.PutUint32(h[20:], 8)                 // 8 stream bytes
+		var err error
+		n := allocated(func() { _, err = (Blosc{}).Decode(nil, h, 1<<31) })
+		if err == nil || !errors.Is(err, ErrCorrupt) {
+			t.Errorf("compressor %d: %v, want ErrCorrupt", comp, err)
+		}
+		if n > 1<<20 {
+			t.Errorf("compressor %d: refusing a %d-byte frame allocated %d bytes", comp, len(h), n)
+		}
+	}
+}
+
+// Decoders refuse output past the limit without allocating the whole of
+// what the input would decode to.
+func TestLimitAllocations(t *testing.T) {
+	zeros := make([]byte, 16<<20)
+	for _, c := range []Codec{Zstd{}, Gzip{}, Zlib{}, LZ4{}, Blosc{CName: "zstd", CLevel: 5, Shuffle: 1, TypeSize: 2}, Blosc{CName: "lz4", CLevel: 5, TypeSize: 4}} {
+		enc := mustEncode(t, c, zeros)
+		var err error
+		n := allocated(func() { _, err = c.Decode(nil, enc, 256<<10) })
+		if !errors.Is(err, ErrLimit) {
+			t.Errorf("%#v: %v, want ErrLimit", c, err)
+		}
+		if n > 4<<20 {
+			t.Errorf("%#v: decoding 16 MiB with a 256 KiB limit allocated %d bytes", c, n)
+		}
+	}
+}
+
+// Every truncation of numcodecs' own encodings, at every byte position,
+// is an error (never a panic, never a short output passed off as whole).
+func TestTruncatedFixtures(t *testing.T) {
+	n := 0
+	for _, c := range loadFixtures(t) {
+		// One fixture per compressor and shuffle, plus the plain codecs.
+		if !strings.HasSuffix(c.Raw, "u2-n777.raw") || strings.Contains(c.Enc, "-b0-") {
+			continue
+		}
+		enc, err := os.ReadFile(filepath.Join("testdata/numcodecs", c.Enc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cd := fromConfig(t, c.Config, 2)
+		for i := range len(enc) {
+			if out, err := cd.Decode(nil, enc[:i], 1554); err == nil {
+				t.Fatalf("%s cut to %d of %d bytes decoded to %d bytes without error", c.Enc, i, len(enc), len(out))
+			}
+		}
+		n++
+	}
+	if n < 20 {
+		t.Fatalf("only %d fixtures truncated", n)
+	}
+	t.Logf("%d fixtures cut at every byte", n)
+}
+
+// Blosc round trips for every type size 1..16 and each shuffle, at sizes
+// that leave partial elements, partial blocks and partial bit-shuffle
+// groups.
+func TestBloscEveryTypeSize(t *testing.T) {
+	for ts := 1; ts <= 16; ts++ {
+		for _, nb := range []int{0, 1, 7, 8, 127, 128, 129, 4096*ts + 3} {
+			data := smooth(nb/ts+1, ts, uint64(nb))[:nb]
+			for sh := 0; sh <= 2; sh++ {
+				for _, cn := range []string{"blosclz", "lz4", "zstd"} {
+					c := Blosc{CName: cn, CLevel: 5, Shuffle: sh, TypeSize: ts, BlockSize: 1024}
+					enc := mustEncode(t, c, data)
+					dec, err := c.Decode(nil, enc, len(data))
+					if err != nil || !bytes.Equal(dec, data) {
+						t.Fatalf("%#v on %d bytes: %v", c, nb, err)
+					}
+				}
+			}
+		}
+	}
+}
