@@ -151,6 +151,7 @@ func readUpTo(r io.Reader, want int, name string, dst []byte) ([]byte, error) {
 	if cap(dst) < want {
 		out = make([]byte, 0, min(want, 1<<20))
 	}
+	stalls := 0
 	for len(out) < want {
 		if len(out) == cap(out) {
 			out = slices.Grow(out, min(want-len(out), cap(out)))
@@ -162,6 +163,11 @@ func readUpTo(r io.Reader, want int, name string, dst []byte) ([]byte, error) {
 		}
 		if err != nil {
 			return nil, FormatError(name + ": " + err.Error())
+		}
+		if n == 0 {
+			if stalls++; stalls > 100 {
+				return nil, FormatError(name + ": " + io.ErrNoProgress.Error())
+			}
 		}
 	}
 	var one [1]byte
