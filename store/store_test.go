@@ -151,8 +151,20 @@ func TestOpen(t *testing.T) {
 	if _, err := s.Get(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing S3 key: %v", err)
 	}
-	if _, err := store.Open(ctx, "ftp://host/x"); err == nil {
-		t.Fatal("unknown scheme accepted")
+	for _, bad := range []string{"ftp://host/x", "file://otherhost/data", "file://", "s3:///prefix"} {
+		if _, err := store.Open(ctx, bad); err == nil {
+			t.Errorf("Open(%q) accepted", bad)
+		}
+	}
+	if s, err := store.Open(ctx, "file://localhost"+dir); err != nil || s.(*store.File).Root() != dir {
+		t.Errorf("file://localhost: %v", err)
+	}
+	// Without an endpoint in the environment, s3:// means AWS; building
+	// the store sends no request.
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("S3_ENDPOINT", "")
+	if s, err := store.Open(ctx, "s3://bucket"); err != nil || typeName(s) != "*store.S3" {
+		t.Errorf("s3://bucket: %v", err)
 	}
 }
 
@@ -291,5 +303,37 @@ func TestHTTPMaxBytes(t *testing.T) {
 	b, err := s.GetRange(ctx, "streamed", 100, 10)
 	if err != nil || len(b) != 10 {
 		t.Fatalf("GetRange over a 200 answer: %d bytes, %v", len(b), err)
+	}
+}
+
+// A missing bucket is an error of its own, not a missing key, and reads
+// stop at MaxBytes.
+func TestS3Errors(t *testing.T) {
+	ctx := context.Background()
+	ep := newFakeS3(t)
+	o := store.S3Options{AccessKey: "id", SecretKey: "secret", Insecure: true, PathStyle: true, Region: "us-east-1"}
+	nb, err := store.NewS3(ctx, ep, "no-such-bucket", "", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nb.Get(ctx, "k"); err == nil || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Get in a missing bucket: %v, want an error that is not ErrNotFound", err)
+	}
+	s, err := store.NewS3(ctx, ep, "bucket", "p", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "big", make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	s.MaxBytes = 100
+	if _, err := s.Get(ctx, "big"); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("Get past MaxBytes: %v", err)
+	}
+	if b, err := s.GetRange(ctx, "big", 10, 50); err != nil || len(b) != 50 {
+		t.Errorf("GetRange under MaxBytes: %d bytes, %v", len(b), err)
+	}
+	if err := s.Put(ctx, "../x", []byte("x")); err == nil {
+		t.Error("S3 accepted a key with ..")
 	}
 }
