@@ -297,6 +297,20 @@ func (f *File) page(es map[uint16]entry) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every sample of a pixel must have the same size and format.
+	for _, tag := range []uint16{tBitsPerSample, tSampleFormat} {
+		if e, ok := es[tag]; ok {
+			v, err := f.ints(e)
+			if err != nil {
+				return nil, err
+			}
+			for _, x := range v[1:] {
+				if x != v[0] {
+					return nil, UnsupportedError(fmt.Sprintf("tag %d: samples of different types %v", tag, v))
+				}
+			}
+		}
+	}
 	if p.DType, err = dtypeOf(p.Bits, sf); err != nil {
 		return nil, err
 	}

@@ -549,3 +549,24 @@ func TestImageJTypes(t *testing.T) {
 		}
 	}
 }
+
+// Compression 32946 (the old deflate code) reads like 8: deflate-u2.tif
+// with its Compression entries rewritten.
+func TestOldDeflateCode(t *testing.T) {
+	b, err := os.ReadFile("testdata/deflate-u2.tif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := []byte{0x03, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x08, 0x00} // tag 259, SHORT, 1, value 8
+	if bytes.Count(b, entry) != 3 {
+		t.Fatalf("%d Compression entries found, want 3", bytes.Count(b, entry))
+	}
+	b = bytes.ReplaceAll(b, entry, []byte{0x03, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0xb2, 0x80})
+	p := filepath.Join(t.TempDir(), "old-deflate.tif")
+	os.WriteFile(p, b, 0o644)
+	a, f := readAll(t, p)
+	if f.Pages[0].Compression != CompressionDeflate2 {
+		t.Fatalf("compression %d", f.Pages[0].Compression)
+	}
+	checkFormula(t, p, a)
+}
