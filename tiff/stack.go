@@ -2,9 +2,13 @@ package tiff
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ryomen-dev/ryomen/nd"
 )
@@ -51,42 +55,74 @@ func (s *Stack) ReadRegion(b nd.Box, dst nd.Any) error {
 	if b.Empty() {
 		return nil
 	}
-	y0, y1, x0, x1 := b.Min[1], b.Max[1], b.Min[2], b.Max[2]
-	var sc blockScratch
+	type job struct{ z, i int }
+	var jobs []job
 	for z := b.Min[0]; z < b.Max[0]; z++ {
-		p := s.pages[z]
-		for _, i := range p.blocksIn(y0, y1, x0, x1) {
-			data, by, bx, bh, bw, sw, err := p.decodeBlock(i, &sc)
-			if err != nil {
-				return fmt.Errorf("tiff: %spage %d: %w", s.f.prefix(), z, err)
-			}
-			// Intersection in page coordinates.
-			iy0, iy1 := max(y0, by), min(y1, by+bh)
-			ix0, ix1 := max(x0, bx), min(x1, bx+bw)
-			if iy0 >= iy1 || ix0 >= ix1 {
-				continue
-			}
-			// The block as a (1, rows, width[, samples]) array, so that
-			// its view and dst's view have the same rank.
-			rows := len(data) / (sw * p.Samples * s.dt.Size())
-			bshape := []int{1, rows, sw}
-			srcBox := nd.NewBox([]int{0, iy0 - by, ix0 - bx}, []int{1, iy1 - by, ix1 - bx})
-			dstBox := nd.NewBox([]int{z - b.Min[0], iy0 - y0, ix0 - x0}, []int{z - b.Min[0] + 1, iy1 - y0, ix1 - x0})
-			if len(s.shape) == 4 {
-				bshape = append(bshape, p.Samples)
-				srcBox = nd.NewBox(append(srcBox.Min, b.Min[3]), append(srcBox.Max, b.Max[3]))
-				dstBox = nd.NewBox(append(dstBox.Min, 0), append(dstBox.Max, b.Max[3]-b.Min[3]))
-			}
-			blk, err := nd.FromBytes(s.dt, bshape, nd.C, data)
-			if err != nil {
-				return fmt.Errorf("tiff: %spage %d block %d: %w", s.f.prefix(), z, i, err)
-			}
-			if err := nd.CopyAny(dst.View(dstBox), blk.View(srcBox)); err != nil {
-				return err
-			}
+		for _, i := range s.pages[z].blocksIn(b.Min[1], b.Max[1], b.Min[2], b.Max[2]) {
+			jobs = append(jobs, job{z, i})
 		}
 	}
-	return nil
+	// Compressed blocks are decoded by up to GOMAXPROCS goroutines; each
+	// copies into its own part of dst.
+	workers := 1
+	if s.pages[b.Min[0]].Compression != CompressionNone {
+		workers = max(1, min(runtime.GOMAXPROCS(0), len(jobs)/2))
+	}
+	var next atomic.Int64
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var sc blockScratch
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(jobs) {
+					return
+				}
+				if err := s.readBlock(b, dst, jobs[k].z, jobs[k].i, &sc); err != nil {
+					errs[w] = err
+					next.Store(int64(len(jobs))) // stop the others
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// readBlock copies the part of block i of page z inside b into dst.
+func (s *Stack) readBlock(b nd.Box, dst nd.Any, z, i int, sc *blockScratch) error {
+	p := s.pages[z]
+	y0, y1, x0, x1 := b.Min[1], b.Max[1], b.Min[2], b.Max[2]
+	data, by, bx, bh, bw, sw, err := p.decodeBlock(i, sc)
+	if err != nil {
+		return fmt.Errorf("tiff: %spage %d: %w", s.f.prefix(), z, err)
+	}
+	// Intersection in page coordinates.
+	iy0, iy1 := max(y0, by), min(y1, by+bh)
+	ix0, ix1 := max(x0, bx), min(x1, bx+bw)
+	if iy0 >= iy1 || ix0 >= ix1 {
+		return nil
+	}
+	// The block as a (1, rows, width[, samples]) array, so that its view
+	// and dst's view have the same rank.
+	rows := len(data) / (sw * p.Samples * s.dt.Size())
+	bshape := []int{1, rows, sw}
+	srcBox := nd.NewBox([]int{0, iy0 - by, ix0 - bx}, []int{1, iy1 - by, ix1 - bx})
+	dstBox := nd.NewBox([]int{z - b.Min[0], iy0 - y0, ix0 - x0}, []int{z - b.Min[0] + 1, iy1 - y0, ix1 - x0})
+	if len(s.shape) == 4 {
+		bshape = append(bshape, p.Samples)
+		srcBox = nd.NewBox(append(srcBox.Min, b.Min[3]), append(srcBox.Max, b.Max[3]))
+		dstBox = nd.NewBox(append(dstBox.Min, 0), append(dstBox.Max, b.Max[3]-b.Min[3]))
+	}
+	blk, err := nd.FromBytes(s.dt, bshape, nd.C, data)
+	if err != nil {
+		return fmt.Errorf("tiff: %spage %d block %d: %w", s.f.prefix(), z, i, err)
+	}
+	return nd.CopyAny(dst.View(dstBox), blk.View(srcBox))
 }
 
 // prefix is "path: " for files OpenFile opened, else "".

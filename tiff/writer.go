@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/klauspost/compress/zlib"
 
@@ -69,12 +71,9 @@ type Writer struct {
 	pages  int
 	first  *Page
 	closed bool
-	// Buffers reused from block to block.
-	blk, enc []byte
-	zbuf     bytes.Buffer
-	zw       *zlib.Writer
-	dtype    nd.DType
-	imagej   bool // an ImageJ description is written
+	encs   []*blockEncoder // one per goroutine, buffers reused from page to page
+	dtype  nd.DType
+	imagej bool // an ImageJ description is written
 }
 
 // imageJType reports whether ImageJ holds samples of dt, spp per pixel.
@@ -165,44 +164,44 @@ func (w *Writer) WritePage(a nd.Any) error {
 	}
 	n := p.blocks()
 	p.Offsets, p.Counts = make([]uint64, n), make([]uint64, n)
-	_, _, _, _, sh0, sw0 := p.blockGeom(0)
-	if len(w.blk) < sh0*sw0*px {
-		w.blk = make([]byte, sh0*sw0*px)
+	// Blocks are prepared (copied, predicted) and compressed by up to
+	// GOMAXPROCS encoders at once, a batch at a time, and appended to the
+	// file in order.
+	workers := 1
+	if w.opt.Compression != CompressionNone {
+		workers = max(1, min(runtime.GOMAXPROCS(0), n))
 	}
-	for i := 0; i < n; i++ {
-		y0, x0, bh, bw, sh, sw := p.blockGeom(i)
-		bRow := sw * px
-		var blk []byte
-		if !p.tiled() && w.opt.Predictor == PredictorNone {
-			blk = pix[y0*rowBytes : (y0+bh)*rowBytes] // a strip is a run of the page
+	for len(w.encs) < workers {
+		w.encs = append(w.encs, &blockEncoder{opt: &w.opt})
+	}
+	g := page{pix: pix, rowBytes: rowBytes, px: px, spp: spp, size: dt.Size(), p: p}
+	outs := make([][]byte, workers)
+	errs := make([]error, workers)
+	for i0 := 0; i0 < n; i0 += workers {
+		k := min(workers, n-i0)
+		if k == 1 {
+			outs[0], errs[0] = w.encs[0].encode(&g, i0)
 		} else {
-			blk = w.blk[:sh*bRow]
-			if bh < sh || bw < sw {
-				clear(blk) // padding of tiles that overhang the image
+			var wg sync.WaitGroup
+			for j := range k {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					outs[j], errs[j] = w.encs[j].encode(&g, i0+j)
+				}()
 			}
-			for r := 0; r < bh; r++ {
-				src := pix[(y0+r)*rowBytes+x0*px:]
-				copy(blk[r*bRow:r*bRow+bw*px], src)
+			wg.Wait()
+		}
+		for j := range k {
+			if errs[j] != nil {
+				return errs[j]
 			}
-			for r := 0; r < sh; r++ {
-				row := blk[r*bRow : (r+1)*bRow]
-				switch w.opt.Predictor {
-				case PredictorHorizontal:
-					applyHorizontal(row, spp, dt.Size())
-				case PredictorFloat:
-					applyFloatPredictor(row, spp, dt.Size())
-				}
+			off, err := w.append(outs[j])
+			if err != nil {
+				return err
 			}
+			p.Offsets[i0+j], p.Counts[i0+j] = off, uint64(len(outs[j]))
 		}
-		enc, err := w.compress(blk, bRow)
-		if err != nil {
-			return err
-		}
-		off, err := w.append(enc)
-		if err != nil {
-			return err
-		}
-		p.Offsets[i], p.Counts[i] = off, uint64(len(enc))
 	}
 	if err := w.writeIFD(p); err != nil {
 		return err
@@ -446,46 +445,92 @@ func (w *Writer) Close() error {
 	return nil
 }
 
+// page is one page being written, as its encoders see it.
+type page struct {
+	pix                     []byte // C-order samples
+	rowBytes, px, spp, size int
+	p                       *Page
+}
+
+// blockEncoder prepares and compresses blocks, reusing its buffers; one
+// runs per goroutine.
+type blockEncoder struct {
+	opt      *WriterOptions
+	blk, enc []byte
+	zbuf     bytes.Buffer
+	zw       *zlib.Writer
+}
+
+// encode returns block i of g encoded, valid until the next call.
+func (e *blockEncoder) encode(g *page, i int) ([]byte, error) {
+	y0, x0, bh, bw, sh, sw := g.p.blockGeom(i)
+	bRow := sw * g.px
+	if !g.p.tiled() && e.opt.Predictor == PredictorNone {
+		return e.compress(g.pix[y0*g.rowBytes:(y0+bh)*g.rowBytes], bRow) // a strip is a run of the page
+	}
+	if cap(e.blk) < sh*bRow {
+		e.blk = make([]byte, sh*bRow)
+	}
+	blk := e.blk[:sh*bRow]
+	if bh < sh || bw < sw {
+		clear(blk) // padding of tiles that overhang the image
+	}
+	for r := 0; r < bh; r++ {
+		src := g.pix[(y0+r)*g.rowBytes+x0*g.px:]
+		copy(blk[r*bRow:r*bRow+bw*g.px], src)
+	}
+	for r := 0; r < sh; r++ {
+		row := blk[r*bRow : (r+1)*bRow]
+		switch e.opt.Predictor {
+		case PredictorHorizontal:
+			applyHorizontal(row, g.spp, g.size)
+		case PredictorFloat:
+			applyFloatPredictor(row, g.spp, g.size)
+		}
+	}
+	return e.compress(blk, bRow)
+}
+
 // compress encodes one block of rows of rowBytes bytes. The result is
 // valid until the next call.
-func (w *Writer) compress(b []byte, rowBytes int) ([]byte, error) {
-	switch w.opt.Compression {
+func (e *blockEncoder) compress(b []byte, rowBytes int) ([]byte, error) {
+	switch e.opt.Compression {
 	case CompressionNone:
 		return b, nil
 	case CompressionLZW:
-		w.enc = lzwEncode(w.enc[:0], b)
+		e.enc = lzwEncode(e.enc[:0], b)
 	case CompressionPackBits:
-		w.enc = packBits(w.enc[:0], b, rowBytes)
+		e.enc = packBits(e.enc[:0], b, rowBytes)
 	case CompressionDeflate:
-		w.zbuf.Reset()
-		if w.zw == nil {
-			level := w.opt.Level
+		e.zbuf.Reset()
+		if e.zw == nil {
+			level := e.opt.Level
 			if level == 0 {
 				level = 6
 			}
-			zw, err := zlib.NewWriterLevel(&w.zbuf, level)
+			zw, err := zlib.NewWriterLevel(&e.zbuf, level)
 			if err != nil {
 				return nil, fmt.Errorf("tiff: deflate level %d: %w", level, err)
 			}
-			w.zw = zw
+			e.zw = zw
 		} else {
-			w.zw.Reset(&w.zbuf)
+			e.zw.Reset(&e.zbuf)
 		}
-		if _, err := w.zw.Write(b); err != nil {
+		if _, err := e.zw.Write(b); err != nil {
 			return nil, err
 		}
-		if err := w.zw.Close(); err != nil {
+		if err := e.zw.Close(); err != nil {
 			return nil, err
 		}
-		return w.zbuf.Bytes(), nil
+		return e.zbuf.Bytes(), nil
 	case CompressionZstd:
-		enc, err := codec.Zstd{Level: max(w.opt.Level, 3)}.Encode(w.enc[:0], b)
+		enc, err := codec.Zstd{Level: max(e.opt.Level, 3)}.Encode(e.enc[:0], b)
 		if err != nil {
 			return nil, err
 		}
-		w.enc = enc
+		e.enc = enc
 	default:
-		return nil, UnsupportedError(fmt.Sprintf("compression %d", w.opt.Compression))
+		return nil, UnsupportedError(fmt.Sprintf("compression %d", e.opt.Compression))
 	}
-	return w.enc, nil
+	return e.enc, nil
 }
