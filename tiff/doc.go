@@ -13,13 +13,17 @@
 // height, width), or (pages, height, width, samples) for several samples
 // per pixel (RGB): z slowest, x fastest, as tifffile returns it. Pixel
 // (z, y, x) is row y (from the top), column x (from the left) of page z.
-// Stack.ReadRegion decodes only the strips or tiles the box touches.
+// Stack.ReadRegion decodes only the strips or tiles the box touches,
+// compressed ones on up to GOMAXPROCS goroutines, and keeps recently
+// decoded compressed blocks in a small LRU cache (Stack.SetCacheBytes) so
+// that regions that do not align with the tiles decode each tile once.
 //
 // # Writing
 //
 // A [Writer] streams pages to an io.WriteSeeker one at a time, so a stack
 // larger than memory is written plane by plane; it seeks back only to
-// link each directory into the chain. BigTIFF is chosen automatically
+// link each directory into the chain. A page's blocks are compressed on up
+// to GOMAXPROCS goroutines and written in order. BigTIFF is chosen automatically
 // when the file could pass 4 GiB, judged from WriterOptions.Pages (an
 // unknown page count gives BigTIFF). ImageJ descriptions ("ImageJ=1.11a",
 // images, slices, spacing, unit) make ImageJ and Fiji open the file as a

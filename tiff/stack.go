@@ -18,11 +18,17 @@ import (
 // pixel. It implements nd.Reader: ReadRegion decodes only the strips or
 // tiles that intersect the box. It is safe for concurrent use.
 type Stack struct {
-	f     *File
-	pages []*Page
-	shape []int
-	dt    nd.DType
+	f       *File
+	pages   []*Page
+	shape   []int
+	dt      nd.DType
+	cache   *blockCache  // decoded compressed blocks; nil: none
+	decodes atomic.Int64 // blocks decoded, for tests
 }
+
+// SetCacheBytes sets the size of the cache of decoded compressed blocks
+// (DefaultCacheBytes unless set; 0 disables it). Call it before reading.
+func (s *Stack) SetCacheBytes(n int64) { s.cache = newBlockCache(n) }
 
 // Stack returns the pages of f as one array. Every page must have the
 // first page's size, samples and sample type.
@@ -34,7 +40,8 @@ func (f *File) Stack() (*Stack, error) {
 				p.Height, p.Width, p.Samples, p.DType, p0.Height, p0.Width, p0.Samples, p0.DType))
 		}
 	}
-	s := &Stack{f: f, pages: f.Pages, dt: p0.DType, shape: []int{len(f.Pages), p0.Height, p0.Width}}
+	s := &Stack{f: f, pages: f.Pages, dt: p0.DType, shape: []int{len(f.Pages), p0.Height, p0.Width},
+		cache: newBlockCache(DefaultCacheBytes)}
 	if p0.Samples > 1 {
 		s.shape = append(s.shape, p0.Samples)
 	}
@@ -97,9 +104,23 @@ func (s *Stack) ReadRegion(b nd.Box, dst nd.Any) error {
 func (s *Stack) readBlock(b nd.Box, dst nd.Any, z, i int, sc *blockScratch) error {
 	p := s.pages[z]
 	y0, y1, x0, x1 := b.Min[1], b.Max[1], b.Min[2], b.Max[2]
-	data, by, bx, bh, bw, sw, err := p.decodeBlock(i, sc)
-	if err != nil {
-		return fmt.Errorf("tiff: %spage %d: %w", s.f.prefix(), z, err)
+	var data []byte
+	var by, bx, bh, bw, sw int
+	if c, ok := s.cache.lookup(p, z, i); ok {
+		data, by, bx, bh, bw, sw = c.data, c.y0, c.x0, c.h, c.w, c.sw
+	} else {
+		var err error
+		if s.cache != nil && p.Compression != CompressionNone {
+			sc = &blockScratch{} // the cache keeps the decoded bytes
+		}
+		data, by, bx, bh, bw, sw, err = p.decodeBlock(i, sc)
+		if err != nil {
+			return fmt.Errorf("tiff: %spage %d: %w", s.f.prefix(), z, err)
+		}
+		s.decodes.Add(1)
+		if s.cache != nil && p.Compression != CompressionNone {
+			s.cache.put(&cached{key: [2]int{z, i}, data: data, y0: by, x0: bx, h: bh, w: bw, sw: sw})
+		}
 	}
 	// Intersection in page coordinates.
 	iy0, iy1 := max(y0, by), min(y1, by+bh)

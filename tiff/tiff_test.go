@@ -570,3 +570,48 @@ func TestOldDeflateCode(t *testing.T) {
 	}
 	checkFormula(t, p, a)
 }
+
+// Region reads that do not align with the tiles decode each compressed
+// tile once while the cache holds it, and every tile they touch without
+// the cache; both read the same values.
+func TestBlockCache(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.tif")
+	writeFile(t, p, writeCase{"c", nd.Uint16, WriterOptions{Compression: CompressionDeflate, TileWidth: 16, TileLength: 16}}, []int{2, 48, 48})
+	whole, _ := readAll(t, p)
+	for _, cache := range []int64{DefaultCacheBytes, 0} {
+		f, err := OpenFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := f.Stack()
+		s.SetCacheBytes(cache)
+		reads := 0
+		for y := 0; y+10 <= 48; y += 10 {
+			for x := 0; x+10 <= 48; x += 10 {
+				b := nd.NewBox([]int{0, y, x}, []int{2, y + 10, x + 10})
+				got := nd.NewAny(nd.Uint16, b.Shape(), nd.C)
+				if err := s.ReadRegion(b, got); err != nil {
+					t.Fatal(err)
+				}
+				want := nd.NewAny(nd.Uint16, b.Shape(), nd.C)
+				nd.CopyAny(want, whole.View(b))
+				g, _ := nd.AsBytes(got)
+				w, _ := nd.AsBytes(want)
+				if !bytes.Equal(g, w) {
+					t.Fatalf("cache %d: region %v differs", cache, b)
+				}
+				reads++
+			}
+		}
+		// 16 regions of 10x10 over 3x3 tiles of 16x16 (of which the
+		// regions reach all 9) on 2 pages.
+		n := s.decodes.Load()
+		switch {
+		case cache > 0 && n != 18:
+			t.Errorf("with the cache: %d tiles decoded for %d regions, want 18", n, reads)
+		case cache == 0 && n <= 18:
+			t.Errorf("without the cache: %d tiles decoded", n)
+		}
+		f.Close()
+	}
+}

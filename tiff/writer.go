@@ -51,8 +51,10 @@ type WriterOptions struct {
 	// ImageJ and Fiji open the file as a z stack. ImageJ holds only
 	// uint8, uint16 and float32 samples (and uint8 RGB): for other types
 	// the description is left out (Description is written instead) and
-	// the file stays a plain multi-page TIFF. ImageJ's own opener does not
-	// read BigTIFF (Fiji's Bio-Formats does).
+	// the file stays a plain multi-page TIFF. ImageJ's own opener
+	// (File > Open) reads neither tiles nor BigTIFF nor zstd: for it write
+	// strips, classic TIFF and none, deflate, LZW or PackBits. Fiji's
+	// Bio-Formats importer reads all of them.
 	ImageJ   bool
 	ZSpacing float64
 	Unit     string
