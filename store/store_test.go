@@ -46,6 +46,24 @@ func TestFileTornWrite(t *testing.T) {
 	if len(keys) != 1 || keys[0] != "a/chunk" {
 		t.Fatalf("List shows %v", keys)
 	}
+	// A killed first Put of a new key, at the top level: the key does not
+	// exist and nothing is listed.
+	if err := os.WriteFile(filepath.Join(dir, ".tmp-0000000000000001"), []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "new"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Get of a never-finished key: %v", err)
+	}
+	if keys, err := s.List(ctx, ""); err != nil || len(keys) != 1 || keys[0] != "a/chunk" {
+		t.Fatalf("List(\"\") = %v, %v", keys, err)
+	}
+	// The next Put of the key still works beside the leftover.
+	if err := s.Put(ctx, "new", []byte("whole")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, "new"); err != nil || string(got) != "whole" {
+		t.Fatalf("Get = %q, %v", got, err)
+	}
 	// Keys never escape the root.
 	if err := s.Put(ctx, "../escape", []byte("x")); err == nil {
 		t.Fatal("a key with .. was accepted")
