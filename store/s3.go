@@ -178,7 +178,9 @@ func (s *S3) Put(ctx context.Context, key string, value []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.c.PutObject(ctx, s.bucket, name, bytes.NewReader(value), int64(len(value)), minio.PutObjectOptions{ContentType: "application/octet-stream"})
+	// An empty value goes unsigned: minio-go's streaming signature would
+	// send it chunked, without the Content-Length S3 requires.
+	_, err = s.c.PutObject(ctx, s.bucket, name, bytes.NewReader(value), int64(len(value)), minio.PutObjectOptions{ContentType: "application/octet-stream", DisableContentSha256: len(value) == 0})
 	if err != nil {
 		return s.wrap(key, err)
 	}

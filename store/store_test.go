@@ -131,7 +131,7 @@ func TestS3(t *testing.T) {
 			t.Fatal(err)
 		}
 		return s
-	}, storetest.Options{NoEmptyValues: true})
+	})
 }
 
 func TestOpen(t *testing.T) {
