@@ -27,11 +27,13 @@ const DefaultMaxBytes = 16 << 30
 // FormatError reports a malformed file.
 type FormatError string
 
+// Error implements error.
 func (e FormatError) Error() string { return "npy: invalid format: " + string(e) }
 
 // UnsupportedError reports a valid file this package does not handle.
 type UnsupportedError string
 
+// Error implements error.
 func (e UnsupportedError) Error() string { return "npy: unsupported: " + string(e) }
 
 // Header describes the array in a .npy file.
