@@ -46,7 +46,9 @@
 //     grows its buffer with the data rather than trusting Content-Length.
 //     A range answered with the whole value (status 200) is read only as
 //     far as the range needs; a 206 whose Content-Range does not start
-//     where asked is an error.
+//     where asked is an error. A key redirected to a directory ("a" to
+//     "a/", as file servers do before listing it) is ErrNotFound, never
+//     the listing's HTML.
 //   - An S3 store reads at most MaxBytes (default 4 GiB,
 //     [DefaultS3MaxBytes]) of one object.
 //

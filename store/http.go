@@ -55,6 +55,11 @@ func (s *HTTP) get(ctx context.Context, key, rng string, want int64) (body []byt
 		return nil, 0, "", fmt.Errorf("store: GET %s: %w", u, err)
 	}
 	defer resp.Body.Close()
+	if resp.Request != nil && strings.HasSuffix(resp.Request.URL.Path, "/") {
+		// Redirected to a directory (file servers send "a" to "a/" and
+		// list it): keys name values, never directories.
+		return nil, 0, "", fmt.Errorf("%w: %q (GET %s: redirected to directory %s)", ErrNotFound, key, u, resp.Request.URL)
+	}
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusPartialContent:
 	case http.StatusNotFound, http.StatusForbidden:

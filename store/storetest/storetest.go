@@ -1,5 +1,15 @@
 // Package storetest is a conformance suite for store.Store
 // implementations: every backend runs the same tests.
+//
+// [Run] checks a writable store: missing keys are store.ErrNotFound (also
+// for a prefix of existing keys), overwrites, empty values, byte ranges
+// (inside, across and past the end, lengths up to math.MaxInt64, suffixes
+// longer than the value, negative offsets refused), List in byte order of
+// whole keys and by prefix, Delete of one key leaving its neighbours,
+// invalid keys refused by every method, values copied in and out, and
+// concurrent Puts of one key leaving one whole value. [RunReadOnly]
+// checks the read side of a read-only store and that writes fail with
+// store.ErrReadOnly.
 package storetest
 
 import (
@@ -227,6 +237,9 @@ func RunReadOnly(t *testing.T, populate func(t *testing.T, kv map[string][]byte)
 	}
 	if _, err := s.Get(ctx, "missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("missing: %v", err)
+	}
+	if b, err := s.Get(ctx, "a"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Get of a key's parent = %q, %v; want ErrNotFound", b, err)
 	}
 	if err := s.Put(ctx, "c", nil); !errors.Is(err, store.ErrReadOnly) {
 		t.Errorf("Put: %v, want ErrReadOnly", err)
