@@ -5,10 +5,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ryomen-dev/ryomen/internal/testtool"
 )
 
 // allocated returns the bytes f allocates (the test runs alone, so the
@@ -108,4 +111,48 @@ func TestBloscEveryTypeSize(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The most compressible chunks c-blosc writes (zeros, clevel 9, large
+// blocks) stay under blosc's ratio bound and decode; so do ours.
+func TestBloscZerosDecode(t *testing.T) {
+	zeros := make([]byte, 4<<20)
+	for _, cn := range []string{"blosclz", "lz4", "zstd", "zlib"} {
+		c := Blosc{CName: cn, CLevel: 9, Shuffle: 1, TypeSize: 8, BlockSize: 4 << 20}
+		dec, err := c.Decode(nil, mustEncode(t, c, zeros), len(zeros))
+		if err != nil || !bytes.Equal(dec, zeros) {
+			t.Errorf("%#v: %v", c, err)
+		}
+	}
+	py := testtool.PythonWith(t, "numcodecs")
+	dir := t.TempDir()
+	script := `import sys, os, numcodecs
+from numcodecs import Blosc
+z = bytes(4 << 20)
+for cn in ["blosclz", "lz4", "lz4hc", "zstd", "zlib", "snappy"]:
+    for sh in [0, 1]:
+        for bs in [0, 4 << 20]:
+            c = Blosc(cname=cn, clevel=9, shuffle=sh, blocksize=bs)
+            open(os.path.join(sys.argv[1], "%s-%d-%d" % (cn, sh, bs)), "wb").write(c.encode(z))
+`
+	if out, err := exec.Command(py, "-c", script, dir).CombinedOutput(); err != nil {
+		t.Fatalf("numcodecs: %v\n%s", err, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(files) != 24 {
+		t.Fatalf("numcodecs wrote %d files", len(files))
+	}
+	best := 0
+	for _, f := range files {
+		enc, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		best = max(best, len(zeros)/len(enc))
+		dec, err := (Blosc{}).Decode(nil, enc, len(zeros))
+		if err != nil || !bytes.Equal(dec, zeros) {
+			t.Errorf("%s (%d bytes, ratio %d): %v", filepath.Base(f), len(enc), len(zeros)/len(enc), err)
+		}
+	}
+	t.Logf("%d numcodecs frames of zeros decode; highest ratio %d (bound %d)", len(files), best, bloscMaxRatio)
 }
