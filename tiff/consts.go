@@ -33,6 +33,7 @@ const (
 	tTileLength                = 323
 	tTileOffsets               = 324
 	tTileByteCounts            = 325
+	tSubIFDs                   = 330
 	tSampleFormat              = 339
 )
 

@@ -5,7 +5,9 @@
 // compressions none, deflate (8, and 32946 on reading), LZW, PackBits and
 // zstd (50000), predictors 2 (horizontal) and 3 (floating point), both
 // byte orders on reading (little-endian on writing), ImageJ hyperstack
-// descriptions and tifffile's shaped descriptions.
+// descriptions and tifffile's shaped descriptions, and pyramids stored as
+// SubIFDs (File.Level reads a level as a stack; Writer.WritePage takes a
+// page's reduced levels).
 //
 // # Axes
 //
@@ -31,7 +33,8 @@
 //
 // # Limits
 //
-// [Limits] bound the IFD chain (pages, entries per IFD, values per tag;
+// [Limits] bound the IFD chain (pages and SubIFDs, entries per IFD, values
+// per tag;
 // cycles are detected) and the decoded size of one strip or tile, which is
 // also the most a block allocates. Every offset and byte count must lie
 // inside the file, and a block must decode to exactly the size the header
@@ -42,6 +45,8 @@
 //
 // Not supported: separate sample planes with several samples
 // (PlanarConfiguration 2), bit depths other than 8, 16, 32 and 64, JPEG
-// and other lossy compressions, SubIFDs (pyramids), and ImageJ's
-// contiguous files larger than 4 GiB that carry a single directory.
+// and other lossy compressions, the OME-XML description of OME-TIFF
+// (pyramids in SubIFDs are read and written, their metadata is the
+// caller's), and ImageJ's contiguous files larger than 4 GiB that carry a
+// single directory.
 package tiff

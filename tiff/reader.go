@@ -50,7 +50,11 @@ type Page struct {
 	Offsets       []uint64 // strip or tile offsets
 	Counts        []uint64 // their byte counts
 	Description   string
-	f             *File
+	// SubIFDs are the page's reduced-resolution levels (SubIFDs tag),
+	// largest first, as pyramidal OME-TIFF and tifffile write them.
+	SubIFDs []*Page
+	subOffs []uint64
+	f       *File
 }
 
 // BigTIFF reports whether the file uses 64-bit offsets.
@@ -133,6 +137,25 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*File, error) {
 		}
 		f.Pages = append(f.Pages, p)
 		next = n
+	}
+	// Reduced-resolution levels count against MaxPages too.
+	ifds := len(f.Pages)
+	for i, p := range f.Pages {
+		for k, off := range p.subOffs {
+			if seen[off] {
+				return nil, FormatError(fmt.Sprintf("page %d: SubIFD %d at offset %d is already used", i, k, off))
+			}
+			seen[off] = true
+			if ifds++; ifds > lim.MaxPages {
+				return nil, FormatError(fmt.Sprintf("more than %d IFDs with SubIFDs", lim.MaxPages))
+			}
+			sp, _, err := f.readIFD(off)
+			if err != nil {
+				return nil, fmt.Errorf("tiff: page %d SubIFD %d: %w", i, k, err)
+			}
+			sp.subOffs = nil // one level of SubIFDs only
+			p.SubIFDs = append(p.SubIFDs, sp)
+		}
 	}
 	if len(f.Pages) == 0 {
 		return nil, FormatError("no pages")
@@ -228,6 +251,13 @@ func (f *File) readIFD(off uint64) (*Page, uint64, error) {
 		next = uint64(f.bo.Uint32(tail))
 	}
 	p, err := f.page(entries)
+	if err == nil {
+		if e, ok := entries[tSubIFDs]; ok {
+			if p.subOffs, err = f.ints(e); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
 	return p, next, err
 }
 

@@ -32,15 +32,43 @@ func (s *Stack) SetCacheBytes(n int64) { s.cache = newBlockCache(n) }
 
 // Stack returns the pages of f as one array. Every page must have the
 // first page's size, samples and sample type.
-func (f *File) Stack() (*Stack, error) {
-	p0 := f.Pages[0]
-	for i, p := range f.Pages[1:] {
+func (f *File) Stack() (*Stack, error) { return f.stackOf(f.Pages, "page") }
+
+// Levels returns the number of resolution levels every page has: 1 plus
+// the number of SubIFDs the pages share.
+func (f *File) Levels() int {
+	n := len(f.Pages[0].SubIFDs)
+	for _, p := range f.Pages {
+		n = min(n, len(p.SubIFDs))
+	}
+	return 1 + n
+}
+
+// Level returns resolution level k as a stack: level 0 is Stack(), level
+// k > 0 is every page's SubIFD k-1.
+func (f *File) Level(k int) (*Stack, error) {
+	if k == 0 {
+		return f.Stack()
+	}
+	if k < 0 || k >= f.Levels() {
+		return nil, fmt.Errorf("tiff: %slevel %d of %d", f.prefix(), k, f.Levels())
+	}
+	pages := make([]*Page, len(f.Pages))
+	for i, p := range f.Pages {
+		pages[i] = p.SubIFDs[k-1]
+	}
+	return f.stackOf(pages, fmt.Sprintf("level %d of page", k))
+}
+
+func (f *File) stackOf(pages []*Page, what string) (*Stack, error) {
+	p0 := pages[0]
+	for i, p := range pages[1:] {
 		if p.Width != p0.Width || p.Height != p0.Height || p.Samples != p0.Samples || p.DType != p0.DType {
-			return nil, UnsupportedError(fmt.Sprintf("page %d is %dx%dx%d %v, page 0 %dx%dx%d %v: not a stack", i+1,
-				p.Height, p.Width, p.Samples, p.DType, p0.Height, p0.Width, p0.Samples, p0.DType))
+			return nil, UnsupportedError(fmt.Sprintf("%s %d is %dx%dx%d %v, %s 0 %dx%dx%d %v: not a stack", what, i+1,
+				p.Height, p.Width, p.Samples, p.DType, what, p0.Height, p0.Width, p0.Samples, p0.DType))
 		}
 	}
-	s := &Stack{f: f, pages: f.Pages, dt: p0.DType, shape: []int{len(f.Pages), p0.Height, p0.Width},
+	s := &Stack{f: f, pages: pages, dt: p0.DType, shape: []int{len(pages), p0.Height, p0.Width},
 		cache: newBlockCache(DefaultCacheBytes)}
 	if p0.Samples > 1 {
 		s.shape = append(s.shape, p0.Samples)

@@ -112,6 +112,8 @@ func TestFixtures(t *testing.T) {
 			want = "[2 20 24 3]"
 		case strings.HasPrefix(name, "single"):
 			want = "[1 20 24]"
+		case strings.HasPrefix(name, "subifds"):
+			want = "[3 64 48]"
 		}
 		if fmt.Sprint(a.Shape()) != want {
 			t.Errorf("%s: shape %v, want %s", name, a.Shape(), want)
@@ -613,5 +615,107 @@ func TestBlockCache(t *testing.T) {
 			t.Errorf("without the cache: %d tiles decoded", n)
 		}
 		f.Close()
+	}
+}
+
+// checkLevel checks level k of a pyramid of value(z, y, x) subsampled by
+// 2**k.
+func checkLevel(t *testing.T, name string, f *File, k int, shape []int) {
+	t.Helper()
+	s, err := f.Level(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int{shape[0], shape[1] >> k, shape[2] >> k}
+	if fmt.Sprint(s.Shape()) != fmt.Sprint(want) {
+		t.Fatalf("%s level %d: shape %v, want %v", name, k, s.Shape(), want)
+	}
+	a := nd.New[uint16](want, nd.C)
+	if err := s.ReadRegion(nd.BoxOf(want), a); err != nil {
+		t.Fatal(err)
+	}
+	bad := 0
+	a.Values(func(idx []int, v uint16) {
+		if w := uint16(value(nd.Uint16, idx[0], idx[1]<<k, idx[2]<<k, 0)); v != w && bad < 3 {
+			t.Errorf("%s level %d at %v: %d, want %d", name, k, idx, v, w)
+			bad++
+		}
+	})
+}
+
+// Pyramids in SubIFDs: tifffile's fixture reads level by level, and ours
+// (classic and BigTIFF) read back through our reader and through
+// tifffile's series levels.
+func TestPyramid(t *testing.T) {
+	shape := []int{3, 64, 48}
+	f, err := OpenFile("testdata/subifds-u2.tif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Levels() != 3 {
+		t.Fatalf("%d levels in the tifffile pyramid, want 3", f.Levels())
+	}
+	for k := range 3 {
+		checkLevel(t, "subifds-u2.tif", f, k, shape)
+	}
+	if _, err := f.Level(3); err == nil {
+		t.Error("level 3 of 3 accepted")
+	}
+	whole := vol(nd.Uint16, shape).(*nd.Array[uint16])
+	dir := t.TempDir()
+	var names []string
+	for _, big := range []int{BigNever, BigAlways} {
+		p := filepath.Join(dir, fmt.Sprintf("pyr-%d.tif", big))
+		fh, _ := os.Create(p)
+		w, err := NewWriter(fh, WriterOptions{Compression: CompressionDeflate, Predictor: PredictorHorizontal,
+			TileWidth: 16, TileLength: 16, BigTIFF: big, Pages: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for z := range 3 {
+			var levels []nd.Any
+			for k := range 3 {
+				lv := nd.New[uint16]([]int{64 >> k, 48 >> k}, nd.C)
+				lv.Values(func(idx []int, _ uint16) { lv.Set(whole.At(z, idx[0]<<k, idx[1]<<k), idx...) })
+				levels = append(levels, lv)
+			}
+			if err := w.WritePage(levels[0], levels[1:]...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.WritePage(nd.New[uint16]([]int{64, 48}, nd.C)); err == nil {
+			t.Error("a page without the levels of page 0 accepted")
+		}
+		w.Close()
+		fh.Close()
+		g, err := OpenFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.Levels() != 3 || g.BigTIFF() != (big == BigAlways) {
+			t.Fatalf("%s: %d levels, BigTIFF %v", p, g.Levels(), g.BigTIFF())
+		}
+		for k := range 3 {
+			checkLevel(t, p, g, k, shape)
+		}
+		g.Close()
+		names = append(names, p)
+	}
+	py := testtool.PythonWith(t, "tifffile")
+	script := `import sys, numpy as np, tifffile
+bad = []
+for p in sys.argv[1:]:
+    with tifffile.TiffFile(p) as tf:
+        s = tf.series[0]
+        z, y, x = np.indices((3, 64, 48))
+        v = (z * 1000 + y * 37 + x * 3).astype(np.uint16)
+        if len(s.levels) != 3: bad.append(p + " levels")
+        for k, l in enumerate(s.levels):
+            if not np.array_equal(l.asarray(), v[:, ::2**k, ::2**k]): bad.append(p + " level %d" % k)
+print(bad)`
+	out, err := exec.Command(py, append([]string{"-c", script}, names...)...).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "[]" {
+		t.Fatalf("tifffile: %v\n%s", err, out)
 	}
 }

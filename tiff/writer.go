@@ -75,7 +75,8 @@ type Writer struct {
 	closed bool
 	encs   []*blockEncoder // one per goroutine, buffers reused from page to page
 	dtype  nd.DType
-	imagej bool // an ImageJ description is written
+	imagej bool    // an ImageJ description is written
+	levels [][]int // shapes of page 0's reduced levels
 }
 
 // imageJType reports whether ImageJ holds samples of dt, spp per pixel.
@@ -111,44 +112,104 @@ func NewWriter(w io.WriteSeeker, opt WriterOptions) (*Writer, error) {
 }
 
 // WritePage appends one page: a (height, width) or (height, width,
-// samples) array.
-func (w *Writer) WritePage(a nd.Any) error {
+// samples) array. Reduced-resolution versions of it (a pyramid, largest
+// first) may follow; they are written as the page's SubIFDs
+// (NewSubfileType 1), as pyramidal OME-TIFF and tifffile store them, and
+// must have the page's sample type and samples per pixel, and the same
+// shapes on every page.
+func (w *Writer) WritePage(a nd.Any, reduced ...nd.Any) error {
 	if w.closed {
 		return errors.New("tiff: write after Close")
 	}
+	h, wd, spp, err := w.check(a)
+	if err != nil {
+		return err
+	}
+	dt := a.DType()
+	shapes := make([][]int, len(reduced))
+	for k, r := range reduced {
+		if _, _, rspp, err := w.check(r); err != nil {
+			return fmt.Errorf("tiff: level %d: %w", k+1, err)
+		} else if rspp != spp || r.DType() != dt {
+			return fmt.Errorf("tiff: level %d is %v %v, the page %v %v", k+1, r.Shape(), r.DType(), a.Shape(), dt)
+		}
+		shapes[k] = r.Shape()
+	}
+	if w.pages == 0 {
+		w.dtype, w.levels = dt, shapes
+		total := int64(h) * int64(wd) * int64(spp) * int64(dt.Size())
+		for _, r := range reduced {
+			total += int64(r.Len()) * int64(dt.Size())
+		}
+		if err := w.start(total, spp); err != nil {
+			return err
+		}
+	} else if p := w.first; p.Width != wd || p.Height != h || p.Samples != spp || p.DType != dt {
+		return fmt.Errorf("tiff: page %d is %v %v, page 0 was %dx%dx%d %v", w.pages, a.Shape(), dt, p.Height, p.Width, p.Samples, p.DType)
+	} else if fmt.Sprint(shapes) != fmt.Sprint(w.levels) {
+		return fmt.Errorf("tiff: page %d has levels %v, page 0 had %v", w.pages, shapes, w.levels)
+	}
+	subs := make([]uint64, len(reduced))
+	for k, r := range reduced {
+		rp, err := w.encodePage(r)
+		if err != nil {
+			return err
+		}
+		if subs[k], err = w.writeIFD(rp, true, nil); err != nil {
+			return err
+		}
+	}
+	p, err := w.encodePage(a)
+	if err != nil {
+		return err
+	}
+	if _, err := w.writeIFD(p, false, subs); err != nil {
+		return err
+	}
+	if w.pages == 0 {
+		w.first = p
+	}
+	w.pages++
+	return nil
+}
+
+// check validates the shape and sample type of a page or level.
+func (w *Writer) check(a nd.Any) (h, wd, spp int, err error) {
 	sh := a.Shape()
 	if len(sh) != 2 && len(sh) != 3 {
-		return fmt.Errorf("tiff: page of rank %d (want height x width [x samples])", len(sh))
+		return 0, 0, 0, fmt.Errorf("tiff: page of rank %d (want height x width [x samples])", len(sh))
 	}
-	h, wd, spp := sh[0], sh[1], 1
+	h, wd, spp = sh[0], sh[1], 1
 	if len(sh) == 3 {
 		spp = sh[2]
 	}
 	if h == 0 || wd == 0 || spp == 0 {
-		return fmt.Errorf("tiff: empty page %v", sh)
+		return 0, 0, 0, fmt.Errorf("tiff: empty page %v", sh)
+	}
+	if h > math.MaxUint32 || wd > math.MaxUint32 || spp > 1<<15 {
+		return 0, 0, 0, fmt.Errorf("tiff: page %v too large for TIFF", sh)
 	}
 	dt := a.DType()
 	switch {
 	case w.opt.Predictor == PredictorFloat && !dt.IsFloat():
-		return fmt.Errorf("tiff: floating-point predictor for %v samples", dt)
+		return 0, 0, 0, fmt.Errorf("tiff: floating-point predictor for %v samples", dt)
 	case w.opt.Predictor == PredictorHorizontal && dt.IsFloat():
-		return fmt.Errorf("tiff: horizontal predictor for %v samples (use the floating-point predictor)", dt)
+		return 0, 0, 0, fmt.Errorf("tiff: horizontal predictor for %v samples (use the floating-point predictor)", dt)
 	}
-	if w.pages == 0 {
-		w.dtype = dt
-		if err := w.start(int64(h)*int64(wd)*int64(spp)*int64(dt.Size()), spp); err != nil {
-			return err
-		}
-	} else if p := w.first; p.Width != wd || p.Height != h || p.Samples != spp || p.DType != dt {
-		return fmt.Errorf("tiff: page %d is %v %v, page 0 was %dx%dx%d %v", w.pages, sh, dt, p.Height, p.Width, p.Samples, p.DType)
-	}
+	return h, wd, spp, nil
+}
+
+// encodePage writes a's blocks and returns its Page, offsets filled in.
+func (w *Writer) encodePage(a nd.Any) (*Page, error) {
+	h, wd, spp, _ := w.check(a)
+	dt, sh := a.DType(), a.Shape()
 	// The page's bytes in C order: the caller's memory when it is
 	// C-contiguous (it is only read), else a copy.
 	pix, ok := nd.AsBytes(a)
 	if order, contig := nd.ContiguousOrder(a); !ok || !contig || order != nd.C {
 		c := nd.NewAny(dt, sh, nd.C)
 		if err := nd.CopyAny(c, a); err != nil {
-			return err
+			return nil, err
 		}
 		pix, _ = nd.AsBytes(c)
 	}
@@ -196,23 +257,16 @@ func (w *Writer) WritePage(a nd.Any) error {
 		}
 		for j := range k {
 			if errs[j] != nil {
-				return errs[j]
+				return nil, errs[j]
 			}
 			off, err := w.append(outs[j])
 			if err != nil {
-				return err
+				return nil, err
 			}
 			p.Offsets[i0+j], p.Counts[i0+j] = off, uint64(len(outs[j]))
 		}
 	}
-	if err := w.writeIFD(p); err != nil {
-		return err
-	}
-	if w.pages == 0 {
-		w.first = p
-	}
-	w.pages++
-	return nil
+	return p, nil
 }
 
 // start writes the header, choosing BigTIFF.
@@ -282,8 +336,10 @@ func shorts(v ...int) []byte {
 	return b
 }
 
-// writeIFD writes p's directory and links it into the chain.
-func (w *Writer) writeIFD(p *Page) error {
+// writeIFD writes p's directory and returns its offset. A main page is
+// linked into the chain and lists its reduced levels' directories subs; a
+// reduced level (sub) is not linked.
+func (w *Writer) writeIFD(p *Page, sub bool, subs []uint64) (uint64, error) {
 	sf := sfUint
 	switch {
 	case p.DType.IsFloat():
@@ -301,7 +357,7 @@ func (w *Writer) writeIFD(p *Page) error {
 		photometric, extra = 2, p.Samples-3 // RGB, RGBA
 	}
 	fs := []field{
-		{tNewSubfileType, dtLong, 1, make([]byte, 4)},
+		{tNewSubfileType, dtLong, 1, le32(uint32(b2i(sub)))}, // 1: reduced resolution
 		{tImageWidth, dtLong, 1, le32(uint32(p.Width))},
 		{tImageLength, dtLong, 1, le32(uint32(p.Height))},
 		{tBitsPerSample, dtShort, uint64(p.Samples), shorts(bits...)},
@@ -318,7 +374,7 @@ func (w *Writer) writeIFD(p *Page) error {
 	if p.Predictor != PredictorNone {
 		fs = append(fs, field{tPredictor, dtShort, 1, shorts(p.Predictor)})
 	}
-	if w.pages == 0 {
+	if w.pages == 0 && !sub {
 		desc := w.opt.Description
 		if w.imagej {
 			desc = fmt.Sprintf("ImageJ=1.11a\nimages=%d\nslices=%d\n", w.opt.Pages, w.opt.Pages)
@@ -357,6 +413,13 @@ func (w *Writer) writeIFD(p *Page) error {
 		fs = append(fs, field{tRowsPerStrip, dtLong, 1, le32(uint32(p.RowsPerStrip))},
 			field{tStripOffsets, offType, n, table(p.Offsets)}, field{tStripByteCounts, offType, n, table(p.Counts)})
 	}
+	if len(subs) > 0 {
+		typ := uint16(dtIFD)
+		if w.big {
+			typ = dtIFD8
+		}
+		fs = append(fs, field{tSubIFDs, typ, uint64(len(subs)), table(subs)})
+	}
 	sort.Slice(fs, func(i, j int) bool { return fs[i].tag < fs[j].tag })
 	// Out-of-line values first, then the directory.
 	inline := 4
@@ -368,7 +431,7 @@ func (w *Writer) writeIFD(p *Page) error {
 		if len(f.data) > inline {
 			off, err := w.append(f.data)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			where[i] = off
 		}
@@ -402,14 +465,24 @@ func (w *Writer) writeIFD(p *Page) error {
 	d.Write(make([]byte, inline)) // next IFD: none yet
 	off, err := w.append(d.Bytes())
 	if err != nil {
-		return err
+		return 0, err
+	}
+	if sub {
+		return off, nil
 	}
 	// Link: the header or the previous IFD points here.
 	if err := w.patch(w.link, off); err != nil {
-		return err
+		return 0, err
 	}
 	w.link = off + uint64(d.Len()-inline)
-	return nil
+	return off, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func le32(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }

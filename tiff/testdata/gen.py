@@ -31,3 +31,11 @@ for name, opt in [("lzw", "lzw"), ("lzw-pred", "lzw:2"), ("zstd", "zstd"), ("zip
 subprocess.run(["tiffcp", "-c", "zip:3", "strips-f4.tif", "zip-floatpred-f4.tif"], check=True)
 subprocess.run(["tiffcp", "-c", "lzw:3", "-t", "-w", "16", "-l", "16", "strips-f8.tif", "lzw-floatpred-tiles-f8.tif"], check=True)
 subprocess.run(["tiffcp", "-c", "zstd:2", "-B", "strips-i2.tif", "zstd-pred-be-i2.tif"], check=True)
+# A pyramid: every page of a 3x64x48 stack carries two SubIFDs holding
+# the stack subsampled by 2 and by 4 (level k pixel (z, y, x) is
+# value(z, y*2**k, x*2**k)).
+pyr = vol("u2", (3, 64, 48))
+with tifffile.TiffWriter("subifds-u2.tif") as tw:
+    tw.write(pyr, subifds=2, tile=(16, 16), photometric="minisblack", compression="zlib")
+    tw.write(pyr[:, ::2, ::2], subfiletype=1, tile=(16, 16), photometric="minisblack", compression="zlib")
+    tw.write(pyr[:, ::4, ::4], subfiletype=1, tile=(16, 16), photometric="minisblack", compression="zlib")
