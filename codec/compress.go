@@ -99,6 +99,12 @@ func zstdDecode(dst, src []byte, limit int) ([]byte, error) {
 		if h.FrameContentSize > uint64(limit) {
 			return dst, fmt.Errorf("zstd: frame holds %d bytes, limit %d: %w", h.FrameContentSize, limit, ErrLimit)
 		}
+	}
+	// Trust the header's size for one allocation only when the frame could
+	// hold that much (a zstd block of at most 128 KiB costs at least 3
+	// bytes); a small frame claiming a lot takes the streaming path, which
+	// grows with the data.
+	if h.HasFCS && h.FrameContentSize <= uint64(len(src))*zstdMaxRatio {
 		// One frame whose size is known: decode in one call into exactly
 		// that much room. Several concatenated frames overflow the room
 		// and take the streaming path below.
@@ -264,6 +270,9 @@ func (LZ4) Decode(dst, src []byte, limit int) ([]byte, error) {
 	if int64(size) > int64(limit) {
 		return dst, fmt.Errorf("lz4: header claims %d bytes, limit %d: %w", size, limit, ErrLimit)
 	}
+	if int64(size) > int64(len(src)-4)*lz4MaxRatio+16 {
+		return dst, fmt.Errorf("lz4: header claims %d bytes from a %d-byte block, more than LZ4 can encode: %w", size, len(src)-4, ErrCorrupt)
+	}
 	n := len(dst)
 	out := grow(dst, int(size))
 	m, err := lz4Block(src[4:], out[n:])
@@ -275,6 +284,14 @@ func (LZ4) Decode(dst, src []byte, limit int) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// Largest decoded/encoded ratios: an LZ4 sequence adds at most 255 bytes
+// of match per byte of input; a zstd block of at most 128 KiB takes at
+// least 3 bytes (RLE: 4).
+const (
+	lz4MaxRatio  = 256
+	zstdMaxRatio = 1 << 16
+)
 
 // lz4Compressors holds reusable LZ4 compressors: each carries a 128 KiB
 // hash table that would otherwise be allocated per block.

@@ -15,10 +15,13 @@
 // Every Decode takes a limit: the largest output it may produce. Decoders
 // check lengths read from headers against it before allocating and stop
 // with [ErrLimit] when the output would pass it, so a hostile chunk cannot
-// make a decoder allocate more than the caller allows. Blosc also refuses
-// (with [ErrCorrupt]) a header claiming more output than any of its
-// compressors can produce from the frame's size (65536 times), so even
-// under a generous limit a small frame cannot demand a large buffer.
+// make a decoder allocate more than the caller allows. Sizes in headers
+// are also checked against what the body could hold, so even under a
+// generous limit a small chunk cannot demand a large buffer: blosc and
+// numcodecs' LZ4 refuse (with [ErrCorrupt]) a claim above 65536 and 256
+// times the compressed size, and zstd trusts a frame's content size for
+// one up-front allocation only below 65536 times the frame's size (above
+// it the output grows with the data).
 // Malformed input gives an error wrapping ErrCorrupt, never a panic; the
 // fuzz targets (FuzzBloscDecode, FuzzBlosclz, FuzzLZ4, FuzzZstd,
 // FuzzDecoders, FuzzShuffle) check this.

@@ -114,7 +114,8 @@ func TestBloscEveryTypeSize(t *testing.T) {
 }
 
 // The most compressible chunks c-blosc writes (zeros, clevel 9, large
-// blocks) stay under blosc's ratio bound and decode; so do ours.
+// blocks), and numcodecs' LZ4 and zstd (level 22) of zeros, stay under
+// the decoders' ratio bounds and decode; so do ours.
 func TestBloscZerosDecode(t *testing.T) {
 	zeros := make([]byte, 4<<20)
 	for _, cn := range []string{"blosclz", "lz4", "zstd", "zlib"} {
@@ -134,12 +135,14 @@ for cn in ["blosclz", "lz4", "lz4hc", "zstd", "zlib", "snappy"]:
         for bs in [0, 4 << 20]:
             c = Blosc(cname=cn, clevel=9, shuffle=sh, blocksize=bs)
             open(os.path.join(sys.argv[1], "%s-%d-%d" % (cn, sh, bs)), "wb").write(c.encode(z))
+for name, c in [("lz4", numcodecs.LZ4(acceleration=1)), ("zstd", numcodecs.Zstd(level=22))]:
+    open(os.path.join(sys.argv[1], "plain-" + name), "wb").write(c.encode(z))
 `
 	if out, err := exec.Command(py, "-c", script, dir).CombinedOutput(); err != nil {
 		t.Fatalf("numcodecs: %v\n%s", err, out)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	if len(files) != 24 {
+	if len(files) != 26 {
 		t.Fatalf("numcodecs wrote %d files", len(files))
 	}
 	best := 0
@@ -149,10 +152,45 @@ for cn in ["blosclz", "lz4", "lz4hc", "zstd", "zlib", "snappy"]:
 			t.Fatal(err)
 		}
 		best = max(best, len(zeros)/len(enc))
-		dec, err := (Blosc{}).Decode(nil, enc, len(zeros))
+		var c Codec = Blosc{}
+		switch filepath.Base(f) {
+		case "plain-lz4":
+			c = LZ4{}
+		case "plain-zstd":
+			c = Zstd{}
+		}
+		dec, err := c.Decode(nil, enc, len(zeros))
 		if err != nil || !bytes.Equal(dec, zeros) {
 			t.Errorf("%s (%d bytes, ratio %d): %v", filepath.Base(f), len(enc), len(zeros)/len(enc), err)
 		}
 	}
-	t.Logf("%d numcodecs frames of zeros decode; highest ratio %d (bound %d)", len(files), best, bloscMaxRatio)
+	t.Logf("%d numcodecs chunks of zeros decode; highest ratio %d (blosc bound %d)", len(files), best, bloscMaxRatio)
+}
+
+// LZ4 and zstd chunks whose headers claim far more than their bodies can
+// hold fail without allocating the claim, even under a generous limit.
+func TestSmallChunkHugeClaim(t *testing.T) {
+	lz := []byte{0, 0, 0, 1, 0x10, 'a'}                                                 // 16 MiB claimed, 2-byte block
+	zs := []byte{0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0x40, 0, 0, 0, 0, 9, 0, 0, 'a'} // 1 GiB claimed, 1 raw byte
+	for _, c := range []struct {
+		c   Codec
+		src []byte
+	}{{LZ4{}, lz}, {Zstd{}, zs}} {
+		var err error
+		n := allocated(func() { _, err = c.c.Decode(nil, c.src, 2<<30) })
+		if !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: %v, want ErrCorrupt", c.c.Name(), err)
+		}
+		if n > 1<<20 {
+			t.Errorf("%s: a %d-byte chunk made Decode allocate %d bytes", c.c.Name(), len(c.src), n)
+		}
+	}
+	// The most compressible inputs still decode: LZ4 and zstd of zeros.
+	zeros := make([]byte, 4<<20)
+	for _, c := range []Codec{LZ4{}, Zstd{Level: 19}} {
+		enc := mustEncode(t, c, zeros)
+		if dec, err := c.Decode(nil, enc, len(zeros)); err != nil || !bytes.Equal(dec, zeros) {
+			t.Errorf("%s of zeros (ratio %d): %v", c.Name(), len(zeros)/len(enc), err)
+		}
+	}
 }
