@@ -59,9 +59,11 @@ func writeTIFF(ctx context.Context, src *source, out string, f pyrFlags) error {
 	if _, err := os.Stat(out); err == nil && !f.overwrite {
 		return fmt.Errorf("%w: %s; use --overwrite to replace it", pyramid.ErrExists, out)
 	}
-	opt := tiff.WriterOptions{Pages: shape[0], TileWidth: 256, TileLength: 256, ImageJ: len(shape) == 3}
-	if shape[1] < 256 || shape[2] < 256 {
-		opt.TileWidth, opt.TileLength = 0, 0
+	// Strips unless the planes are huge: ImageJ's own reader (not only
+	// Bio-Formats) opens striped stacks; tiles pay off for big planes.
+	opt := tiff.WriterOptions{Pages: shape[0], ImageJ: len(shape) == 3}
+	if shape[1] > 8192 || shape[2] > 8192 {
+		opt.TileWidth, opt.TileLength = 256, 256
 	}
 	switch f.codec {
 	case "none", "":
