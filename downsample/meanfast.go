@@ -78,7 +78,7 @@ func sumRows[S, A nd.Number](dst []A, src []S, rows []int, nxIn, fx int) {
 }
 
 // shiftEven divides by 2^sh rounding to nearest, ties to even.
-func shiftEven[A int32 | int64](a A, sh uint) A {
+func shiftEven[A accum](a A, sh uint) A {
 	q := a >> sh // floor
 	r := a - q<<sh
 	half := A(1) << (sh - 1)
@@ -89,20 +89,31 @@ func shiftEven[A int32 | int64](a A, sh uint) A {
 }
 
 // shiftTrunc divides by 2^sh rounding toward zero.
-func shiftTrunc[A int32 | int64](a A, sh uint) A {
+func shiftTrunc[A accum](a A, sh uint) A {
 	if a < 0 {
 		return -((-a) >> sh)
 	}
 	return a >> sh
 }
 
+// accum is the type of carried block sums: uint16 for uint8 2x2 (at most
+// 255 * 4^4 = 65280 before the floor every four levels, as tinybrain's
+// uint16 accumulator), else int32 or int64.
+type accum interface {
+	uint16 | int32 | int64
+}
+
 // meanTruncRows is the Truncate mean for factors of 1 and 2 and element
 // types of up to 32 bits: the same arithmetic as meanTruncGeneric, row by
-// row, carrying sums in int32 when the largest carried sum (the largest
-// magnitude of T times 2^(family*cycle)) fits, else int64.
+// row, carrying sums in the narrowest accum type that holds the largest
+// carried sum (the largest magnitude of T times 2^(family*cycle)): uint16
+// for uint8 2x2, else int32 when it fits, else int64.
 func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T], round bool) []*nd.Array[T] {
 	dt := nd.DTypeOf[T]()
 	bits := dt.Size()*8 + family(factor)*cycle(factor, dt)
+	if dt == nd.Uint8 && bits <= 16 && !wideAccum {
+		return meanTruncAcc[T, uint16](src, factor, n, workers, into, round)
+	}
 	if bits <= 31 {
 		return meanTruncAcc[T, int32](src, factor, n, workers, into, round)
 	}
@@ -112,7 +123,7 @@ func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, 
 // With round (one level only), outputs are rounded to nearest, ties to
 // even, instead of truncated: the NearestEven rule, which for factors of
 // 1 and 2 is the same mean of the voxels present.
-func meanTruncAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T], round bool) []*nd.Array[T] {
+func meanTruncAcc[T nd.Number, A accum](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T], round bool) []*nd.Array[T] {
 	dt := nd.DTypeOf[T]()
 	fam := uint(family(factor))
 	cyc := cycle(factor, dt)
@@ -269,16 +280,36 @@ func mean2x2x2U8(d, r0, r1, r2, r3 []uint8, round bool) {
 	}
 }
 
+// wideAccum makes meanTruncRows skip the uint16 accumulator, for tests
+// that compare it with the int32 one.
+var wideAccum bool
+
 // sumRowsFast handles the hottest first-level case, uint8 rows summed in
-// 2x2 blocks into int32, eight input bytes of each row at a time (SWAR);
-// it reports false for every other case. Reference: sumRows.
-func sumRowsFast[S nd.Number, A int32 | int64](dst []A, src []S, rows []int, nxIn, fx int) bool {
-	d32, ok1 := any(dst).([]int32)
+// 2x2 blocks into uint16 or int32, eight input bytes of each row at a time
+// (SWAR); it reports false for every other case. Reference: sumRows.
+func sumRowsFast[S nd.Number, A accum](dst []A, src []S, rows []int, nxIn, fx int) bool {
 	s8, ok2 := any(src).([]uint8)
-	if !ok1 || !ok2 || fx != 2 || len(rows) != 2 {
+	if !ok2 || fx != 2 || len(rows) != 2 {
 		return false
 	}
 	r0, r1 := s8[rows[0]:rows[0]+nxIn], s8[rows[1]:rows[1]+nxIn]
+	if d16, ok := any(dst).([]uint16); ok {
+		done := 0
+		for a, b, o := r0, r1, d16; len(a) >= 8 && len(b) >= 8 && len(o) >= 4; a, b, o = a[8:], b[8:], o[4:] {
+			s := pairSums(binary.LittleEndian.Uint64(a)) + pairSums(binary.LittleEndian.Uint64(b))
+			o[0], o[1], o[2], o[3] = uint16(s), uint16(s>>16), uint16(s>>32), uint16(s>>48)
+			done += 4
+		}
+		for x := done; x < len(d16); x++ {
+			i, j := 2*x, min(2*x+1, nxIn-1)
+			d16[x] = uint16(r0[i]) + uint16(r0[j]) + uint16(r1[i]) + uint16(r1[j])
+		}
+		return true
+	}
+	d32, ok1 := any(dst).([]int32)
+	if !ok1 {
+		return false
+	}
 	done := 0
 	for a, b, o := r0, r1, d32; len(a) >= 8 && len(b) >= 8 && len(o) >= 4; a, b, o = a[8:], b[8:], o[4:] {
 		s := pairSums(binary.LittleEndian.Uint64(a)) + pairSums(binary.LittleEndian.Uint64(b))
