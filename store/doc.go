@@ -48,7 +48,8 @@
 //     far as the range needs; a 206 whose Content-Range does not start
 //     where asked is an error. A key redirected to a directory ("a" to
 //     "a/", as file servers do before listing it) is ErrNotFound, never
-//     the listing's HTML.
+//     the listing's HTML. With no client given, NewHTTP waits at most a
+//     minute for a response's headers.
 //   - An S3 store reads at most MaxBytes (default 4 GiB,
 //     [DefaultS3MaxBytes]) of one object.
 //

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // HTTP is a read-only Store over HTTP(S): key k is GET base/k. Ranges use
@@ -25,15 +26,28 @@ type HTTP struct {
 }
 
 // NewHTTP returns a store reading under base ("https://host/data.zarr").
-// A nil client means http.DefaultClient.
+// A nil client means http.DefaultClient's settings plus a limit of one
+// minute on waiting for a response's headers, so a server that accepts a
+// connection and never answers cannot stall a reader forever (bodies may
+// take as long as they need; cancel ctx to stop one).
 func NewHTTP(base string, client *http.Client) *HTTP {
 	if client == nil {
-		client = http.DefaultClient
+		client = defaultHTTPClient()
 	}
 	return &HTTP{base: strings.TrimSuffix(base, "/"), client: client, MaxBytes: DefaultHTTPMaxBytes}
 }
 
 var _ Store = (*HTTP)(nil)
+
+// httpHeaderTimeout bounds the wait for response headers of the default
+// client (a variable for tests).
+var httpHeaderTimeout = time.Minute
+
+func defaultHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = httpHeaderTimeout
+	return &http.Client{Transport: tr}
+}
 
 // get sends GET base/key with the Range header rng (none if "") and
 // returns the body, read up to want bytes (the whole body if want < 0) and
