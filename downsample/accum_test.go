@@ -9,7 +9,8 @@ import (
 )
 
 // The uint16 carried sums of uint8 2x2 means (255 * 4^4 = 65280 at the
-// top of a cycle) equal the int32 ones: all-255 images (the largest sums,
+// top of a cycle) and the uint32 ones of 2x2x2 (255 * 8^8) equal the
+// int32 and int64 ones: all-255 images (the largest sums,
 // one short of overflowing), random images, odd shapes, both roundings,
 // up to 9 levels (two floors), against the reference as well.
 func TestUint16Accumulator(t *testing.T) {
@@ -29,12 +30,23 @@ func TestUint16Accumulator(t *testing.T) {
 	}
 	for iter := range 40 {
 		shape := []int{1 + r.IntN(3), 1 + r.IntN(70), 1 + r.IntN(70)}
-		factor := [][]int{{1, 2, 2}, {2, 2, 1}, {2, 1, 2}}[iter%3]
+		factor := [][]int{{1, 2, 2}, {2, 2, 1}, {2, 1, 2}, {2, 2, 2}}[iter%4]
 		img := fill[uint8](r, shape, []int{0, 2, 256}[r.IntN(3)])
 		if iter%5 == 0 {
 			img.Fill(255)
 		}
 		n := 1 + r.IntN(9)
+		if factor[0] == 2 && factor[1] == 2 && factor[2] == 2 {
+			shape = []int{1 + r.IntN(20), 1 + r.IntN(20), 1 + r.IntN(20)}
+			if iter%8 == 3 {
+				shape = []int{256, 2, 2} // a deep column: 8 levels along axis 0
+				img = nd.New[uint8](shape, nd.C)
+				img.Fill(255)
+				n = 9
+			} else {
+				img = fill[uint8](r, shape, []int{0, 2, 256}[r.IntN(3)])
+			}
+		}
 		for _, rnd := range []Rounding{Truncate, NearestEven} {
 			opt := Options{Rounding: rnd, Workers: 1 + r.IntN(2)}
 			narrow, err := Levels(img, factor, n, Mean, opt)

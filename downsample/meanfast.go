@@ -98,21 +98,28 @@ func shiftTrunc[A accum](a A, sh uint) A {
 
 // accum is the type of carried block sums: uint16 for uint8 2x2 (at most
 // 255 * 4^4 = 65280 before the floor every four levels, as tinybrain's
-// uint16 accumulator), else int32 or int64.
+// uint16 accumulator), uint32 for uint8 2x2x2 (255 * 8^8 < 2^32), else
+// int32 or int64.
 type accum interface {
-	uint16 | int32 | int64
+	uint16 | uint32 | int32 | int64
 }
 
 // meanTruncRows is the Truncate mean for factors of 1 and 2 and element
 // types of up to 32 bits: the same arithmetic as meanTruncGeneric, row by
 // row, carrying sums in the narrowest accum type that holds the largest
-// carried sum (the largest magnitude of T times 2^(family*cycle)): uint16
-// for uint8 2x2, else int32 when it fits, else int64.
+// carried sum (the largest magnitude of T times 2^(family*cycle)): for
+// unsigned T, whose largest value is below 2^bits, uint16 or uint32 when
+// bits <= 16 or 32; else int32 when it fits, else int64.
 func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T], round bool) []*nd.Array[T] {
 	dt := nd.DTypeOf[T]()
 	bits := dt.Size()*8 + family(factor)*cycle(factor, dt)
-	if dt == nd.Uint8 && bits <= 16 && !wideAccum {
-		return meanTruncAcc[T, uint16](src, factor, n, workers, into, round)
+	if !dt.IsSigned() && !wideAccum {
+		switch {
+		case bits <= 16:
+			return meanTruncAcc[T, uint16](src, factor, n, workers, into, round)
+		case bits <= 32:
+			return meanTruncAcc[T, uint32](src, factor, n, workers, into, round)
+		}
 	}
 	if bits <= 31 {
 		return meanTruncAcc[T, int32](src, factor, n, workers, into, round)
