@@ -27,7 +27,8 @@
 //     the edge voxel); level k is trunc(Mk) toward zero; every Cycle levels
 //     Mk is replaced by floor(Mk). Cycle is 4 for 2x2 of 8- and 16-bit
 //     types, 8 for 2x2x2 of 8-bit, 5 for 2x2x2 of 16-bit, and 1 otherwise.
-//     Sums are exact (int32/int64, or 128-bit for 64-bit types).
+//     Sums are exact (the narrowest of uint16, uint32, int32 and int64 that
+//     holds them, as tinybrain's uint16 for uint8 2x2; 128-bit for 64-bit types).
 //   - Mean, integers, Rounding NearestEven: the mean of the present voxels
 //     of the whole f^k block of level 0, rounded to nearest, ties to even.
 //   - Mean, floats: each level is the mean of the present voxels of each
@@ -65,6 +66,6 @@
 // # Limits
 //
 // Allocation is the output of each level plus, for Mean and SparseMean,
-// one accumulator per output voxel (4, 8 or 16 bytes). Sizes are checked
+// one accumulator per output voxel (2 to 16 bytes). Sizes are checked
 // before anything is allocated.
 package downsample
