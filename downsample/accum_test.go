@@ -72,3 +72,48 @@ func TestUint16Accumulator(t *testing.T) {
 		}
 	}
 }
+
+// The int32 sums and counts of SparseMean and multi-level NearestEven
+// equal the int64 ones, up to the deepest level int32 is chosen for.
+func TestSumCountAccumulator(t *testing.T) {
+	r := rand.New(rand.NewPCG(53, 54))
+	for iter := range 30 {
+		factor := [][]int{{1, 2, 2}, {2, 2, 2}, {2, 1, 2}}[iter%3]
+		shape := []int{1 + r.IntN(12), 1 + r.IntN(24), 1 + r.IntN(24)}
+		if iter == 1 {
+			// Full blocks of the largest magnitudes, one level past the
+			// deepest that int32 is chosen for: 32768 * 8^6 > 2^31.
+			factor, shape = []int{2, 2, 2}, []int{64, 64, 64}
+		}
+		n := 1 + r.IntN(7)
+		u8 := fill[uint8](r, shape, []int{0, 2, 256}[r.IntN(3)])
+		i16 := fill[int16](r, shape, []int{0, 3}[r.IntN(2)])
+		if iter == 1 {
+			u8.Fill(255)
+			i16.Fill(-32768)
+			n = 6
+		}
+		for _, m := range []Method{SparseMean, Mean} {
+			opt := Options{Rounding: NearestEven, Workers: 1 + r.IntN(2)}
+			compareAccum(t, u8, factor, n, m, opt)
+			compareAccum(t, i16, factor, n, m, opt)
+		}
+	}
+}
+
+func compareAccum[T nd.Number](t *testing.T, img *nd.Array[T], factor []int, n int, m Method, opt Options) {
+	t.Helper()
+	narrow, err := Levels(img, factor, n, m, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wideAccum = true
+	wide, _ := Levels(img, factor, n, m, opt)
+	wideAccum = false
+	for k := range narrow {
+		if !slices.Equal(narrow[k].Data(), wide[k].Data()) {
+			t.Fatalf("%v %v shape %v factor %v level %d: int32 and int64 sums differ\n%v\n%v",
+				nd.DTypeOf[T](), m, img.Shape(), factor, k+1, trim(narrow[k].Data()), trim(wide[k].Data()))
+		}
+	}
+}

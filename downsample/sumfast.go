@@ -3,18 +3,32 @@ package downsample
 import "github.com/ryomen-dev/ryomen/nd"
 
 // sumCountRows is sumCountGeneric for factors of 1 and 2 and element types
-// of up to 32 bits, row by row with int64 sums and counts (exact: a sum
-// of 2^31 values of 32 bits fits).
+// of up to 32 bits, row by row with exact sums and counts: int32 when the
+// sum of a whole factor^n block fits (the magnitude bits of T plus n times
+// the number of factor-2 axes, at most 31), else int64 (a sum of 2^31
+// values of 32 bits fits).
 func sumCountRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode, into *nd.Array[T]) []*nd.Array[T] {
+	dt := nd.DTypeOf[T]()
+	bits := dt.Size() * 8
+	if dt.IsSigned() {
+		bits-- // |min| = 2^(bits-1)
+	}
+	if bits+n*family(factor) <= 30 && !wideAccum {
+		return sumCountAcc[T, int32](src, factor, n, workers, sparse, mode, into)
+	}
+	return sumCountAcc[T, int64](src, factor, n, workers, sparse, mode, into)
+}
+
+func sumCountAcc[T nd.Number, A int32 | int64](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode, into *nd.Array[T]) []*nd.Array[T] {
 	last := len(factor) - 1
 	fx := factor[last]
 	data, _ := src.Flat()
 	in := src.Shape()
-	var s, c []int64
+	var s, c []A
 	var res []*nd.Array[T]
 	for k := 1; k <= n; k++ {
 		g := newGrid(in, factor)
-		ns, nc := make([]int64, g.outLen), make([]int64, g.outLen)
+		ns, nc := make([]A, g.outLen), make([]A, g.outLen)
 		out := newOut(g.out, into, k, n)
 		od := out.Data()
 		nx, nxIn := g.out[last], in[last]
@@ -43,7 +57,40 @@ func sumCountRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, s
 
 // addLevel0 adds one input row of level 0 to the sums and counts of its
 // outputs (present voxels only; zeros are not counted when sparse).
-func addLevel0[T nd.Number](ds, dc []int64, r []T, fx int, sparse bool) {
+//
+// Reference loop:
+//
+//	for i, v := range r {
+//		if !sparse || v != 0 {
+//			ds[i/fx] += int64(v)
+//			dc[i/fx]++
+//		}
+//	}
+func addLevel0[T nd.Number, A int32 | int64](ds, dc []A, r []T, fx int, sparse bool) {
+	if fx == 2 {
+		// Pairs: one update of each output instead of two, and no branch
+		// (a zero adds nothing to the sum, and nonzero counts itself).
+		half := len(r) / 2
+		e, s, c := r[:2*half], ds[:half], dc[:half]
+		for x := range s {
+			p := e[2*x : 2*x+2]
+			a, b := p[0], p[1]
+			s[x] += A(a) + A(b)
+			if sparse {
+				c[x] += nonzero[T, A](a) + nonzero[T, A](b)
+			} else {
+				c[x] += 2
+			}
+		}
+		if len(r)%2 == 1 {
+			v := r[len(r)-1]
+			ds[half] += A(v)
+			if !sparse || v != 0 {
+				dc[half]++
+			}
+		}
+		return
+	}
 	for i, v := range r {
 		x := i
 		if fx == 2 {
@@ -52,13 +99,21 @@ func addLevel0[T nd.Number](ds, dc []int64, r []T, fx int, sparse bool) {
 		if sparse && v == 0 {
 			continue
 		}
-		ds[x] += int64(v)
+		ds[x] += A(v)
 		dc[x]++
 	}
 }
 
+// nonzero is 1 for a nonzero v, else 0.
+func nonzero[T nd.Number, A int32 | int64](v T) A {
+	if v != 0 {
+		return 1
+	}
+	return 0
+}
+
 // addCarried adds one row of carried sums and counts.
-func addCarried(ds, dc, s, c []int64, fx int) {
+func addCarried[A int32 | int64](ds, dc, s, c []A, fx int) {
 	if fx == 1 {
 		for x := range ds {
 			ds[x] += s[x]
@@ -73,7 +128,7 @@ func addCarried(ds, dc, s, c []int64, fx int) {
 }
 
 // divInt64 divides s by c > 0, rounding by mode.
-func divInt64(s, c int64, mode divMode) int64 {
+func divInt64[A int32 | int64](s, c A, mode divMode) A {
 	q, r := s/c, s%c
 	if r < 0 { // make q the floor and 0 <= r < c
 		q--
