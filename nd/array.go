@@ -167,7 +167,7 @@ func (a *Array[T]) Sub(b Box) *Array[T] {
 // Transpose returns a view with axes permuted: axis i of the result is axis
 // perm[i] of a. It panics if perm is not a permutation of 0..Rank()-1.
 func (a *Array[T]) Transpose(perm ...int) *Array[T] {
-	if !isPerm(perm, len(a.shape)) {
+	if !IsPerm(perm, len(a.shape)) {
 		panic(fmt.Sprintf("nd: Transpose by %v is not a permutation of %d axes", perm, len(a.shape)))
 	}
 	v := &Array[T]{data: a.data, shape: make([]int, len(perm)), strides: make([]int, len(perm)), offset: a.offset}
@@ -178,7 +178,9 @@ func (a *Array[T]) Transpose(perm ...int) *Array[T] {
 	return v
 }
 
-func isPerm(p []int, n int) bool {
+// IsPerm reports whether p is a permutation of 0..n-1 (a valid argument
+// of Transpose for rank n).
+func IsPerm(p []int, n int) bool {
 	if len(p) != n {
 		return false
 	}

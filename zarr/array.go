@@ -230,7 +230,7 @@ func Create(ctx context.Context, st store.Store, p string, m Meta, o *Options) (
 			}
 		}
 		m.Order = nd.C
-		if m.Transpose != nil && !isPerm(m.Transpose, len(m.Shape)) {
+		if m.Transpose != nil && !nd.IsPerm(m.Transpose, len(m.Shape)) {
 			return nil, fmt.Errorf("zarr: create %q: transpose %v is not a permutation", p, m.Transpose)
 		}
 		if m.ChunkKeyEncoding == "" {

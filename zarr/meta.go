@@ -433,7 +433,7 @@ func (m *Meta) parseChain(key string, cs []v3Named) error {
 		} else if err := json.Unmarshal(t.Order, &perm); err != nil {
 			return metaErr(key, "transpose order: %v", err)
 		}
-		if !isPerm(perm, len(m.Shape)) {
+		if !nd.IsPerm(perm, len(m.Shape)) {
 			return metaErr(key, "transpose order %v is not a permutation", perm)
 		}
 		m.Transpose = perm
@@ -458,20 +458,6 @@ func (m *Meta) parseChain(key string, cs []v3Named) error {
 		m.Codecs = append(m.Codecs, cc)
 	}
 	return nil
-}
-
-func isPerm(p []int, n int) bool {
-	if len(p) != n {
-		return false
-	}
-	seen := make([]bool, n)
-	for _, v := range p {
-		if v < 0 || v >= n || seen[v] {
-			return false
-		}
-		seen[v] = true
-	}
-	return true
 }
 
 func named(name string, conf any) map[string]any {

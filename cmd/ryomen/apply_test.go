@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,15 +14,7 @@ import (
 
 func readOut(t *testing.T, p string) []byte {
 	t.Helper()
-	s, err := openSource(context.Background(), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := nd.NewAny(s.r.DType(), s.r.Shape(), nd.C)
-	if err := s.r.ReadRegion(nd.BoxOf(s.r.Shape()), a); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := nd.AsBytes(a)
+	b, _ := nd.AsBytes(readArray(t, p))
 	return b
 }
 

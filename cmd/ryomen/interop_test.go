@@ -15,31 +15,39 @@ import (
 // zarrita (JavaScript) opens the sharded OME-Zarr v0.5 output of demo.
 // It uses the zarrita install of the zarr package's interop tests.
 func TestZarrita(t *testing.T) {
-	mods, _ := filepath.Abs("../../zarr/testdata/js/node_modules")
-	if _, err := os.Stat(filepath.Join(mods, "zarrita")); err != nil {
-		t.Skip("zarrita not installed (see scripts/test)")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not installed")
-	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "demo.ome.zarr")
 	mustRun(t, "demo", "--shape", "64x128x128", out)
-	script, _ := os.ReadFile("testdata/zarrita_check.mjs")
-	os.WriteFile(filepath.Join(dir, "check.mjs"), script, 0o644)
-	if err := os.Symlink(mods, filepath.Join(dir, "node_modules")); err != nil {
-		t.Fatal(err)
-	}
-	b, err := exec.Command("node", filepath.Join(dir, "check.mjs"), out, "1", "labels/cells/1").CombinedOutput()
-	if err != nil {
-		t.Fatalf("zarrita: %v\n%s", err, b)
-	}
-	s := string(b)
+	s := runNode(t, dir, "zarrita", "testdata/zarrita_check.mjs", out, "1", "labels/cells/1")
 	for _, w := range []string{`"translation":[0.5,0.5,0.5]`, "1 [ 32, 64, 64 ] uint16", "labels/cells/1 [ 32, 64, 64 ] uint32"} {
 		if !strings.Contains(s, w) {
 			t.Errorf("zarrita output lacks %q:\n%s", w, s)
 		}
 	}
+}
+
+// runNode runs a node script from testdata in dir, beside the npm modules
+// of the zarr package's interop tests (which must hold module), and
+// returns its output.
+func runNode(t *testing.T, dir, module, script string, args ...string) string {
+	t.Helper()
+	testtool.Command(t, "node")
+	mods, _ := filepath.Abs("../../zarr/testdata/js/node_modules")
+	_, err := os.Stat(filepath.Join(mods, filepath.FromSlash(module)))
+	testtool.Require(t, module+" (npm ci in zarr/testdata/js)", err)
+	b, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "check.mjs"), b, 0o644)
+	if err := os.Symlink(mods, filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("node", append([]string{filepath.Join(dir, "check.mjs")}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node %s: %v\n%s", script, err, out)
+	}
+	return string(out)
 }
 
 // The OME-Zarr 0.5 metadata of the demo's image and label pyramids passes
@@ -48,26 +56,10 @@ func TestZarrita(t *testing.T) {
 // not installable here (no package ships them), so this third-party
 // validator stands in for them.
 func TestNGFFSchemas(t *testing.T) {
-	mods, _ := filepath.Abs("../../zarr/testdata/js/node_modules")
-	if _, err := os.Stat(filepath.Join(mods, "@fideus-labs", "ngff-zarr")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("@fideus-labs/ngff-zarr is required under CI (npm ci in zarr/testdata/js)")
-		}
-		t.Skip("@fideus-labs/ngff-zarr not installed (see scripts/test)")
-	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "demo.ome.zarr")
 	mustRun(t, "demo", "--shape", "48x64x64", out)
-	script, _ := os.ReadFile("testdata/ngff_check.mjs")
-	os.WriteFile(filepath.Join(dir, "check.mjs"), script, 0o644)
-	if err := os.Symlink(mods, filepath.Join(dir, "node_modules")); err != nil {
-		t.Fatal(err)
-	}
-	b, err := exec.Command("node", filepath.Join(dir, "check.mjs"), out, ".", "labels/cells").CombinedOutput()
-	if err != nil {
-		t.Fatalf("NGFF validation failed: %v\n%s", err, b)
-	}
-	s := string(b)
+	s := runNode(t, dir, "@fideus-labs/ngff-zarr", "testdata/ngff_check.mjs", out, ".", "labels/cells")
 	if strings.Count(s, ": valid;") != 2 {
 		t.Fatalf("expected two valid groups:\n%s", s)
 	}
