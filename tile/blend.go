@@ -320,6 +320,25 @@ func (b *blender[U]) conv(dst []U, src []float64) {
 	one := nd.New[U]([]int{1}, nd.C)
 	nd.ConvertClamp(one, nd.FromSlice([]float64{math.Inf(1)}, []int{1}, nd.C))
 	top := one.Data()[0]
+	if nd.DTypeOf[U]().Size() <= 4 {
+		// Exact in float64: round half away from zero by adding 0.5 and
+		// truncating (Go's float-to-int conversion truncates).
+		for i, v := range src {
+			switch {
+			case v >= hi:
+				dst[i] = top
+			case v >= 0:
+				dst[i] = U(int64(v + 0.5))
+			case v > lo:
+				dst[i] = U(int64(v - 0.5))
+			case v <= lo:
+				dst[i] = U(lo)
+			default: // NaN
+				dst[i] = 0
+			}
+		}
+		return
+	}
 	for i, v := range src {
 		v = math.Round(v)
 		switch {
