@@ -99,7 +99,7 @@ View it:
   napari --plugin napari-ome-zarr %s
   neuroglancer: serve the directory with CORS (e.g. npx http-server --cors -p 8000 %s)
                 and open zarr3://http://localhost:8000/
-  zarr-python:
+  zarr-python 3 (for zarr-python 2, build with: ryomen pyramid --ome-version 0.4):
     import zarr; g = zarr.open_group(%q, mode="r")
     print(g["0"].shape, g["labels/cells/0"].shape)
 Inspect it:
