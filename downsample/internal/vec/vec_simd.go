@@ -7,6 +7,9 @@ import "simd/archsimd"
 // Enabled reports whether the vector kernels run (AVX-512 present).
 var Enabled = archsimd.X86.AVX512()
 
+// AVX2 has no effect in this build.
+var AVX2 = false
+
 // Mean2x2U8 computes, for the first n outputs (n a multiple of 32 that
 // fits d and both rows), the uint8 2x2 block mean. Reference loop:
 //

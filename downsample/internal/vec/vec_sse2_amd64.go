@@ -7,8 +7,8 @@ import "golang.org/x/sys/cpu"
 // Enabled is true: every amd64 CPU has SSE2 (AVX2 is used when present).
 var Enabled = true
 
-// hasAVX2 selects the 256-bit kernel.
-var hasAVX2 = cpu.X86.HasAVX2
+// AVX2 selects the 256-bit kernel (tests clear it to run the SSE2 one).
+var AVX2 = cpu.X86.HasAVX2
 
 // mean2x2SSE2 processes groups of 32 bytes of each row into 16 outputs
 // (see mean_sse2_amd64.s).
@@ -34,7 +34,7 @@ func Mean2x2U8(d, r0, r1 []uint8, round bool) int {
 	if !Enabled {
 		return 0
 	}
-	if hasAVX2 {
+	if AVX2 {
 		g := min(len(d)/32, len(r0)/64, len(r1)/64)
 		if g == 0 {
 			return 0
