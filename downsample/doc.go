@@ -60,8 +60,11 @@
 //
 // Factors of 1 and 2 run on row kernels (SWAR for uint8 means, eight
 // bytes at a time) checked against the general paths, which handle any
-// factor, and against an exact reference in the tests. Options.Workers
-// splits each level across goroutines.
+// factor, and against an exact reference in the tests. The uint8 means
+// also have vector kernels in internal/vec: AVX2 or SSE2 assembly in the
+// default amd64 build, AVX-512 through simd/archsimd with
+// GOEXPERIMENT=simd; each is tested against its pure-Go twin.
+// Options.Workers splits each level across goroutines.
 //
 // # Limits
 //
