@@ -86,10 +86,14 @@ type blender[U nd.Number] struct {
 	next    int         // first band crop index with pending tiles
 	flushed int         // output rows [0, flushed) are written
 	written int64
+	top     U // the largest U, what values at or above its limit become
 }
 
 func newBlender[U nd.Number](p *Plan, dst nd.Writer, m Merge, sigma float64) *blender[U] {
 	b := &blender[U]{p: p, dst: dst, out: p.OutShape(), rows: map[int][]float64{}}
+	one := nd.New[U]([]int{1}, nd.C)
+	nd.ConvertClamp(one, nd.FromSlice([]float64{math.Inf(1)}, []int{1}, nd.C))
+	b.top = one.Data()[0]
 	for k := range p.axes {
 		b.weights = append(b.weights, axisWeights(&p.axes[k], m, sigma))
 	}
@@ -317,9 +321,7 @@ func (b *blender[U]) conv(dst []U, src []float64) {
 		return
 	}
 	lo, hi := nd.Limits[U]()
-	one := nd.New[U]([]int{1}, nd.C)
-	nd.ConvertClamp(one, nd.FromSlice([]float64{math.Inf(1)}, []int{1}, nd.C))
-	top := one.Data()[0]
+	top := b.top
 	if nd.DTypeOf[U]().Size() <= 4 {
 		// Exact in float64: round half away from zero by adding 0.5 and
 		// truncating (Go's float-to-int conversion truncates).

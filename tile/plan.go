@@ -182,30 +182,25 @@ func (p *Plan) Starts(i int) []int { return slices.Clone(p.axes[i].starts) }
 // CropShape returns the shape of every input crop: the leading axes whole
 // and Crop on the tiled axes.
 func (p *Plan) CropShape() []int {
-	s := slices.Clone(p.shape[:p.lead])
-	for _, a := range p.axes {
-		s = append(s, a.crop)
-	}
-	return s
+	return p.shapeOf(p.shape[:p.lead], func(a *axis) int { return a.crop })
 }
 
 // OutCropShape returns the shape a function must return for each crop:
 // OutLead on the leading axes and Crop scaled on the tiled axes.
 func (p *Plan) OutCropShape() []int {
-	s := slices.Clone(p.outLead)
-	for _, a := range p.axes {
-		v, _ := a.scale.scale(a.crop)
-		s = append(s, v)
-	}
-	return s
+	return p.shapeOf(p.outLead, func(a *axis) int { v, _ := a.scale.scale(a.crop); return v })
 }
 
 // OutShape returns the shape of the output image.
 func (p *Plan) OutShape() []int {
-	s := slices.Clone(p.outLead)
-	for _, a := range p.axes {
-		v, _ := a.scale.scale(a.n)
-		s = append(s, v)
+	return p.shapeOf(p.outLead, func(a *axis) int { v, _ := a.scale.scale(a.n); return v })
+}
+
+// shapeOf is lead followed by f of each tiled axis.
+func (p *Plan) shapeOf(lead []int, f func(*axis) int) []int {
+	s := slices.Clone(lead)
+	for i := range p.axes {
+		s = append(s, f(&p.axes[i]))
 	}
 	return s
 }
