@@ -183,7 +183,7 @@ func (s *File) Put(_ context.Context, key string, value []byte) error {
 // would have had if written in place.
 func createTemp(dir string) (*os.File, error) {
 	for range 100 {
-		name := filepath.Join(dir, fmt.Sprintf("%s%016x", tmpPrefix, rand.Uint64()))
+		name := filepath.Join(dir, fmt.Sprintf("%s%d-%s-%016x", tmpPrefix, os.Getpid(), hostTag(), rand.Uint64()))
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 		if !errors.Is(err, fs.ErrExist) {
 			return f, err

@@ -1,0 +1,251 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+)
+
+// ErrExists is returned (wrapped) by [PutNew] when the key already holds a
+// value.
+var ErrExists = errors.New("store: key exists")
+
+// Creator is implemented by stores that can create a key only if it does
+// not exist yet, atomically: of several writers racing to create one key,
+// exactly one succeeds and the others get an error wrapping [ErrExists].
+//
+// The guarantee of each store:
+//   - File: the value is written to a temporary file and hard-linked to the
+//     key (link(2) fails if the name exists), atomic on local file systems
+//     and on NFSv3+ servers.
+//   - Memory: under the store's lock.
+//   - S3: a conditional PUT with "If-None-Match: *"; atomic on AWS S3
+//     (since 2024), MinIO and other servers that honour the header. A server
+//     that ignores it overwrites silently, which ryomen cannot detect.
+type Creator interface {
+	PutNew(ctx context.Context, key string, value []byte) error
+}
+
+// PutNew stores value under key unless key already exists, in which case
+// it returns an error wrapping [ErrExists]. Stores that are not a
+// [Creator] (HTTP is read-only anyway) get a check followed by a Put, which
+// is not atomic.
+func PutNew(ctx context.Context, st Store, key string, value []byte) error {
+	if c, ok := st.(Creator); ok {
+		return c.PutNew(ctx, key, value)
+	}
+	if _, err := st.GetRange(ctx, key, 0, 1); err == nil {
+		return fmt.Errorf("%w: %q", ErrExists, key)
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return st.Put(ctx, key, value)
+}
+
+// PutNew implements [Creator] with a hard link, which fails if the name
+// exists.
+func (s *File) PutNew(_ context.Context, key string, value []byte) error {
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("store: %q: %w", key, err)
+	}
+	f, err := createTemp(dir)
+	if err != nil {
+		return fmt.Errorf("store: %q: %w", key, err)
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(value)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("store: writing %q: %w", key, err)
+	}
+	if err := os.Link(f.Name(), p); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%w: %q (%s)", ErrExists, key, p)
+		}
+		return fmt.Errorf("store: %q: %w", key, err)
+	}
+	return syncDir(dir)
+}
+
+// PutNew implements [Creator].
+func (s *Memory) PutNew(_ context.Context, key string, value []byte) error {
+	if err := CheckKey(key); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[key]; ok {
+		return fmt.Errorf("%w: %q", ErrExists, key)
+	}
+	s.m[key] = append([]byte(nil), value...)
+	return nil
+}
+
+// PutNew implements [Creator] with a conditional PUT (If-None-Match: *).
+func (s *S3) PutNew(ctx context.Context, key string, value []byte) error {
+	name, err := s.name(key)
+	if err != nil {
+		return err
+	}
+	opt := minio.PutObjectOptions{ContentType: "application/octet-stream", DisableContentSha256: len(value) == 0}
+	opt.SetMatchETagExcept("*")
+	_, err = s.c.PutObject(ctx, s.bucket, name, strings.NewReader(string(value)), int64(len(value)), opt)
+	if err != nil {
+		if r := minio.ToErrorResponse(err); r.StatusCode == 412 || r.Code == "PreconditionFailed" {
+			return fmt.Errorf("%w: %q", ErrExists, key)
+		}
+		return s.wrap(key, err)
+	}
+	return nil
+}
+
+// Flusher is implemented by stores whose writes can be acknowledged before
+// they are durable. Flush returns once everything written so far survives a
+// crash or power loss.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
+// Flush makes st's writes durable if st is a [Flusher]; other stores
+// (memory, S3: a PUT is durable when acknowledged) need nothing.
+func Flush(ctx context.Context, st Store) error {
+	if f, ok := st.(Flusher); ok {
+		return f.Flush(ctx)
+	}
+	return nil
+}
+
+// Flush implements [Flusher]: it flushes the whole file system holding the
+// root (syncfs(2) on Linux; sync(2) elsewhere), which covers every file and
+// directory the store wrote, in one call instead of one fsync per value.
+func (s *File) Flush(context.Context) error {
+	d, err := os.Open(s.root)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("store: flushing %s: %w", s.root, err)
+	}
+	defer d.Close()
+	if err := syncFS(d); err != nil {
+		return fmt.Errorf("store: flushing %s: %w", s.root, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("store: syncing %s: %w", dir, err)
+	}
+	return nil
+}
+
+// TempCleaner is implemented by stores that leave temporary objects behind
+// when a writer is killed mid-write.
+type TempCleaner interface {
+	// CleanTemp removes the temporary files under prefix that no live
+	// writer owns, returning how many it removed.
+	CleanTemp(ctx context.Context, prefix string) (int, error)
+}
+
+// CleanTemp removes the leftovers of killed writers under prefix when st
+// keeps any (see [TempCleaner]).
+func CleanTemp(ctx context.Context, st Store, prefix string) (int, error) {
+	if c, ok := st.(TempCleaner); ok {
+		return c.CleanTemp(ctx, prefix)
+	}
+	return 0, nil
+}
+
+// StaleTempAge is the age past which [File.CleanTemp] removes a temporary
+// file whatever its owner: no healthy writer leaves a file untouched that
+// long.
+const StaleTempAge = time.Hour
+
+// CleanTemp implements [TempCleaner]. A temporary file is named after the
+// process writing it (".tmp-<pid>-<host>-<random>"); it is removed when
+// that process ran on this host and is gone, or when the file is older
+// than [StaleTempAge]. Files of live writers (another shard of the same
+// run, say) are left alone.
+func (s *File) CleanTemp(ctx context.Context, prefix string) (int, error) {
+	start := s.root
+	if i := strings.LastIndex(prefix, "/"); i >= 0 {
+		p, err := s.path(prefix[:i])
+		if err != nil {
+			return 0, err
+		}
+		start = p
+	}
+	n := 0
+	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if d.IsDir() || !strings.HasPrefix(d.Name(), tmpPrefix) || !tempOrphaned(d) {
+			return nil
+		}
+		if err := os.Remove(p); err == nil {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("store: cleaning temporary files under %s: %w", start, err)
+	}
+	return n, nil
+}
+
+// tempOrphaned reports whether no live writer owns the temporary file d.
+func tempOrphaned(d fs.DirEntry) bool {
+	if info, err := d.Info(); err == nil && time.Since(info.ModTime()) > StaleTempAge {
+		return true
+	}
+	f := strings.Split(strings.TrimPrefix(d.Name(), tmpPrefix), "-")
+	if len(f) != 3 || f[1] != hostTag() {
+		return false
+	}
+	pid, err := strconv.Atoi(f[0])
+	if err != nil || pid <= 0 {
+		return false
+	}
+	return pid != os.Getpid() && processGone(pid)
+}
+
+// hostTag names this machine in temporary file names (8 hex digits of a
+// hash of the host name, so any host name fits).
+func hostTag() string {
+	h, _ := os.Hostname()
+	f := fnv.New32a()
+	f.Write([]byte(h))
+	return fmt.Sprintf("%08x", f.Sum32())
+}

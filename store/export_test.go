@@ -1,0 +1,4 @@
+package store
+
+// HostTag exposes hostTag to the external tests.
+var HostTag = hostTag
