@@ -120,6 +120,10 @@ func NewAny(dt DType, shape []int, order Order) Any {
 		return New[float32](shape, order)
 	case Float64:
 		return New[float64](shape, order)
+	case DTypeFloat16:
+		return New[Float16](shape, order)
+	case DTypeBool:
+		return New[Bool](shape, order)
 	}
 	panic(fmt.Sprintf("nd: NewAny with invalid dtype %v", dt))
 }
@@ -153,6 +157,10 @@ func CopyAny(dst, src Any) error {
 		Copy(d, src.(*Array[float32]))
 	case *Array[float64]:
 		Copy(d, src.(*Array[float64]))
+	case *Array[Float16]:
+		Copy(d, src.(*Array[Float16]))
+	case *Array[Bool]:
+		Copy(d, src.(*Array[Bool]))
 	default:
 		return fmt.Errorf("nd: CopyAny of unsupported type %T", dst)
 	}
@@ -161,12 +169,22 @@ func CopyAny(dst, src Any) error {
 
 // ConvertAny copies src into dst of the same shape, converting elements
 // with [ConvertClamp] semantics when the dtypes differ.
+//
+// Float16 converts through float32: into a float
+// destination exactly (NaN and ±Inf kept), into an integer destination
+// rounded half away from zero and clamped, NaN giving 0. Into Float16,
+// values are rounded to nearest even, finite values beyond ±65504 clamp to
+// ±65504, and ±Inf and NaN are kept. Bool converts to 0 or 1; any non-zero
+// value (NaN included, as in NumPy) converts to true.
 func ConvertAny(dst, src Any) error {
 	if dst.DType() == src.DType() {
 		return CopyAny(dst, src)
 	}
 	if !BoxOf(dst.Shape()).Eq(BoxOf(src.Shape())) || dst.Rank() != src.Rank() {
 		return fmt.Errorf("nd: convert from shape %v into %v", src.Shape(), dst.Shape())
+	}
+	if !dst.DType().IsNumber() || !src.DType().IsNumber() {
+		return convertSpecial(dst, src)
 	}
 	switch d := dst.(type) {
 	case *Array[uint8]:
@@ -264,12 +282,16 @@ func FromBytes(dt DType, shape []int, order Order, b []byte) (Any, error) {
 		return FromSlice(castSlice[int64](b, n), shape, order), nil
 	case Float32:
 		return FromSlice(castSlice[float32](b, n), shape, order), nil
-	default:
+	case Float64:
 		return FromSlice(castSlice[float64](b, n), shape, order), nil
+	case DTypeFloat16:
+		return FromSlice(castSlice[Float16](b, n), shape, order), nil
+	default:
+		return FromSlice(castSlice[Bool](b, n), shape, order), nil
 	}
 }
 
-func castSlice[T Number](b []byte, n int) []T {
+func castSlice[T Element](b []byte, n int) []T {
 	if n == 0 {
 		return []T{}
 	}
@@ -300,11 +322,15 @@ func AsBytes(a Any) ([]byte, bool) {
 		return bytesOf(x)
 	case *Array[float64]:
 		return bytesOf(x)
+	case *Array[Float16]:
+		return bytesOf(x)
+	case *Array[Bool]:
+		return bytesOf(x)
 	}
 	return nil, false
 }
 
-func bytesOf[T Number](a *Array[T]) ([]byte, bool) {
+func bytesOf[T Element](a *Array[T]) ([]byte, bool) {
 	f, ok := a.Flat()
 	if !ok {
 		return nil, false

@@ -30,7 +30,7 @@ func (o Order) String() string {
 // Element idx lives at data[offset + sum(idx[i]*strides[i])]. Strides are in
 // elements and may be any non-negative values that keep every element
 // inside data.
-type Array[T Number] struct {
+type Array[T Element] struct {
 	data    []T
 	shape   []int
 	strides []int
@@ -58,7 +58,7 @@ func Strides(shape []int, order Order) []int {
 
 // New allocates a zeroed contiguous array. It panics if a dimension is
 // negative or the size overflows.
-func New[T Number](shape []int, order Order) *Array[T] {
+func New[T Element](shape []int, order Order) *Array[T] {
 	n, ok := CheckedSize(shape)
 	if !ok {
 		panic(fmt.Sprintf("nd: New with invalid shape %v", shape))
@@ -68,7 +68,7 @@ func New[T Number](shape []int, order Order) *Array[T] {
 
 // FromSlice wraps data, without copying, as a contiguous array. It panics if
 // len(data) is not the product of shape.
-func FromSlice[T Number](data []T, shape []int, order Order) *Array[T] {
+func FromSlice[T Element](data []T, shape []int, order Order) *Array[T] {
 	n, ok := CheckedSize(shape)
 	if !ok || n != len(data) {
 		panic(fmt.Sprintf("nd: FromSlice of %d elements with shape %v", len(data), shape))
@@ -79,7 +79,7 @@ func FromSlice[T Number](data []T, shape []int, order Order) *Array[T] {
 // FromStrided wraps data as an array with arbitrary strides and offset. It
 // returns an error if some element would fall outside data or a stride is
 // negative.
-func FromStrided[T Number](data []T, shape, strides []int, offset int) (*Array[T], error) {
+func FromStrided[T Element](data []T, shape, strides []int, offset int) (*Array[T], error) {
 	if len(shape) != len(strides) {
 		return nil, fmt.Errorf("nd: %d dims and %d strides", len(shape), len(strides))
 	}

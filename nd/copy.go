@@ -14,7 +14,7 @@ import (
 // Runs that are contiguous in both arrays move with the builtin copy, so a
 // copy between two C-order (or two F-order) regions runs at memcpy speed
 // per row.
-func Copy[T Number](dst, src *Array[T]) {
+func Copy[T Element](dst, src *Array[T]) {
 	mustSameShape(dst.shape, src.shape, "Copy")
 	forEachRun2(dst.shape, dst.strides, src.strides, dst.offset, src.offset, func(od, os, n, sd, ss int) {
 		if sd == 1 && ss == 1 {
@@ -234,7 +234,7 @@ func forEachRun1(shape, s []int, off int, f func(o, n, st int)) {
 // reordered and merged so runs are as long as the layouts allow. It is the
 // building block for kernels outside this package; it panics if the shapes
 // differ.
-func ForEachRun[A, B Number](a *Array[A], b *Array[B], f func(o1, o2, n, st1, st2 int)) {
+func ForEachRun[A, B Element](a *Array[A], b *Array[B], f func(o1, o2, n, st1, st2 int)) {
 	mustSameShape(a.shape, b.shape, "ForEachRun")
 	forEachRun2(a.shape, a.strides, b.strides, a.offset, b.offset, f)
 }

@@ -5,9 +5,18 @@ import (
 	"strings"
 )
 
-// Number is the set of element types an [Array] may hold.
+// Number is the set of element types on which generic code computes:
+// integers of 8 to 64 bits, float32 and float64.
 type Number interface {
 	uint8 | uint16 | uint32 | uint64 | int8 | int16 | int32 | int64 | float32 | float64
+}
+
+// Element is the set of element types an [Array] may hold: the [Number]
+// types, on which generic code may compute, plus [Float16] and [Bool],
+// which it may only move, compare for equality and convert (see
+// [ConvertAny]).
+type Element interface {
+	Number | Float16 | Bool
 }
 
 // Integer is the subset of [Number] holding integers.
@@ -31,13 +40,18 @@ const (
 	Int64
 	Float32
 	Float64
+	// DTypeFloat16 is IEEE binary16, held as the element type [Float16].
+	// (The element types Float16 and Bool take the plain names.)
+	DTypeFloat16
+	// DTypeBool is a one-byte boolean, held as the element type [Bool].
+	DTypeBool
 )
 
 // DTypes lists every valid DType, in declaration order.
-var DTypes = []DType{Uint8, Uint16, Uint32, Uint64, Int8, Int16, Int32, Int64, Float32, Float64}
+var DTypes = []DType{Uint8, Uint16, Uint32, Uint64, Int8, Int16, Int32, Int64, Float32, Float64, DTypeFloat16, DTypeBool}
 
-var dtypeNames = [...]string{"invalid", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64", "float32", "float64"}
-var dtypeSizes = [...]int{0, 1, 2, 4, 8, 1, 2, 4, 8, 4, 8}
+var dtypeNames = [...]string{"invalid", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64", "float32", "float64", "float16", "bool"}
+var dtypeSizes = [...]int{0, 1, 2, 4, 8, 1, 2, 4, 8, 4, 8, 2, 1}
 
 // String returns the NumPy name of d ("uint8", "float32", ...).
 func (d DType) String() string {
@@ -55,14 +69,18 @@ func (d DType) Size() int {
 	return 0
 }
 
-// Valid reports whether d is one of the ten element types.
-func (d DType) Valid() bool { return d >= Uint8 && d <= Float64 }
+// Valid reports whether d is one of the twelve element types.
+func (d DType) Valid() bool { return d >= Uint8 && d <= DTypeBool }
 
-// IsFloat reports whether d is float32 or float64.
-func (d DType) IsFloat() bool { return d == Float32 || d == Float64 }
+// IsFloat reports whether d is float16, float32 or float64.
+func (d DType) IsFloat() bool { return d == Float32 || d == Float64 || d == DTypeFloat16 }
 
 // IsSigned reports whether d can hold negative values.
-func (d DType) IsSigned() bool { return d >= Int8 && d <= Float64 }
+func (d DType) IsSigned() bool { return d >= Int8 && d <= DTypeFloat16 }
+
+// IsNumber reports whether d is a [Number] type, one that generic numeric
+// code computes on directly (every valid dtype but float16 and bool).
+func (d DType) IsNumber() bool { return d >= Uint8 && d <= Float64 }
 
 // IsInteger reports whether d is an integer type.
 func (d DType) IsInteger() bool { return d >= Uint8 && d <= Int64 }
@@ -103,7 +121,7 @@ func ParseDType(s string) (DType, error) {
 }
 
 // DTypeOf returns the DType of the element type T.
-func DTypeOf[T Number]() DType {
+func DTypeOf[T Element]() DType {
 	var z T
 	switch any(z).(type) {
 	case uint8:
@@ -126,6 +144,10 @@ func DTypeOf[T Number]() DType {
 		return Float32
 	case float64:
 		return Float64
+	case Float16:
+		return DTypeFloat16
+	case Bool:
+		return DTypeBool
 	}
 	panic("unreachable")
 }
