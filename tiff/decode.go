@@ -20,11 +20,13 @@ var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.Wi
 
 // blockBytes is the decoded size of a stored block of sh rows of sw pixels.
 func (p *Page) blockBytes(sh, sw int) int64 {
-	return int64(sh) * int64(sw) * int64(p.Samples) * int64(p.Bits/8)
+	return int64(sh) * int64(sw) * int64(p.spb()) * int64(p.Bits/8)
 }
 
 // DecodeBlock returns strip or tile i decoded into native-endian samples,
-// (stored rows) x (stored width) x (samples), and its pixel box.
+// (stored rows) x (stored width) x (samples), and its pixel box. With
+// separate sample planes a block holds one sample: block i is sample
+// i / (blocks per plane).
 func (p *Page) DecodeBlock(i int) (data []byte, y0, x0, h, w, sw int, err error) {
 	return p.decodeBlock(i, &blockScratch{})
 }
@@ -80,11 +82,12 @@ func (p *Page) decodeBlock(i int, sc *blockScratch) (data []byte, y0, x0, h, w, 
 		return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d decodes to %d bytes, want %d", i, len(out), want))
 	}
 	bps := p.Bits / 8
-	rowBytes := sw * p.Samples * bps
+	spb := p.spb()
+	rowBytes := sw * spb * bps
 	switch p.Predictor {
 	case PredictorFloat:
 		for r := 0; r < sh; r++ {
-			undoFloatPredictor(out[r*rowBytes:(r+1)*rowBytes], p.Samples, bps)
+			undoFloatPredictor(out[r*rowBytes:(r+1)*rowBytes], spb, bps)
 		}
 	default:
 		if p.f.bo == binary.BigEndian && bps > 1 {
@@ -92,7 +95,7 @@ func (p *Page) decodeBlock(i int, sc *blockScratch) (data []byte, y0, x0, h, w, 
 		}
 		if p.Predictor == PredictorHorizontal {
 			for r := 0; r < sh; r++ {
-				undoHorizontal(out[r*rowBytes:(r+1)*rowBytes], p.Samples, bps)
+				undoHorizontal(out[r*rowBytes:(r+1)*rowBytes], spb, bps)
 			}
 		}
 	}

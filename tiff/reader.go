@@ -50,6 +50,13 @@ type Page struct {
 	Offsets       []uint64 // strip or tile offsets
 	Counts        []uint64 // their byte counts
 	Description   string
+	// SubfileType is the NewSubfileType tag (1: a reduced-resolution
+	// image, as pyramid levels are marked).
+	SubfileType int
+	// XResolution and YResolution are pixels per ResolutionUnit (1 none,
+	// 2 inch, 3 centimetre); 0 when absent.
+	XResolution, YResolution float64
+	ResolutionUnit           int
 	// SubIFDs are the page's reduced-resolution levels (SubIFDs tag),
 	// largest first, as pyramidal OME-TIFF and tifffile write them.
 	SubIFDs []*Page
@@ -308,6 +315,7 @@ func (f *File) page(es map[uint16]entry) (*Page, error) {
 		{tImageWidth, &p.Width, -1}, {tImageLength, &p.Height, -1}, {tSamplesPerPixel, &p.Samples, 1},
 		{tBitsPerSample, &p.Bits, 1}, {tCompression, &p.Compression, 1}, {tPredictor, &p.Predictor, 1},
 		{tPlanarConfiguration, &p.Planar, 1}, {tTileWidth, &p.TileWidth, 0}, {tTileLength, &p.TileLength, 0},
+		{tNewSubfileType, &p.SubfileType, 0}, {tResolutionUnit, &p.ResolutionUnit, 2},
 	} {
 		if *t.dst, err = one(t.tag, t.dflt); err != nil {
 			return nil, err
@@ -344,6 +352,7 @@ func (f *File) page(es map[uint16]entry) (*Page, error) {
 	if p.DType, err = dtypeOf(p.Bits, sf); err != nil {
 		return nil, err
 	}
+	p.XResolution, p.YResolution = f.rational(es, tXResolution), f.rational(es, tYResolution)
 	if e, ok := es[tImageDescription]; ok && e.typ == dtASCII {
 		p.Description = strings.TrimRight(string(e.data), "\x00")
 	}
@@ -365,11 +374,11 @@ func (f *File) page(es map[uint16]entry) (*Page, error) {
 	if p.Counts, err = f.ints(ec); err != nil {
 		return nil, err
 	}
+	if p.Planar != 1 && p.Planar != 2 {
+		return nil, FormatError(fmt.Sprintf("PlanarConfiguration %d", p.Planar))
+	}
 	if want := p.blocks(); len(p.Offsets) != want || len(p.Counts) != want {
 		return nil, FormatError(fmt.Sprintf("%d offsets and %d byte counts for %d blocks", len(p.Offsets), len(p.Counts), want))
-	}
-	if p.Planar != 1 && !(p.Planar == 2 && p.Samples == 1) {
-		return nil, UnsupportedError("separate sample planes (PlanarConfiguration 2)")
 	}
 	switch p.Compression {
 	case CompressionNone, CompressionLZW, CompressionDeflate, CompressionDeflate2, CompressionPackBits, CompressionZstd:
@@ -386,6 +395,20 @@ func (f *File) page(es map[uint16]entry) (*Page, error) {
 		return nil, UnsupportedError(fmt.Sprintf("predictor %d", p.Predictor))
 	}
 	return p, nil
+}
+
+// rational returns the first value of a RATIONAL tag, or 0 when it is
+// absent, malformed or has a zero denominator.
+func (f *File) rational(es map[uint16]entry, tag uint16) float64 {
+	e, ok := es[tag]
+	if !ok || e.typ != dtRational || e.count < 1 || len(e.data) < 8 {
+		return 0
+	}
+	num, den := f.bo.Uint32(e.data), f.bo.Uint32(e.data[4:])
+	if den == 0 {
+		return 0
+	}
+	return float64(num) / float64(den)
 }
 
 func dtypeOf(bits, sf int) (nd.DType, error) {
@@ -406,6 +429,8 @@ func dtypeOf(bits, sf int) (nd.DType, error) {
 		return nd.Int32, nil
 	case sf == sfInt && bits == 64:
 		return nd.Int64, nil
+	case sf == sfFloat && bits == 16:
+		return nd.DTypeFloat16, nil
 	case sf == sfFloat && bits == 32:
 		return nd.Float32, nil
 	case sf == sfFloat && bits == 64:
@@ -417,18 +442,38 @@ func dtypeOf(bits, sf int) (nd.DType, error) {
 // tiled reports whether the page is stored in tiles.
 func (p *Page) tiled() bool { return p.TileWidth > 0 }
 
-// blocks returns the number of strips or tiles.
-func (p *Page) blocks() int {
+// spb is the number of samples in one strip or tile: all of a pixel's
+// when they are stored contiguously, one with separate sample planes.
+func (p *Page) spb() int {
+	if p.Planar == 2 {
+		return 1
+	}
+	return p.Samples
+}
+
+// perPlane returns the number of strips or tiles of one sample plane
+// (of the whole page when samples are contiguous).
+func (p *Page) perPlane() int {
 	if p.tiled() {
 		return ((p.Width + p.TileWidth - 1) / p.TileWidth) * ((p.Height + p.TileLength - 1) / p.TileLength)
 	}
 	return (p.Height + p.RowsPerStrip - 1) / p.RowsPerStrip
 }
 
+// blocks returns the number of strips or tiles: with separate sample
+// planes (PlanarConfiguration 2), those of sample 0, then sample 1, ...
+func (p *Page) blocks() int {
+	if p.Planar == 2 {
+		return p.perPlane() * p.Samples
+	}
+	return p.perPlane()
+}
+
 // blockGeom returns the pixel box of block i: rows [y0, y0+h) and columns
 // [x0, x0+w) of the page, and the stored width and height (a tile is
 // stored whole even where it overhangs the image).
 func (p *Page) blockGeom(i int) (y0, x0, h, w, sh, sw int) {
+	i %= p.perPlane()
 	if p.tiled() {
 		across := (p.Width + p.TileWidth - 1) / p.TileWidth
 		y0, x0 = (i/across)*p.TileLength, (i%across)*p.TileWidth

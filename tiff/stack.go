@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,17 +14,25 @@ import (
 	"github.com/ryomen-dev/ryomen/nd"
 )
 
-// Stack is a multi-page file seen as one array of shape (pages, height,
-// width), or (pages, height, width, samples) with several samples per
-// pixel. It implements nd.Reader: ReadRegion decodes only the strips or
-// tiles that intersect the box. It is safe for concurrent use.
+// Stack is an array whose last-but-one and last axes (or any two axes it
+// names) are the rows and columns of TIFF pages: File.Stack gives a
+// file's pages as one array of shape (pages, height, width), or (pages,
+// height, width, samples) with several samples per pixel; a [Series]
+// level gives an image with its own axes, such as (t, c, z, y, x). Every
+// axis other than y, x and the sample axis indexes pages. It implements
+// nd.Reader: ReadRegion decodes only the strips or tiles that intersect
+// the box. It is safe for concurrent use.
 type Stack struct {
-	f       *File
-	pages   []*Page
-	shape   []int
-	dt      nd.DType
-	cache   *blockCache  // decoded compressed blocks; nil: none
-	decodes atomic.Int64 // blocks decoded, for tests
+	f     *File
+	pages []*Page // one per plane, C order over the plane axes
+	shape []int
+	dt    nd.DType
+	// yAx and xAx are the row and column axes; sAx the axis of the
+	// samples of a pixel, or -1 when pages hold one sample.
+	yAx, xAx, sAx int
+	planeAx       []int        // the other axes, which index pages
+	cache         *blockCache  // decoded compressed blocks; nil: none
+	decodes       atomic.Int64 // blocks decoded, for tests
 }
 
 // SetCacheBytes sets the size of the cache of decoded compressed blocks
@@ -31,17 +40,22 @@ type Stack struct {
 func (s *Stack) SetCacheBytes(n int64) { s.cache = newBlockCache(n) }
 
 // Stack returns the pages of f as one array. Every page must have the
-// first page's size, samples and sample type.
+// first page's size, samples and sample type. Files holding several
+// images (OME-TIFF, ImageJ hyperstacks, pyramids stored as pages) are
+// better read through File.Series.
 func (f *File) Stack() (*Stack, error) { return f.stackOf(f.Pages, "page") }
 
 // Levels returns the number of resolution levels every page has: 1 plus
 // the number of SubIFDs the pages share.
-func (f *File) Levels() int {
-	n := len(f.Pages[0].SubIFDs)
-	for _, p := range f.Pages {
+func (f *File) Levels() int { return 1 + sharedSubIFDs(f.Pages) }
+
+// sharedSubIFDs is the number of SubIFDs every page of pages has.
+func sharedSubIFDs(pages []*Page) int {
+	n := len(pages[0].SubIFDs)
+	for _, p := range pages {
 		n = min(n, len(p.SubIFDs))
 	}
-	return 1 + n
+	return n
 }
 
 // Level returns resolution level k as a stack: level 0 is Stack(), level
@@ -53,14 +67,30 @@ func (f *File) Level(k int) (*Stack, error) {
 	if k < 0 || k >= f.Levels() {
 		return nil, fmt.Errorf("tiff: %slevel %d of %d", f.prefix(), k, f.Levels())
 	}
-	pages := make([]*Page, len(f.Pages))
-	for i, p := range f.Pages {
-		pages[i] = p.SubIFDs[k-1]
+	return f.stackOf(subIFDs(f.Pages, k), fmt.Sprintf("level %d of page", k))
+}
+
+// subIFDs returns SubIFD k-1 of every page.
+func subIFDs(pages []*Page, k int) []*Page {
+	out := make([]*Page, len(pages))
+	for i, p := range pages {
+		out[i] = p.SubIFDs[k-1]
 	}
-	return f.stackOf(pages, fmt.Sprintf("level %d of page", k))
+	return out
 }
 
 func (f *File) stackOf(pages []*Page, what string) (*Stack, error) {
+	p0 := pages[0]
+	shape, sAx := []int{len(pages), p0.Height, p0.Width}, -1
+	if p0.Samples > 1 {
+		shape, sAx = append(shape, p0.Samples), 3
+	}
+	return f.newStack(pages, shape, 1, 2, sAx, what)
+}
+
+// newStack checks that pages (one per plane, in C order over the axes
+// other than yAx, xAx and sAx) fit shape and returns their array.
+func (f *File) newStack(pages []*Page, shape []int, yAx, xAx, sAx int, what string) (*Stack, error) {
 	p0 := pages[0]
 	for i, p := range pages[1:] {
 		if p.Width != p0.Width || p.Height != p0.Height || p.Samples != p0.Samples || p.DType != p0.DType {
@@ -68,10 +98,22 @@ func (f *File) stackOf(pages []*Page, what string) (*Stack, error) {
 				p.Height, p.Width, p.Samples, p.DType, what, p0.Height, p0.Width, p0.Samples, p0.DType))
 		}
 	}
-	s := &Stack{f: f, pages: pages, dt: p0.DType, shape: []int{len(pages), p0.Height, p0.Width},
+	s := &Stack{f: f, pages: pages, dt: p0.DType, shape: shape, yAx: yAx, xAx: xAx, sAx: sAx,
 		cache: newBlockCache(DefaultCacheBytes)}
-	if p0.Samples > 1 {
-		s.shape = append(s.shape, p0.Samples)
+	planes := 1
+	for a, n := range shape {
+		if a != yAx && a != xAx && a != sAx {
+			s.planeAx = append(s.planeAx, a)
+			planes *= n
+		}
+	}
+	spp := 1
+	if sAx >= 0 {
+		spp = shape[sAx]
+	}
+	if planes != len(pages) || shape[yAx] != p0.Height || shape[xAx] != p0.Width || spp != p0.Samples {
+		return nil, FormatError(fmt.Sprintf("%d %ss of %dx%dx%d for an array of shape %v", len(pages), what,
+			p0.Height, p0.Width, p0.Samples, shape))
 	}
 	return s, nil
 }
@@ -82,6 +124,12 @@ func (s *Stack) DType() nd.DType { return s.dt }
 // Shape implements nd.Reader.
 func (s *Stack) Shape() []int { return append([]int(nil), s.shape...) }
 
+// blockJob is one strip or tile of one page that a region read needs.
+type blockJob struct {
+	k, block int   // page (index into pages) and block
+	rel      []int // the page's plane coordinates relative to the box
+}
+
 // ReadRegion implements nd.Reader.
 func (s *Stack) ReadRegion(b nd.Box, dst nd.Any) error {
 	if err := nd.CheckRegion(s.shape, b, dst, s.dt); err != nil {
@@ -90,17 +138,11 @@ func (s *Stack) ReadRegion(b nd.Box, dst nd.Any) error {
 	if b.Empty() {
 		return nil
 	}
-	type job struct{ z, i int }
-	var jobs []job
-	for z := b.Min[0]; z < b.Max[0]; z++ {
-		for _, i := range s.pages[z].blocksIn(b.Min[1], b.Max[1], b.Min[2], b.Max[2]) {
-			jobs = append(jobs, job{z, i})
-		}
-	}
+	jobs := s.jobs(b)
 	// Compressed blocks are decoded by up to GOMAXPROCS goroutines; each
 	// copies into its own part of dst.
 	workers := 1
-	if s.pages[b.Min[0]].Compression != CompressionNone {
+	if s.pages[jobs[0].k].Compression != CompressionNone {
 		workers = max(1, min(runtime.GOMAXPROCS(0), len(jobs)/2))
 	}
 	var next atomic.Int64
@@ -116,7 +158,7 @@ func (s *Stack) ReadRegion(b nd.Box, dst nd.Any) error {
 				if k >= len(jobs) {
 					return
 				}
-				if err := s.readBlock(b, dst, jobs[k].z, jobs[k].i, &sc); err != nil {
+				if err := s.readBlock(b, dst, jobs[k], &sc); err != nil {
 					errs[w] = err
 					next.Store(int64(len(jobs))) // stop the others
 					return
@@ -128,50 +170,131 @@ func (s *Stack) ReadRegion(b nd.Box, dst nd.Any) error {
 	return errors.Join(errs...)
 }
 
-// readBlock copies the part of block i of page z inside b into dst.
-func (s *Stack) readBlock(b nd.Box, dst nd.Any, z, i int, sc *blockScratch) error {
-	p := s.pages[z]
-	y0, y1, x0, x1 := b.Min[1], b.Max[1], b.Min[2], b.Max[2]
+// jobs lists the blocks of every page that b touches.
+func (s *Stack) jobs(b nd.Box) []blockJob {
+	var jobs []blockJob
+	rel := make([]int, len(s.planeAx))
+	for {
+		k := 0
+		for i, a := range s.planeAx {
+			k = k*s.shape[a] + b.Min[a] + rel[i]
+		}
+		p := s.pages[k]
+		s0, s1 := 0, 1
+		if p.Planar == 2 && s.sAx >= 0 {
+			s0, s1 = b.Min[s.sAx], b.Max[s.sAx]
+		}
+		for smp := s0; smp < s1; smp++ {
+			for _, i := range p.blocksIn(b.Min[s.yAx], b.Max[s.yAx], b.Min[s.xAx], b.Max[s.xAx]) {
+				jobs = append(jobs, blockJob{k: k, block: i + smp*p.perPlane(), rel: slices.Clone(rel)})
+			}
+		}
+		// Next plane, odometer style.
+		i := len(rel) - 1
+		for ; i >= 0; i-- {
+			if rel[i]++; b.Min[s.planeAx[i]]+rel[i] < b.Max[s.planeAx[i]] {
+				break
+			}
+			rel[i] = 0
+		}
+		if i < 0 {
+			return jobs
+		}
+	}
+}
+
+// readBlock copies the part of job j's block inside b into dst.
+func (s *Stack) readBlock(b nd.Box, dst nd.Any, j blockJob, sc *blockScratch) error {
+	p := s.pages[j.k]
 	var data []byte
 	var by, bx, bh, bw, sw int
-	if c, ok := s.cache.lookup(p, z, i); ok {
+	if c, ok := s.cache.lookup(p, j.k, j.block); ok {
 		data, by, bx, bh, bw, sw = c.data, c.y0, c.x0, c.h, c.w, c.sw
 	} else {
 		var err error
 		if s.cache != nil && p.Compression != CompressionNone {
 			sc = &blockScratch{} // the cache keeps the decoded bytes
 		}
-		data, by, bx, bh, bw, sw, err = p.decodeBlock(i, sc)
+		data, by, bx, bh, bw, sw, err = p.decodeBlock(j.block, sc)
 		if err != nil {
-			return fmt.Errorf("tiff: %spage %d: %w", s.f.prefix(), z, err)
+			return fmt.Errorf("tiff: %spage %d: %w", s.f.prefix(), j.k, err)
 		}
 		s.decodes.Add(1)
 		if s.cache != nil && p.Compression != CompressionNone {
-			s.cache.put(&cached{key: [2]int{z, i}, data: data, y0: by, x0: bx, h: bh, w: bw, sw: sw})
+			s.cache.put(&cached{key: [2]int{j.k, j.block}, data: data, y0: by, x0: bx, h: bh, w: bw, sw: sw})
 		}
 	}
-	// Intersection in page coordinates.
+	y0, y1, x0, x1 := b.Min[s.yAx], b.Max[s.yAx], b.Min[s.xAx], b.Max[s.xAx]
 	iy0, iy1 := max(y0, by), min(y1, by+bh)
 	ix0, ix1 := max(x0, bx), min(x1, bx+bw)
 	if iy0 >= iy1 || ix0 >= ix1 {
 		return nil
 	}
-	// The block as a (1, rows, width[, samples]) array, so that its view
-	// and dst's view have the same rank.
-	rows := len(data) / (sw * p.Samples * s.dt.Size())
-	bshape := []int{1, rows, sw}
-	srcBox := nd.NewBox([]int{0, iy0 - by, ix0 - bx}, []int{1, iy1 - by, ix1 - bx})
-	dstBox := nd.NewBox([]int{z - b.Min[0], iy0 - y0, ix0 - x0}, []int{z - b.Min[0] + 1, iy1 - y0, ix1 - x0})
-	if len(s.shape) == 4 {
-		bshape = append(bshape, p.Samples)
-		srcBox = nd.NewBox(append(srcBox.Min, b.Min[3]), append(srcBox.Max, b.Max[3]))
-		dstBox = nd.NewBox(append(dstBox.Min, 0), append(dstBox.Max, b.Max[3]-b.Min[3]))
+	// The block as an array of the stack's rank: length 1 on the plane
+	// axes, its rows, columns and samples on the others.
+	spb := p.spb()
+	rank := len(s.shape)
+	bshape, bstrides := make([]int, rank), make([]int, rank)
+	src, dstb := nd.BoxOf(make([]int, rank)), nd.BoxOf(make([]int, rank))
+	for i, a := range s.planeAx {
+		bshape[a], src.Max[a] = 1, 1
+		dstb.Min[a], dstb.Max[a] = j.rel[i], j.rel[i]+1
 	}
-	blk, err := nd.FromBytes(s.dt, bshape, nd.C, data)
+	rows := len(data) / (sw * spb * s.dt.Size())
+	bshape[s.yAx], bstrides[s.yAx] = rows, sw*spb
+	src.Min[s.yAx], src.Max[s.yAx], dstb.Min[s.yAx], dstb.Max[s.yAx] = iy0-by, iy1-by, iy0-y0, iy1-y0
+	bshape[s.xAx], bstrides[s.xAx] = sw, spb
+	src.Min[s.xAx], src.Max[s.xAx], dstb.Min[s.xAx], dstb.Max[s.xAx] = ix0-bx, ix1-bx, ix0-x0, ix1-x0
+	if a := s.sAx; a >= 0 {
+		bshape[a], bstrides[a] = spb, 1
+		if p.Planar == 2 {
+			smp := j.block / p.perPlane()
+			src.Min[a], src.Max[a], dstb.Min[a], dstb.Max[a] = 0, 1, smp-b.Min[a], smp-b.Min[a]+1
+		} else {
+			src.Min[a], src.Max[a], dstb.Min[a], dstb.Max[a] = b.Min[a], b.Max[a], 0, b.Max[a]-b.Min[a]
+		}
+	}
+	blk, err := stridedView(s.dt, data[:rows*sw*spb*s.dt.Size()], bshape, bstrides)
 	if err != nil {
-		return fmt.Errorf("tiff: %spage %d block %d: %w", s.f.prefix(), z, i, err)
+		return fmt.Errorf("tiff: %spage %d block %d: %w", s.f.prefix(), j.k, j.block, err)
 	}
-	return nd.CopyAny(dst.View(dstBox), blk.View(srcBox))
+	return nd.CopyAny(dst.View(dstb), blk.View(src))
+}
+
+// stridedView views the native samples in b as an array of the given
+// shape and element strides.
+func stridedView(dt nd.DType, b []byte, shape, strides []int) (nd.Any, error) {
+	flat, err := nd.FromBytes(dt, []int{len(b) / dt.Size()}, nd.C, b)
+	if err != nil {
+		return nil, err
+	}
+	switch a := flat.(type) {
+	case *nd.Array[uint8]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	case *nd.Array[uint16]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	case *nd.Array[uint32]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	case *nd.Array[uint64]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	case *nd.Array[int8]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	case *nd.Array[int16]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	case *nd.Array[int32]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	case *nd.Array[int64]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	case *nd.Array[float32]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	case *nd.Array[float64]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	case *nd.Array[nd.Float16]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	case *nd.Array[nd.Bool]:
+		return nd.FromStrided(a.Data(), shape, strides, 0)
+	}
+	return nil, UnsupportedError(fmt.Sprintf("sample type %v", dt))
 }
 
 // prefix is "path: " for files OpenFile opened, else "".
@@ -182,12 +305,12 @@ func (f *File) prefix() string {
 	return f.name + ": "
 }
 
-// blocksIn lists the strips or tiles that intersect rows [y0, y1) and
-// columns [x0, x1).
+// blocksIn lists the strips or tiles (of sample plane 0 with separate
+// planes) that intersect rows [y0, y1) and columns [x0, x1).
 func (p *Page) blocksIn(y0, y1, x0, x1 int) []int {
 	var out []int
 	if !p.tiled() {
-		for i := y0 / p.RowsPerStrip; i <= (y1-1)/p.RowsPerStrip && i < len(p.Offsets); i++ {
+		for i := y0 / p.RowsPerStrip; i <= (y1-1)/p.RowsPerStrip && i < p.perPlane(); i++ {
 			out = append(out, i)
 		}
 		return out

@@ -37,8 +37,11 @@ func value(dt nd.DType, z, y, x, s int) float64 {
 // wrap around.
 func wrap(dt nd.DType, v float64) float64 {
 	if dt.IsFloat() {
-		if dt == nd.Float32 {
+		switch dt {
+		case nd.Float32:
 			return float64(float32(v))
+		case nd.DTypeFloat16:
+			return nd.Float16FromFloat64(v).Float64()
 		}
 		return v
 	}
@@ -194,6 +197,9 @@ var compressionNames = map[int]string{CompressionNone: "none", CompressionDeflat
 func writeCases() []writeCase {
 	var cs []writeCase
 	for _, dt := range nd.DTypes {
+		if dt == nd.DTypeBool {
+			continue // TIFF has no boolean samples; TestBad checks the refusal
+		}
 		pred := PredictorHorizontal
 		if dt.IsFloat() {
 			pred = PredictorFloat
@@ -360,6 +366,9 @@ func TestBad(t *testing.T) {
 	}
 	if _, err := NewWriter(nil, WriterOptions{Compression: CompressionJPEG}); err == nil {
 		t.Error("JPEG writing accepted")
+	}
+	if w, _ := NewWriter(&sink{}, WriterOptions{}); w.WritePage(nd.New[nd.Bool]([]int{4, 4}, nd.C)) == nil {
+		t.Error("boolean samples written")
 	}
 	_ = math.Pi
 }

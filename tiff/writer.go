@@ -191,6 +191,8 @@ func (w *Writer) check(a nd.Any) (h, wd, spp int, err error) {
 	}
 	dt := a.DType()
 	switch {
+	case dt == nd.DTypeBool || !dt.Valid():
+		return 0, 0, 0, UnsupportedError(fmt.Sprintf("writing %v samples (TIFF has no one-byte boolean; convert to uint8)", dt))
 	case w.opt.Predictor == PredictorFloat && !dt.IsFloat():
 		return 0, 0, 0, fmt.Errorf("tiff: floating-point predictor for %v samples", dt)
 	case w.opt.Predictor == PredictorHorizontal && dt.IsFloat():
