@@ -1,0 +1,162 @@
+package zarr
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/ryomen-dev/ryomen/store"
+)
+
+// metaNames are the metadata documents a Zarr node may hold.
+var metaNames = map[string]bool{"zarr.json": true, ".zarray": true, ".zgroup": true, ".zattrs": true, ".zmetadata": true}
+
+// IsMetadataKey reports whether key names a Zarr metadata document
+// (zarr.json, .zarray, .zgroup, .zattrs or .zmetadata).
+func IsMetadataKey(key string) bool { return metaNames[path.Base(key)] }
+
+// errBadNode marks node metadata that is not JSON of the expected shape.
+var errBadNode = errors.New("zarr: unreadable node metadata")
+
+// keyScheme is what a chunk key of one array looks like, relative to the
+// array's path.
+type keyScheme struct {
+	rank   int
+	sep    string
+	prefix bool // v3 default encoding: "c" first
+}
+
+// match reports whether rel (relative to the array) is one of the
+// array's chunk (or shard) keys.
+func (s keyScheme) match(rel string) bool {
+	if s.prefix {
+		if rel == "c" {
+			return s.rank == 0
+		}
+		var ok bool
+		if rel, ok = strings.CutPrefix(rel, "c"+s.sep); !ok {
+			return false
+		}
+	} else if s.rank == 0 {
+		return rel == "0"
+	}
+	parts := strings.Split(rel, s.sep)
+	if len(parts) != s.rank {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := strconv.ParseUint(p, 10, 63); err != nil || p == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// nodeJSON holds the few metadata fields that decide an array's chunk
+// keys; it parses metadata of any dtype or codec, known to us or not.
+type nodeJSON struct {
+	ZarrFormat       int               `json:"zarr_format"`
+	NodeType         string            `json:"node_type"`
+	Shape            []json.RawMessage `json:"shape"`
+	Separator        string            `json:"dimension_separator"`
+	ChunkKeyEncoding *struct {
+		Name          string `json:"name"`
+		Configuration struct {
+			Separator string `json:"separator"`
+		} `json:"configuration"`
+	} `json:"chunk_key_encoding"`
+}
+
+// scheme reads the chunk key scheme of the array whose metadata is at key.
+func scheme(ctx context.Context, st store.Store, key string) (keyScheme, bool, error) {
+	b, err := st.Get(ctx, key)
+	if err != nil {
+		return keyScheme{}, false, err
+	}
+	var m nodeJSON
+	if err := json.Unmarshal(b, &m); err != nil {
+		return keyScheme{}, false, fmt.Errorf("%w: %s: %v", errBadNode, key, err)
+	}
+	if path.Base(key) == ".zarray" {
+		sep := m.Separator
+		if sep == "" {
+			sep = "."
+		}
+		return keyScheme{rank: len(m.Shape), sep: sep}, true, nil
+	}
+	if m.NodeType != "array" {
+		return keyScheme{}, false, nil
+	}
+	s := keyScheme{rank: len(m.Shape), sep: "/", prefix: true}
+	if e := m.ChunkKeyEncoding; e != nil {
+		if e.Name == "v2" {
+			s.prefix, s.sep = false, "."
+		}
+		if e.Configuration.Separator != "" {
+			s.sep = e.Configuration.Separator
+		}
+	}
+	return s, true, nil
+}
+
+// Owned splits keys (as listed from st) into those a Zarr hierarchy owns
+// and the rest. A hierarchy owns the metadata documents of its nodes (a
+// node is a directory with zarr.json, .zarray or .zgroup) and, for each
+// array, exactly the keys of its chunks (or shards) under the array's
+// chunk key encoding. Anything else, such as a user's notes.txt beside the
+// arrays or files in a numeric folder that is not an array, is foreign.
+// Metadata that cannot be read makes its array's chunks foreign, so a
+// caller deleting only owned keys never deletes what it cannot explain.
+func Owned(ctx context.Context, st store.Store, keys []string) (owned, foreign []string, err error) {
+	nodes := map[string]bool{}
+	arrays := map[string]keyScheme{}
+	for _, k := range keys {
+		switch path.Base(k) {
+		case "zarr.json", ".zarray", ".zgroup":
+			dir := path.Dir(k)
+			nodes[dir] = true
+			if path.Base(k) == ".zgroup" {
+				continue
+			}
+			s, isArray, err := scheme(ctx, st, k)
+			if err != nil && !errors.Is(err, errBadNode) {
+				return nil, nil, err
+			}
+			if isArray {
+				arrays[dir] = s
+			}
+		}
+	}
+	for _, k := range keys {
+		if ownedKey(k, nodes, arrays) {
+			owned = append(owned, k)
+		} else {
+			foreign = append(foreign, k)
+		}
+	}
+	return owned, foreign, nil
+}
+
+func ownedKey(k string, nodes map[string]bool, arrays map[string]keyScheme) bool {
+	if metaNames[path.Base(k)] && nodes[path.Dir(k)] {
+		return true
+	}
+	// The nearest enclosing array decides: chunk keys of a "/"-separated
+	// array are nested paths under it.
+	for dir := path.Dir(k); ; dir = path.Dir(dir) {
+		if s, ok := arrays[dir]; ok {
+			rel := k
+			if dir != "." {
+				rel = strings.TrimPrefix(k, dir+"/")
+			}
+			return s.match(rel)
+		}
+		if dir == "." || dir == "/" {
+			return false
+		}
+	}
+}
