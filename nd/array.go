@@ -2,6 +2,7 @@ package nd
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 )
 
@@ -56,14 +57,46 @@ func Strides(shape []int, order Order) []int {
 	return st
 }
 
-// New allocates a zeroed contiguous array. It panics if a dimension is
-// negative or the size overflows.
+// New allocates a zeroed contiguous array. It panics, with a message
+// starting "nd: New", if a dimension is negative or the size in elements or
+// bytes is out of range (see [CheckedBytes]); that is a programming error.
+// Shapes that come from files or users go through [NewChecked] instead.
 func New[T Element](shape []int, order Order) *Array[T] {
-	n, ok := CheckedSize(shape)
-	if !ok {
-		panic(fmt.Sprintf("nd: New with invalid shape %v", shape))
+	a, err := NewChecked[T](shape, order)
+	if err != nil {
+		panic(fmt.Sprintf("nd: New: %v", err))
 	}
-	return &Array[T]{data: make([]T, n), shape: slices.Clone(shape), strides: Strides(shape, order)}
+	return a
+}
+
+// NewChecked is [New] for untrusted shapes: it returns an error wrapping
+// [ErrSize], naming the shape, instead of panicking when a dimension is
+// negative or the array would not fit in one allocation (see
+// [CheckedBytes]). Memory is not reserved beforehand, so a shape below
+// [MaxAllocBytes] but above the memory available still fails in the
+// runtime: callers with a memory budget compare CheckedBytes with it
+// first.
+func NewChecked[T Element](shape []int, order Order) (*Array[T], error) {
+	dt := DTypeOf[T]()
+	n, err := CheckedBytes(shape, dt.Size())
+	if err != nil {
+		return nil, fmt.Errorf("nd: %v array: %w", dt, err)
+	}
+	n /= max(dt.Size(), 1)
+	return &Array[T]{data: make([]T, n), shape: slices.Clone(shape), strides: Strides(shape, order)}, nil
+}
+
+// NewAnyChecked is [NewAny] for untrusted shapes and dtypes: it returns an
+// error instead of panicking on an invalid dtype or a shape [CheckedBytes]
+// rejects.
+func NewAnyChecked(dt DType, shape []int, order Order) (Any, error) {
+	if !dt.Valid() {
+		return nil, fmt.Errorf("nd: invalid dtype %v", dt)
+	}
+	if _, err := CheckedBytes(shape, dt.Size()); err != nil {
+		return nil, fmt.Errorf("nd: %v array: %w", dt, err)
+	}
+	return NewAny(dt, shape, order), nil
 }
 
 // FromSlice wraps data, without copying, as a contiguous array. It panics if
@@ -83,6 +116,11 @@ func FromStrided[T Element](data []T, shape, strides []int, offset int) (*Array[
 	if len(shape) != len(strides) {
 		return nil, fmt.Errorf("nd: %d dims and %d strides", len(shape), len(strides))
 	}
+	if offset < 0 {
+		return nil, fmt.Errorf("nd: negative offset %d", offset)
+	}
+	// last is the position of the last element, computed without
+	// wrapping: each term and partial sum must stay below len(data).
 	last := offset
 	for i, s := range shape {
 		if s < 0 || strides[i] < 0 {
@@ -91,9 +129,15 @@ func FromStrided[T Element](data []T, shape, strides []int, offset int) (*Array[
 		if s == 0 {
 			return &Array[T]{data: data, shape: slices.Clone(shape), strides: slices.Clone(strides), offset: offset}, nil
 		}
-		last += (s - 1) * strides[i]
 	}
-	if offset < 0 || last >= len(data) {
+	for i, s := range shape {
+		hi, lo := bits.Mul64(uint64(s-1), uint64(strides[i]))
+		if hi != 0 || lo >= uint64(len(data)) || int(lo) >= len(data)-last {
+			return nil, fmt.Errorf("nd: shape %v strides %v offset %d exceed %d elements (axis %d)", shape, strides, offset, len(data), i)
+		}
+		last += int(lo)
+	}
+	if last >= len(data) {
 		return nil, fmt.Errorf("nd: shape %v strides %v offset %d exceed %d elements", shape, strides, offset, len(data))
 	}
 	return &Array[T]{data: data, shape: slices.Clone(shape), strides: slices.Clone(strides), offset: offset}, nil

@@ -1,6 +1,7 @@
 package nd
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"slices"
@@ -35,11 +36,20 @@ func BoxOf(shape []int) Box {
 // Rank returns the number of axes.
 func (b Box) Rank() int { return len(b.Min) }
 
-// Shape returns Max-Min per axis (0 for empty axes).
+// Shape returns Max-Min per axis (0 for empty axes). An extent too large
+// for an int (Max near MaxInt, Min negative) saturates at MaxInt, so
+// [Box.Size] of such a box reports overflow.
 func (b Box) Shape() []int {
 	s := make([]int, len(b.Min))
 	for i := range s {
-		s[i] = max(b.Max[i]-b.Min[i], 0)
+		d := b.Max[i] - b.Min[i]
+		switch {
+		case b.Max[i] <= b.Min[i]:
+			d = 0
+		case d < 0: // wrapped around
+			d = maxInt
+		}
+		s[i] = d
 	}
 	return s
 }
@@ -55,8 +65,16 @@ func (b Box) Empty() bool {
 }
 
 // Size returns the number of points in b, and false if that number
-// overflows an int.
-func (b Box) Size() (int, bool) { return CheckedSize(b.Shape()) }
+// overflows an int or an extent Max-Min does.
+func (b Box) Size() (int, bool) {
+	sh := b.Shape()
+	for _, v := range sh {
+		if v == maxInt {
+			return 0, false
+		}
+	}
+	return CheckedSize(sh)
+}
 
 // CheckedSize returns the product of shape, and false if a dimension is
 // negative or the product overflows an int.
@@ -73,6 +91,37 @@ func CheckedSize(shape []int) (int, bool) {
 		n = lo
 	}
 	return int(n), true
+}
+
+// ErrSize is wrapped by the errors of [CheckedBytes] and [NewChecked]: a
+// negative dimension, or an array too large for one allocation.
+var ErrSize = errors.New("nd: shape out of range")
+
+// MaxAllocBytes is the largest array, in bytes, that [CheckedBytes]
+// accepts: 2^48-1 on 64-bit hosts (the Go runtime refuses larger single
+// allocations) and the largest int on 32-bit hosts.
+const MaxAllocBytes = maxInt >> (15 * (maxInt >> 62))
+
+// CheckedBytes returns the size in bytes of a contiguous array of the
+// given shape and element size, or an error wrapping [ErrSize] naming the
+// shape when a dimension is negative, the element count or byte count
+// overflows an int, or the byte count exceeds [MaxAllocBytes]. A zero
+// elemSize (a dtype without a byte size) counts as one byte.
+func CheckedBytes(shape []int, elemSize int) (int, error) {
+	for i, s := range shape {
+		if s < 0 {
+			return 0, fmt.Errorf("%w: shape %v: axis %d has negative length %d", ErrSize, shape, i, s)
+		}
+	}
+	n, ok := CheckedSize(shape)
+	if !ok {
+		return 0, fmt.Errorf("%w: shape %v: element count overflows an int", ErrSize, shape)
+	}
+	es := max(elemSize, 1)
+	if n > MaxAllocBytes/es {
+		return 0, fmt.Errorf("%w: shape %v: %d elements of %d bytes exceed the %d-byte allocation limit", ErrSize, shape, n, es, MaxAllocBytes)
+	}
+	return n * es, nil
 }
 
 const maxInt = int(^uint(0) >> 1)

@@ -24,9 +24,11 @@
 //
 // # Security considerations
 //
-// Sizes computed from untrusted shapes must go through [Box.Size] or
-// [CheckedSize], which report overflow instead of wrapping. Functions that
-// allocate from a shape ([New], [NewAny]) panic on negative or overflowing
-// shapes: callers decoding shapes from files must validate them first, and
-// the format packages do so against their own allocation limits.
+// Sizes computed from untrusted shapes must go through [Box.Size],
+// [CheckedSize] or [CheckedBytes], which report overflow instead of
+// wrapping. [New] and [NewAny] panic on negative or too large shapes (a
+// programming error, with an "nd: New" message); shapes decoded from files
+// or given by users are allocated with [NewChecked] or [NewAnyChecked],
+// which return an error wrapping [ErrSize] instead. [FromStrided] checks
+// its extent without wrapping.
 package nd
