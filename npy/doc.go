@@ -10,9 +10,11 @@
 // host's little-endian order. Write always writes little-endian, in C
 // order unless the array is Fortran-contiguous.
 //
-// dtypes: |u1 |i1 <u2 <i2 <u4 <i4 <u8 <i8 <f4 <f8 and their big-endian
-// forms; |b1 (bool) reads as uint8 0/1. Other dtypes (complex, strings,
-// records, objects) are refused with an error naming them.
+// dtypes: |u1 |i1 <u2 <i2 <u4 <i4 <u8 <i8 <f2 <f4 <f8 and their big-endian
+// forms; <f2 reads as nd.Float16 (bits unchanged) and |b1 as nd.Bool (bytes
+// unchanged: numpy writes 0 and 1). Other dtypes (complex, unicode and byte
+// strings, datetimes, records, objects) are refused with an
+// [UnsupportedError] that quotes the descr and names its kind.
 //
 // # Limits
 //

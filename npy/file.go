@@ -131,13 +131,6 @@ func (f *File) ReadRegion(b nd.Box, dst nd.Any) error {
 		if f.h.BigEndian {
 			swap(buf, int(size))
 		}
-		if f.h.Bool {
-			for i, v := range buf {
-				if v > 1 {
-					buf[i] = 1
-				}
-			}
-		}
 		run, err := nd.FromBytes(f.h.DType, runShape, order, buf)
 		if err != nil {
 			return err

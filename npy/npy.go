@@ -42,7 +42,6 @@ type Header struct {
 	Shape        []int
 	FortranOrder bool
 	BigEndian    bool
-	Bool         bool  // |b1 stored as uint8
 	DataOffset   int64 // bytes before the data
 }
 
@@ -55,11 +54,10 @@ func (h Header) DataBytes() int64 {
 	return n
 }
 
-var descrs = map[string]nd.DType{
-	"u1": nd.Uint8, "u2": nd.Uint16, "u4": nd.Uint32, "u8": nd.Uint64,
-	"i1": nd.Int8, "i2": nd.Int16, "i4": nd.Int32, "i8": nd.Int64,
-	"f4": nd.Float32, "f8": nd.Float64, "b1": nd.Uint8,
-}
+// descrs are the descr strings Write uses.
+var descrs = map[nd.DType]string{nd.Uint8: "|u1", nd.Int8: "|i1", nd.Uint16: "<u2", nd.Int16: "<i2",
+	nd.Uint32: "<u4", nd.Int32: "<i4", nd.Uint64: "<u8", nd.Int64: "<i8", nd.Float32: "<f4", nd.Float64: "<f8",
+	nd.DTypeFloat16: "<f2", nd.DTypeBool: "|b1"}
 
 // ReadHeader reads the magic, version and header dictionary, leaving r at
 // the first data byte.
@@ -126,23 +124,13 @@ func parseHeader(s string) (Header, error) {
 		case "descr":
 			d, ok := p.str()
 			if !ok {
-				return h, FormatError("descr is not a string (record dtypes are not supported)")
+				return h, UnsupportedError("descr is not a string: structured (record) dtypes are not supported")
 			}
-			if len(d) != 3 {
-				return h, UnsupportedError("dtype " + strconv.Quote(d))
+			dt, big, err := nd.ParseTypestr(d)
+			if err != nil {
+				return h, UnsupportedError(err.Error())
 			}
-			dt, ok := descrs[d[1:]]
-			if !ok {
-				return h, UnsupportedError("dtype " + strconv.Quote(d))
-			}
-			switch d[0] {
-			case '<', '|':
-			case '>':
-				h.BigEndian = dt.Size() > 1
-			default:
-				return h, UnsupportedError("byte order in dtype " + strconv.Quote(d))
-			}
-			h.DType, h.Bool = dt, d[1:] == "b1"
+			h.DType, h.BigEndian = dt, big
 		case "fortran_order":
 			switch {
 			case p.eat("True"):
@@ -262,13 +250,6 @@ func Read(r io.Reader, maxBytes int64) (nd.Any, error) {
 	if h.BigEndian {
 		swap(b, h.DType.Size())
 	}
-	if h.Bool {
-		for i, v := range b {
-			if v > 1 {
-				b[i] = 1
-			}
-		}
-	}
 	return a, nil
 }
 
@@ -334,8 +315,7 @@ func Write(w io.Writer, a nd.Any) error {
 	if order == nd.F && a.Rank() > 1 {
 		fortran = "True"
 	}
-	descr := map[nd.DType]string{nd.Uint8: "|u1", nd.Int8: "|i1", nd.Uint16: "<u2", nd.Int16: "<i2",
-		nd.Uint32: "<u4", nd.Int32: "<i4", nd.Uint64: "<u8", nd.Int64: "<i8", nd.Float32: "<f4", nd.Float64: "<f8"}[a.DType()]
+	descr := descrs[a.DType()]
 	h := fmt.Sprintf("{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr, fortran, sh.String())
 	var pre bytes.Buffer
 	pre.WriteString(Magic)

@@ -2,7 +2,7 @@
 # Each file holds arange(n) (cast, and reshaped to the named shape) so the
 # tests can recompute its contents.
 import numpy as np
-for code in ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8"]:
+for code in ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8", "f2"]:
     for endian in ["<", ">"]:
         dt = np.dtype(("|" if code[1] == "1" else endian) + code)
         for order in ["C", "F"]:
@@ -16,3 +16,6 @@ np.save("vec-i4.npy", np.arange(7, dtype=np.int32))
 np.lib.format.write_array(open("v2-u1.npy", "wb"), np.arange(6, dtype=np.uint8).reshape(2, 3), version=(2, 0))
 np.lib.format.write_array(open("v3-u1.npy", "wb"), np.arange(6, dtype=np.uint8).reshape(2, 3), version=(3, 0))
 np.save("complex.npy", np.zeros(2, np.complex64))
+# float16 specials: +-0, +-1, 65504, +-inf, nan, smallest subnormal and normal, 0.1
+np.save("f2-special.npy", np.array([0.0, -0.0, 1, -1, 65504, np.inf, -np.inf, np.nan, 2**-24, 2**-14, 0.1], np.float16))
+np.save("bool-F.npy", np.asarray(np.arange(6).reshape(2, 3) % 3 == 1, order="F"))
