@@ -85,39 +85,120 @@ func (d DType) IsNumber() bool { return d >= Uint8 && d <= Float64 }
 // IsInteger reports whether d is an integer type.
 func (d DType) IsInteger() bool { return d >= Uint8 && d <= Int64 }
 
-// ParseDType parses a NumPy dtype name such as "uint16" or "float32"
-// (case-insensitive). NumPy's short aliases "u1".."u8", "i1".."i8", "f4"
-// and "f8" are accepted too.
+// ParseDType parses a dtype name: a NumPy or Zarr v3 name such as
+// "uint16", "float16" or "bool" (letter case ignored), or a NumPy type code
+// without byte order such as "u2", "i8", "f2" or "b1" (letter case
+// significant: "U4" is a unicode string, not "u4"). Strings, bytes,
+// structured, complex, datetime, timedelta and object dtypes are refused
+// with an error that quotes s and names the kind. Use [ParseTypestr] for
+// typestrs with a byte-order character ("<u2", "|b1").
 func ParseDType(s string) (DType, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
+	t := strings.TrimSpace(s)
+	lt := strings.ToLower(t)
 	for i, n := range dtypeNames {
-		if i > 0 && n == t {
+		if i > 0 && n == lt {
 			return DType(i), nil
 		}
 	}
-	switch t {
-	case "u1":
-		return Uint8, nil
-	case "u2":
-		return Uint16, nil
-	case "u4":
-		return Uint32, nil
-	case "u8":
-		return Uint64, nil
-	case "i1":
-		return Int8, nil
-	case "i2":
-		return Int16, nil
-	case "i4":
-		return Int32, nil
-	case "i8":
-		return Int64, nil
-	case "f4":
-		return Float32, nil
-	case "f8":
-		return Float64, nil
+	if dt, ok := typeCodes[t]; ok {
+		return dt, nil
+	}
+	if kind := unsupportedKind(t); kind != "" {
+		return Invalid, fmt.Errorf("dtype %q (%s) is not supported", s, kind)
 	}
 	return Invalid, fmt.Errorf("nd: unknown dtype %q", s)
+}
+
+// typeCodes are NumPy's kind+size codes of the supported dtypes.
+var typeCodes = map[string]DType{
+	"u1": Uint8, "u2": Uint16, "u4": Uint32, "u8": Uint64,
+	"i1": Int8, "i2": Int16, "i4": Int32, "i8": Int64,
+	"f2": DTypeFloat16, "f4": Float32, "f8": Float64, "b1": DTypeBool,
+}
+
+// ParseTypestr parses a NumPy array-interface typestr such as "<u2",
+// ">f8", "|b1" or "=f2": a byte-order character, then a code accepted by
+// [ParseDType]. It reports whether the elements are big-endian (always
+// false for one-byte types). Unsupported kinds are refused with an error
+// that quotes s as written, e.g. `dtype "<U4" (unicode string) is not
+// supported`.
+func ParseTypestr(s string) (dt DType, bigEndian bool, err error) {
+	if kind := unsupportedKind(s); kind != "" {
+		return Invalid, false, fmt.Errorf("dtype %q (%s) is not supported", s, kind)
+	}
+	if len(s) < 2 || !strings.ContainsRune("<>|=", rune(s[0])) {
+		return Invalid, false, fmt.Errorf("dtype %q is not a NumPy typestr", s)
+	}
+	dt, ok := typeCodes[s[1:]]
+	if !ok {
+		return Invalid, false, fmt.Errorf("dtype %q is not supported", s)
+	}
+	return dt, s[0] == '>' && dt.Size() > 1, nil
+}
+
+// unsupportedKind names the kind of a NumPy dtype ryomen refuses, or
+// returns "" when s is not one of them.
+func unsupportedKind(s string) string {
+	t := strings.TrimSpace(s)
+	if strings.HasPrefix(t, "[") || strings.HasPrefix(t, "(") || strings.HasPrefix(t, "{") {
+		return "structured"
+	}
+	switch strings.ToLower(t) {
+	case "complex64", "complex128", "complex", "complex256":
+		return "complex"
+	case "str", "string", "unicode":
+		return "unicode string"
+	case "bytes":
+		return "byte string"
+	case "object":
+		return "object"
+	}
+	lt := strings.ToLower(t)
+	if strings.HasPrefix(lt, "datetime64") {
+		return "datetime"
+	}
+	if strings.HasPrefix(lt, "timedelta64") {
+		return "timedelta"
+	}
+	if lt == "float128" || lt == "longdouble" || strings.HasPrefix(lt, "r") && isDigits(lt[1:]) {
+		return "unsupported width"
+	}
+	if len(t) > 0 && strings.ContainsRune("<>|=", rune(t[0])) {
+		t = t[1:]
+	}
+	if t == "" {
+		return ""
+	}
+	switch t[0] {
+	case 'U':
+		return "unicode string"
+	case 'S', 'a':
+		return "byte string"
+	case 'V':
+		return "structured or void"
+	case 'c':
+		return "complex"
+	case 'M':
+		return "datetime"
+	case 'm':
+		return "timedelta"
+	case 'O':
+		return "object"
+	case 'f':
+		if t == "f16" || t == "f12" {
+			return "extended-precision float"
+		}
+	}
+	return ""
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // DTypeOf returns the DType of the element type T.

@@ -112,8 +112,9 @@ func Float16FromFloat64(f float64) Float16 {
 
 // Bool is a boolean element, one byte holding 0 (false) or 1 (true), as
 // NumPy's bool_ and Zarr's "bool"/"|b1". It is a label type: copy, compare,
-// take the mode, min, max or a stride of it, but do not average it. The
-// format readers normalise any non-zero byte to 1. Bool is an [Element] but
+// take the mode, min, max or a stride of it, but do not average it. Any
+// non-zero byte means true: the format readers pass bytes through
+// unchanged, and [ConvertAny] maps non-zero to 1. Bool is an [Element] but
 // not a [Number].
 type Bool uint8
 
