@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"runtime"
 	"strconv"
@@ -127,22 +128,99 @@ type planRecord struct {
 	OME     string   `json:"ome,omitempty"`
 }
 
-// Budget returns the number of concurrent tasks a budget allows, or an error
-// when not even one fits.
+// Budget returns the number of concurrent tasks a budget allows for a
+// single-process build, or an error when not even one fits. See
+// BudgetShards.
 func Budget(p *Plan, memory int64, workers int) (int, error) {
+	return BudgetShards(p, memory, workers, 1)
+}
+
+// BudgetShards returns the number of concurrent tasks a budget allows for
+// one of shards processes, or an error wrapping ErrBudget when not even one
+// fits. The budget first pays for what grows with the input (TrackingBytes:
+// the plan and the finished-task set), then for whole tasks (TaskBytes).
+// With no budget (memory <= 0) the finished-task set is still capped at
+// 1 GiB and a task whose size cannot be counted is refused, so a hostile
+// shape fails here, at once, instead of exhausting memory later.
+func BudgetShards(p *Plan, memory int64, workers, shards int) (int, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
+	}
+	tb, fixed := p.TaskBytes(), p.TrackingBytes(shards)
+	what := fmt.Sprintf("shape %v with chunks %v (write unit %v, %s)", p.Shapes[0], p.Chunks, p.Unit(), p.DType)
+	if tb == math.MaxInt64 {
+		return 0, fmt.Errorf("%w: %s: one task needs more bytes than an int64 counts; use smaller --chunks/--shard-shape", ErrBudget, what)
+	}
+	tooMany := memory <= 0 && fixed > unlimitedTracking
+	if memory > 0 && satAdd(fixed, tb) > memory {
+		if fixed < tb {
+			return 0, fmt.Errorf("%w: one task needs about %d MiB (write unit %v of %s) besides %s of bookkeeping, budget is %d MiB; use smaller --chunks/--shard or a larger --memory",
+				ErrBudget, (tb+(1<<20)-1)>>20, p.Unit(), p.DType, sizeOf(fixed), memory>>20)
+		}
+		tooMany = true
+	}
+	if tooMany {
+		return 0, fmt.Errorf("%w: %s makes %d tasks (%d in the largest phase, over %d shard processes); tracking them needs %s (1 bit per task) plus %s for one task, budget is %s; use larger --chunks/--shard-shape, more shards or a larger --memory",
+			ErrBudget, what, p.NumTasks(), p.largestPhase(), max(shards, 1), sizeOf(fixed), sizeOf(tb), budgetName(memory))
 	}
 	if memory <= 0 {
 		return workers, nil
 	}
-	tb := p.TaskBytes()
-	n := memory / tb
-	if n < 1 {
-		return 0, fmt.Errorf("%w: one task needs about %d MiB (write unit %v of %s), budget is %d MiB; use smaller --chunks/--shard or a larger --memory",
-			ErrBudget, (tb+(1<<20)-1)>>20, p.Unit(), p.DType, memory>>20)
-	}
+	n := (memory - fixed) / tb
 	return int(min(n, int64(workers))), nil
+}
+
+// unlimitedTracking caps the finished-task set when there is no budget.
+const unlimitedTracking = 1 << 30
+
+// markerBucketSize is the most markers one bucket of a phase holds, and
+// markerKeyBytes what listing one marker costs (key string, directory entry).
+const (
+	markerBucketSize = 4096
+	minMarkerBuckets = 16
+	markerKeyBytes   = 256
+)
+
+// TrackingBytes estimates the memory a build holds besides its tasks when it
+// runs as one of shards processes: the plan, the finished-task set of its
+// largest phase (1 bit per task of that process) and the listing of one
+// bucket of markers. It is what grows with the input; Budget counts it.
+func (p *Plan) TrackingBytes(shards int) int64 {
+	var most int64
+	for i := range p.Phases {
+		most = max(most, p.Phases[i].ShardNumTasks(0, shards))
+	}
+	bitset := (most/64 + 1) * 8
+	return p.PlanBytes() + bitset + markerBucketSize*markerKeyBytes
+}
+
+func (p *Plan) largestPhase() int64 {
+	var most int64
+	for i := range p.Phases {
+		most = max(most, p.Phases[i].NumTasks())
+	}
+	return most
+}
+
+// sizeOf prints a byte count in binary units, and exactly.
+func sizeOf(b int64) string {
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	if b < 1<<10 {
+		return fmt.Sprintf("%d bytes", b)
+	}
+	v, u := float64(b)/(1<<10), 0
+	for v >= 1<<10 && u < len(units)-1 {
+		v /= 1 << 10
+		u++
+	}
+	return fmt.Sprintf("%.1f %s (%d bytes)", v, units[u], b)
+}
+
+func budgetName(memory int64) string {
+	if memory <= 0 {
+		return "unlimited (bookkeeping capped at 1 GiB)"
+	}
+	return sizeOf(memory)
 }
 
 // Build runs the plan for src into the output described by o.
@@ -189,7 +267,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	if applying && o.OutDType != nd.Invalid {
 		p.DType = o.OutDType
 	}
-	workers, err := Budget(p, o.Memory, o.Workers)
+	workers, err := BudgetShards(p, o.Memory, o.Workers, o.ShardCount)
 	if err != nil {
 		return nil, err
 	}
@@ -238,67 +316,31 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 		pr = new(Progress)
 	}
 	var mine int64
-	for _, ph := range p.Phases {
-		for _, t := range ph.Tasks {
-			if t.ID%o.ShardCount == o.ShardIndex {
-				mine++
-			}
-		}
+	for i := range p.Phases {
+		mine += p.Phases[i].ShardNumTasks(o.ShardIndex, o.ShardCount)
 	}
 	pr.TasksTotal.Store(mine)
 
-	for pi, ph := range p.Phases {
+	for pi := range p.Phases {
+		ph := &p.Phases[pi]
 		pr.Phase.Store(int64(pi))
 		if pi > 0 && o.ShardCount > 1 {
 			if err := waitPhase(ctx, p, &o, pi-1); err != nil {
 				return nil, err
 			}
 		}
-		done, err := finished(ctx, &o, pi)
-		if err != nil {
-			return nil, err
-		}
 		var in nd.Reader = src
 		if ph.First > 0 {
 			in = levels[ph.First-1]
 		}
 		out := levels[ph.Level]
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(workers)
-		for _, t := range ph.Tasks {
-			if t.ID%o.ShardCount != o.ShardIndex {
-				continue
+		err := runPhase(ctx, ph, &o, workers, pr, func(ctx context.Context, t Task) error {
+			if applying {
+				return applyTask(ctx, srcDType, t, in, out, &o, pr)
 			}
-			if done[t.ID] {
-				pr.TasksSkipped.Add(1)
-				pr.TasksDone.Add(1)
-				continue
-			}
-			if gctx.Err() != nil {
-				break
-			}
-			g.Go(func() error {
-				var err error
-				if applying {
-					err = applyTask(gctx, srcDType, t, in, out, &o, pr)
-				} else {
-					err = runTask(gctx, p, t, in, levels, reduce, pr)
-				}
-				if err != nil {
-					return fmt.Errorf("pyramid: level %d, task %d %v: %w", t.Phase, t.ID, t.Out, err)
-				}
-				// Markers are not empty: some S3 servers refuse empty objects.
-				if err := o.Store.Put(gctx, o.key("tasks", strconv.Itoa(t.Phase), strconv.Itoa(t.ID)), []byte("done\n")); err != nil {
-					return err
-				}
-				pr.TasksDone.Add(1)
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return nil, err
-		}
-		if err := ctx.Err(); err != nil {
+			return runTask(ctx, p, t, in, levels, reduce, pr)
+		})
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -355,33 +397,131 @@ func runTask(ctx context.Context, p *Plan, t Task, in nd.Reader, levels []*zarr.
 	return nil
 }
 
-// finished returns the IDs of the tasks of a phase that have markers.
-func finished(ctx context.Context, o *Options, phase int) (map[int]bool, error) {
-	pre := o.key("tasks", strconv.Itoa(phase)) + "/"
+// runPhase runs this process's unfinished tasks of a phase with up to
+// workers at once, enumerating them lazily, and leaves a marker for each.
+func runPhase(ctx context.Context, ph *Phase, o *Options, workers int, pr *Progress, run func(context.Context, Task) error) error {
+	done, err := loadDone(ctx, o, ph)
+	if err != nil {
+		return err
+	}
+	buckets := markerBuckets(ph.NumTasks())
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	k := int64(-1) // index of t among this process's tasks
+	for t := range ph.ShardTasks(o.ShardIndex, o.ShardCount) {
+		k++
+		if done.has(k) {
+			pr.TasksSkipped.Add(1)
+			pr.TasksDone.Add(1)
+			continue
+		}
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			if err := run(gctx, t); err != nil {
+				return fmt.Errorf("pyramid: phase %d (level %d), task %d %v: %w", t.Phase, t.Last, t.ID, t.Out, err)
+			}
+			// Markers are not empty: some S3 servers refuse empty objects.
+			if err := o.Store.Put(gctx, o.markerKey(t.Phase, buckets, t.ID), []byte("done\n")); err != nil {
+				return err
+			}
+			pr.TasksDone.Add(1)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// Markers: task id of a phase of n tasks has the key
+// .ryomen/tasks/<phase>/<id mod B>/<id> with B = markerBuckets(n), so no
+// bucket holds more than markerBucketSize markers and they are listed one
+// bucket at a time.
+func markerBuckets(n int64) int64 {
+	return max((n-1)/markerBucketSize+1, min(n, minMarkerBuckets))
+}
+
+func (o *Options) markerKey(phase int, buckets, id int64) string {
+	return o.key("tasks", strconv.Itoa(phase), strconv.FormatInt(id%buckets, 10), strconv.FormatInt(id, 10))
+}
+
+// eachMarker calls f with the ID of every marker in bucket b of a phase of n
+// tasks; keys that are not markers of that bucket are ignored.
+func eachMarker(ctx context.Context, o *Options, phase int, b, n int64, f func(id int64)) error {
+	buckets := markerBuckets(n)
+	pre := o.key("tasks", strconv.Itoa(phase), strconv.FormatInt(b, 10)) + "/"
 	keys, err := o.Store.List(ctx, pre)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("pyramid: listing task markers %q: %w", pre, err)
 	}
-	done := make(map[int]bool, len(keys))
 	for _, k := range keys {
-		if id, err := strconv.Atoi(strings.TrimPrefix(k, pre)); err == nil {
-			done[id] = true
+		id, err := strconv.ParseInt(strings.TrimPrefix(k, pre), 10, 64)
+		if err == nil && id >= 0 && id < n && id%buckets == b {
+			f(id)
+		}
+	}
+	return nil
+}
+
+// bitset is a set of small non-negative integers.
+type bitset []uint64
+
+func (s bitset) has(k int64) bool { return s[k>>6]&(1<<(k&63)) != 0 }
+func (s bitset) set(k int64)      { s[k>>6] |= 1 << (k & 63) }
+
+// loadDone returns the finished tasks of this process in a phase, as a set
+// of indices among its tasks (ID = ShardIndex + k*ShardCount). It holds one
+// bucket of marker keys at a time; the set (1 bit per task) is counted by
+// TrackingBytes.
+func loadDone(ctx context.Context, o *Options, ph *Phase) (bitset, error) {
+	mine := ph.ShardNumTasks(o.ShardIndex, o.ShardCount)
+	done := make(bitset, mine/64+1)
+	n := ph.NumTasks()
+	buckets := markerBuckets(n)
+	sc, si := int64(o.ShardCount), int64(o.ShardIndex)
+	step := gcd(buckets, sc)
+	for b := int64(0); b < buckets; b++ {
+		// Bucket b holds IDs = b (mod buckets); ours are = si (mod sc).
+		// Both hold for some ID only when b = si modulo their gcd.
+		if (b-si)%step != 0 {
+			continue
+		}
+		err := eachMarker(ctx, o, ph.Index, b, n, func(id int64) {
+			if id%sc == si {
+				done.set((id - si) / sc)
+			}
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return done, nil
 }
 
+func gcd(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
 // waitPhase blocks until every task of a phase has its marker (written by
-// any process).
+// any process). It checks one bucket at a time and does not look at a
+// complete bucket again.
 func waitPhase(ctx context.Context, p *Plan, o *Options, phase int) error {
-	want := len(p.Phases[phase].Tasks)
-	for {
-		done, err := finished(ctx, o, phase)
-		if err != nil {
+	n := p.Phases[phase].NumTasks()
+	buckets := markerBuckets(n)
+	for b := int64(0); b < buckets; {
+		var count int64
+		if err := eachMarker(ctx, o, phase, b, n, func(int64) { count++ }); err != nil {
 			return err
 		}
-		if len(done) >= want {
-			return nil
+		if count >= (n-b-1)/buckets+1 {
+			b++
+			continue
 		}
 		select {
 		case <-ctx.Done():
@@ -389,6 +529,7 @@ func waitPhase(ctx context.Context, p *Plan, o *Options, phase int) error {
 		case <-time.After(o.Poll):
 		}
 	}
+	return nil
 }
 
 // prepare checks what is already at the output and records the plan.

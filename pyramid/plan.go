@@ -5,16 +5,27 @@
 // levels from one block read, from the level below it as written. Tasks are
 // aligned to write units (a shard when the output is sharded, a chunk
 // otherwise): every unit of every level is written by exactly one task, so no
-// two tasks touch the same stored object and no locks are needed. Tasks have stable IDs, so several processes can
-// split the work (task i goes to shard i mod N), and a finished task leaves a
-// small marker key in the output store, so a killed run resumes where it
-// stopped. The OME-Zarr multiscales metadata that marks the output complete
+// two tasks touch the same stored object and no locks are needed.
+//
+// Tasks have stable IDs (the C-order index of the output unit in the
+// phase's grid), so several processes can split the work (task i goes to
+// shard i mod N). A plan stores only the geometry of each phase and computes
+// tasks from their IDs ([Phase.Task], [Phase.ShardTasks]), so it costs
+// O(levels) memory for any task count. A finished task leaves a small marker
+// key in the output store, .ryomen/tasks/<phase>/<id mod B>/<id>, with B
+// chosen so no bucket holds more than 4096 markers; a resumed run reads them
+// one bucket at a time into a set of 1 bit per task. That set is the only
+// structure that grows with the input, and [BudgetShards] counts it inside
+// the memory budget and refuses up front a shape whose tasks cannot be
+// tracked. The OME-Zarr multiscales metadata that marks the output complete
 // is written last.
 package pyramid
 
 import (
 	"fmt"
+	"iter"
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/ryomen-dev/ryomen/nd"
@@ -26,16 +37,21 @@ import (
 // Out is the box at the coarsest level Last; the task also writes the boxes
 // of levels First..Last-1 that Out covers.
 type Task struct {
-	Phase, ID   int
-	First, Last int // levels written
+	Phase       int
+	ID          int64 // C-order index of Out in the phase's grid of units
+	First, Last int   // levels written
 	In, Out     nd.Box
 }
 
 // Phase computes levels First..Level from level First-1 (phase 0: level 0
-// from the source).
+// from the source). It holds only its geometry: the grid of write units at
+// level Level. Tasks are computed on demand from their IDs, so a phase costs
+// O(rank) memory whatever its task count.
 type Phase struct {
-	First, Level int
-	Tasks        []Task
+	Index, First, Level int
+	Grid                []int // units per axis at level Level
+	n                   int64
+	p                   *Plan
 }
 
 // Plan is the whole build: per-level shapes and factors, and the phases.
@@ -57,40 +73,131 @@ func (p *Plan) Unit() []int {
 	return p.Chunks
 }
 
-// NumTasks counts the tasks of all phases.
-func (p *Plan) NumTasks() int {
-	n := 0
-	for _, ph := range p.Phases {
-		n += len(ph.Tasks)
+// NumTasks counts the tasks of all phases. NewPlanGroup guarantees that the
+// sum fits in an int64.
+func (p *Plan) NumTasks() int64 {
+	var n int64
+	for i := range p.Phases {
+		n += p.Phases[i].n
 	}
 	return n
 }
 
+// NumTasks is the number of tasks of the phase: the product of Grid.
+func (ph *Phase) NumTasks() int64 { return ph.n }
+
+// Task returns the task with the given ID, computed from the ID alone: the
+// ID is the C-order index of the task's output unit in Grid. It panics if id
+// is outside [0, NumTasks()), like an out-of-range slice index.
+func (ph *Phase) Task(id int64) Task {
+	if id < 0 || id >= ph.n {
+		panic(fmt.Sprintf("pyramid: task %d of phase %d out of range [0, %d)", id, ph.Index, ph.n))
+	}
+	p := ph.p
+	unit, sh := p.Unit(), p.Shapes[ph.Level]
+	n := len(ph.Grid)
+	lo, hi := make([]int, n), make([]int, n)
+	rest := id
+	for i := n - 1; i >= 0; i-- {
+		g := int(rest % int64(ph.Grid[i]))
+		rest /= int64(ph.Grid[i])
+		lo[i] = g * unit[i]
+		hi[i] = lo[i] + min(unit[i], sh[i]-lo[i])
+	}
+	t := Task{Phase: ph.Index, ID: id, First: ph.First, Last: ph.Level, Out: nd.Box{Min: lo, Max: hi}}
+	if ph.Level == 0 {
+		t.In = t.Out
+	} else {
+		t.In = p.boxAt(t.Out, ph.Level, ph.First-1)
+	}
+	return t
+}
+
+// ShardNumTasks is the number of tasks of shard i of n: the IDs congruent to
+// i modulo n (n < 1 counts as 1).
+func (ph *Phase) ShardNumTasks(i, n int) int64 {
+	if n < 1 {
+		n = 1
+	}
+	if i < 0 || int64(i) >= ph.n {
+		return 0
+	}
+	return (ph.n-int64(i)-1)/int64(n) + 1
+}
+
+// ShardTasks enumerates, in increasing ID order, the tasks of shard i of n
+// (IDs congruent to i modulo n; n < 1 counts as 1), computing each from its
+// ID. It holds one task at a time.
+func (ph *Phase) ShardTasks(i, n int) iter.Seq[Task] {
+	if n < 1 {
+		n = 1
+	}
+	return func(yield func(Task) bool) {
+		if i < 0 {
+			return
+		}
+		for id := int64(i); id < ph.n; id += int64(n) {
+			if !yield(ph.Task(id)) {
+				return
+			}
+			if id > ph.n-int64(n) {
+				return // the next ID would be past the end (and might overflow)
+			}
+		}
+	}
+}
+
+// PlanBytes estimates the memory the plan itself holds: a few ints per level
+// and per phase, independent of the task count.
+func (p *Plan) PlanBytes() int64 {
+	rank := int64(len(p.Chunks))
+	ints := int64(len(p.Shapes)+len(p.Factors)+len(p.Phases)+2) * rank
+	return 256 + int64(len(p.Phases))*96 + ints*8 + int64(len(p.Shapes)+len(p.Factors)+len(p.Phases))*24
+}
+
 // TaskBytes estimates the memory one task holds at its peak: the input block,
 // the output block twice (the result and the encoded unit), and 12 bytes of
-// scratch per output voxel for the reduction.
+// scratch per output voxel for the reduction. The arithmetic saturates: a
+// unit too large to count gives math.MaxInt64.
 func (p *Plan) TaskBytes() int64 {
 	unit := p.Unit()
 	out, in := int64(1), int64(1)
 	for i, u := range unit {
-		out *= int64(u)
+		out = satMul(out, int64(u))
 		// The largest product of Group consecutive factors.
-		f := 1
+		f := int64(1)
 		for a := range p.Factors {
-			g := 1
+			g := int64(1)
 			for b := a; b < min(len(p.Factors), a+p.Group); b++ {
-				g *= p.Factors[b][i]
+				g = satMul(g, int64(p.Factors[b][i]))
 			}
 			f = max(f, g)
 		}
-		in *= int64(u * f)
+		in = satMul(in, satMul(int64(u), f))
 	}
 	es := int64(p.DType.Size())
 	// Intermediate levels of a group add at most in/2 more.
 	if p.Group > 1 {
-		in += in / 2
+		in = satAdd(in, in/2)
 	}
-	return in*es + 2*out*es + 12*out
+	return satAdd(satMul(in, es), satAdd(satMul(2*es, out), satMul(12, out)))
+}
+
+// satMul is a*b for non-negative a, b, or math.MaxInt64 when it overflows.
+func satMul(a, b int64) int64 {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if hi != 0 || lo > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(lo)
+}
+
+// satAdd is a+b for non-negative a, b, or math.MaxInt64 when it overflows.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // NewPlan lays out the tasks for a source of the given shape and dtype, one
@@ -101,33 +208,17 @@ func NewPlan(dt nd.DType, shape []int, factors [][]int, chunks, shard []int) (*P
 
 // NewPlanGroup is NewPlan with up to group levels per phase: a task reads
 // one block of the level below the phase and computes every level of the
-// phase from it, writing whole units of each.
+// phase from it, writing whole units of each. It records only the geometry
+// of each phase (O(levels) memory); tasks are enumerated lazily. A plan
+// whose task count does not fit in an int64 is refused.
 func NewPlanGroup(dt nd.DType, shape []int, factors [][]int, chunks, shard []int, group int) (*Plan, error) {
 	if group < 1 {
 		group = 1
 	}
+	if err := checkGeometry(shape, chunks, shard); err != nil {
+		return nil, err
+	}
 	n := len(shape)
-	if n == 0 {
-		return nil, fmt.Errorf("pyramid: source has rank 0")
-	}
-	if len(chunks) != n {
-		return nil, fmt.Errorf("pyramid: chunks %v do not match shape %v", chunks, shape)
-	}
-	for _, c := range chunks {
-		if c <= 0 {
-			return nil, fmt.Errorf("pyramid: bad chunk shape %v", chunks)
-		}
-	}
-	if shard != nil {
-		if len(shard) != n {
-			return nil, fmt.Errorf("pyramid: shard %v does not match shape %v", shard, shape)
-		}
-		for i := range shard {
-			if shard[i] <= 0 || shard[i]%chunks[i] != 0 {
-				return nil, fmt.Errorf("pyramid: shard %v is not a multiple of chunks %v", shard, chunks)
-			}
-		}
-	}
 	p := &Plan{DType: dt, Chunks: slices.Clone(chunks), Shard: slices.Clone(shard), Group: group}
 	p.Shapes = [][]int{slices.Clone(shape)}
 	for _, f := range factors {
@@ -140,7 +231,7 @@ func NewPlanGroup(dt nd.DType, shape []int, factors [][]int, chunks, shard []int
 			if f[i] < 1 {
 				return nil, fmt.Errorf("pyramid: factor %v has an entry below 1", f)
 			}
-			next[i] = (prev[i] + f[i] - 1) / f[i]
+			next[i] = (prev[i]-1)/f[i] + 1
 		}
 		p.Factors = append(p.Factors, slices.Clone(f))
 		p.Shapes = append(p.Shapes, next)
@@ -151,37 +242,53 @@ func NewPlanGroup(dt nd.DType, shape []int, factors [][]int, chunks, shard []int
 	for a := 1; a < len(p.Shapes); a += group {
 		ranges = append(ranges, [2]int{a, min(len(p.Shapes)-1, a+group-1)})
 	}
+	var total int64
 	for pi, r := range ranges {
-		first, lvl := r[0], r[1]
-		sh := p.Shapes[lvl]
-		ph := Phase{First: first, Level: lvl}
-		grid := make([]int, n)
+		ph := Phase{Index: pi, First: r[0], Level: r[1], Grid: make([]int, n), n: 1, p: p}
+		sh := p.Shapes[ph.Level]
 		for i := range n {
-			grid[i] = (sh[i] + unit[i] - 1) / unit[i]
+			ph.Grid[i] = (sh[i]-1)/unit[i] + 1
+			ph.n = satMul(ph.n, int64(ph.Grid[i]))
 		}
-		g := make([]int, n)
-		id := 0
-		for {
-			lo, hi := make([]int, n), make([]int, n)
-			for i := range n {
-				lo[i] = g[i] * unit[i]
-				hi[i] = min(sh[i], lo[i]+unit[i])
-			}
-			t := Task{Phase: pi, ID: id, First: first, Last: lvl, Out: nd.NewBox(lo, hi)}
-			if lvl == 0 {
-				t.In = t.Out
-			} else {
-				t.In = p.boxAt(t.Out, lvl, first-1)
-			}
-			ph.Tasks = append(ph.Tasks, t)
-			id++
-			if !next(g, grid) {
-				break
-			}
+		total = satAdd(total, ph.n)
+		if ph.n == math.MaxInt64 || total == math.MaxInt64 {
+			return nil, fmt.Errorf("pyramid: shape %v in write units %v makes more tasks than an int64 counts (level %d has grid %v); use larger chunks or shards", shape, unit, ph.Level, ph.Grid)
 		}
 		p.Phases = append(p.Phases, ph)
 	}
 	return p, nil
+}
+
+// checkGeometry validates the source shape and the chunk and shard shapes.
+func checkGeometry(shape, chunks, shard []int) error {
+	n := len(shape)
+	if n == 0 {
+		return fmt.Errorf("pyramid: source has rank 0")
+	}
+	for _, s := range shape {
+		if s <= 0 {
+			return fmt.Errorf("pyramid: source shape %v has an empty axis", shape)
+		}
+	}
+	if len(chunks) != n {
+		return fmt.Errorf("pyramid: chunks %v do not match shape %v", chunks, shape)
+	}
+	for _, c := range chunks {
+		if c <= 0 {
+			return fmt.Errorf("pyramid: bad chunk shape %v", chunks)
+		}
+	}
+	if shard != nil {
+		if len(shard) != n {
+			return fmt.Errorf("pyramid: shard %v does not match shape %v", shard, shape)
+		}
+		for i := range shard {
+			if shard[i] <= 0 || shard[i]%chunks[i] != 0 {
+				return fmt.Errorf("pyramid: shard %v is not a multiple of chunks %v", shard, chunks)
+			}
+		}
+	}
+	return nil
 }
 
 // boxAt maps box b of level from to the finer level to (to <= from),
@@ -283,17 +390,4 @@ func fits(shape, chunks []int) bool {
 		}
 	}
 	return true
-}
-
-// next advances idx to the next index of shape in C order, reporting
-// false after the last one.
-func next(idx, shape []int) bool {
-	for i := len(idx) - 1; i >= 0; i-- {
-		idx[i]++
-		if idx[i] < shape[i] {
-			return true
-		}
-		idx[i] = 0
-	}
-	return false
 }
