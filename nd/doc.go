@@ -15,10 +15,19 @@
 //
 // # Element types
 //
-// [Number] lists the ten element types: unsigned and signed integers of 8 to
-// 64 bits, float32 and float64. A runtime [DType] names each of them; the
-// one place that maps a DType to generic code is a type switch such as the
-// one in [NewAny]. Byte views ([FromBytes], [AsBytes]) use the host's byte
+// [Element] lists the twelve element types an [Array] holds. Ten are
+// [Number]s, on which generic code computes: unsigned and signed integers
+// of 8 to 64 bits, float32 and float64. The other two are stored and moved
+// but not computed on: [Float16] (IEEE binary16 bits; convert to float32
+// with [Float16.Float32] and back with [Float16FromFloat32], round to
+// nearest even, and compute in float32) and [Bool] (a label byte, 0 false,
+// non-zero true). Keeping them out of Number means the compiler stops
+// generic arithmetic from treating float16 bits as an integer. A runtime
+// [DType] names each element type ([DTypeFloat16] and [DTypeBool] for the
+// last two); the one place that maps a DType to generic code is a type
+// switch such as the one in [NewAny]. [ParseDType] and [ParseTypestr] read
+// NumPy names and refuse strings, structured, complex, datetime and object
+// dtypes with an error that quotes them. Byte views ([FromBytes], [AsBytes]) use the host's byte
 // order, which ryomen requires to be little-endian (amd64, arm64, riscv64,
 // ppc64le, loong64); the package refuses to initialise elsewhere.
 //

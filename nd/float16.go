@@ -42,8 +42,13 @@ func (h Float16) Float32() float32 {
 	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
 }
 
-// Float64 returns h as a float64, exactly.
-func (h Float16) Float64() float64 { return float64(h.Float32()) }
+// Float64 returns h as a float64, exactly (NaN payloads included).
+func (h Float16) Float64() float64 {
+	if h.IsNaN() {
+		return math.Float64frombits(uint64(h&0x8000)<<48 | 0x7ff<<52 | uint64(h&0x3ff)<<42)
+	}
+	return float64(h.Float32())
+}
 
 // IsNaN reports whether h is a NaN.
 func (h Float16) IsNaN() bool { return h&0x7c00 == 0x7c00 && h&0x3ff != 0 }
@@ -57,7 +62,19 @@ func (h Float16) String() string {
 // NumPy's astype(float16) does: values beyond the largest finite float16
 // (after rounding) become ±Inf, tiny values become subnormals or ±0, and a
 // NaN keeps the top ten bits of its payload (made non-zero).
-func Float16FromFloat32(f float32) Float16 { return Float16FromFloat64(float64(f)) }
+func Float16FromFloat32(f float32) Float16 {
+	if f != f {
+		// Not through float64: the hardware conversion would set the
+		// quiet bit of a signalling NaN.
+		b := math.Float32bits(f)
+		m := uint16(b>>13) & 0x3ff
+		if m == 0 {
+			m = 1
+		}
+		return Float16(uint16(b>>16)&0x8000 | 0x7c00 | m)
+	}
+	return Float16FromFloat64(float64(f))
+}
 
 // Float16FromFloat64 rounds f to the nearest float16, ties to even, in one
 // step (no double rounding through float32).
