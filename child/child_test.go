@@ -110,7 +110,7 @@ func TestBadChildren(t *testing.T) {
 	cases := map[string]string{
 		"garbage": "not a frame",
 		"exit":    "exited",
-		"shape":   "has shape [1 1 7], want [1 6 7]",
+		"shape":   "has shape [1 5 7], want [1 6 7]",
 		"error":   "CUDA out of memory",
 	}
 	for mode, want := range cases {

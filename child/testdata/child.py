@@ -2,16 +2,27 @@
 # docs/exec-protocol.md. Its behaviour is chosen by argv[1]:
 #   double   returns 2*x in the request's dtype
 #   u8gt     returns (x > 500) as uint8
-#   garbage  writes text to stdout instead of a frame
-#   exit     exits after reading the first request
-#   shape    returns an array of the wrong shape
-#   error    answers with an error header
-#   slow     like double, but reads all requests it can before answering
-import io, json, struct, sys
+#   garbage  writes about 1 MB of text to stdout instead of a frame
+#   exit     exits (status 3) after reading the first request
+#   midexit  writes the first half of a response, then exits (status 4)
+#   shape    returns an array one row short on axis 1 (as large as the input)
+#   dtype    returns the doubled batch as float64 (wrong dtype, twice as large)
+#   error    answers request 0 with an error frame, later requests normally
+#   hang     reads the first request and then never answers or reads again
+#   linger   like double, but ignores stdin EOF and SIGTERM at the end
+#   slow     like double, but sleeps RYOMEN_TEST_DELAY seconds (default 0.5)
+#            before each answer
+# If the environment variable RYOMEN_TEST_PIDFILE is set, the server first
+# writes its process id to that file, so tests can check that it was killed.
+import io, json, os, signal, struct, sys, time
 import numpy as np
 
 mode = sys.argv[1]
 inp, out = sys.stdin.buffer, sys.stdout.buffer
+
+if os.environ.get("RYOMEN_TEST_PIDFILE"):
+    with open(os.environ["RYOMEN_TEST_PIDFILE"], "w") as f:
+        f.write(str(os.getpid()))
 
 def read_npy(f):
     # np.lib.format.read_array needs a seekable file; stdin is a pipe.
@@ -23,33 +34,65 @@ def read_npy(f):
     n = int(np.prod(shape)) * dtype.itemsize
     return np.frombuffer(f.read(n), dtype).reshape(shape)
 
-def send(hdr, arr):
+def frame(hdr, arr):
     h = json.dumps(hdr).encode()
     buf = io.BytesIO()
     np.lib.format.write_array(buf, np.ascontiguousarray(arr))
-    out.write(b"RYOMEN01" + struct.pack("<I", len(h)) + h + buf.getvalue())
+    return b"RYOMEN01" + struct.pack("<I", len(h)) + h + buf.getvalue()
+
+def send(hdr, arr):
+    out.write(frame(hdr, arr))
     out.flush()
 
-while True:
-    magic = inp.read(8)
-    if not magic:
-        break
-    assert magic == b"RYOMEN01", magic
-    (n,) = struct.unpack("<I", inp.read(4))
-    hdr = json.loads(inp.read(n))
-    x = read_npy(inp)
-    assert x.shape[0] == len(hdr["batch"]), (x.shape, hdr)
-    print("request", hdr["id"], x.shape, x.dtype, file=sys.stderr)
-    if mode == "double":
-        send({"id": hdr["id"]}, (2 * x).astype(x.dtype))
+def serve():
+    while True:
+        magic = inp.read(8)
+        if not magic:
+            return
+        assert magic == b"RYOMEN01", magic
+        (n,) = struct.unpack("<I", inp.read(4))
+        hdr = json.loads(inp.read(n))
+        x = read_npy(inp)
+        assert x.shape[0] == len(hdr["batch"]), (x.shape, hdr)
+        print("request", hdr["id"], x.shape, x.dtype, file=sys.stderr, flush=True)
+        answer(hdr["id"], x)
+
+def answer(id, x):
+    if mode == "slow":
+        time.sleep(float(os.environ.get("RYOMEN_TEST_DELAY", "0.5")))
+    if mode in ("double", "linger", "slow"):
+        send({"id": id}, (2 * x).astype(x.dtype))
     elif mode == "u8gt":
-        send({"id": hdr["id"]}, (x > 500).astype(np.uint8))
+        send({"id": id}, (x > 500).astype(np.uint8))
     elif mode == "garbage":
-        out.write(b"hello, I am printing to stdout\n")
+        out.write(b"hello, I am printing to stdout\n" * 32768)
         out.flush()
     elif mode == "exit":
-        sys.exit(0)
+        print("model server: giving up after request", id, file=sys.stderr, flush=True)
+        sys.exit(3)
+    elif mode == "midexit":
+        f = frame({"id": id}, 2 * x)
+        out.write(f[: len(f) // 2])
+        out.flush()
+        print("model server: died mid-response", file=sys.stderr, flush=True)
+        os._exit(4)
     elif mode == "shape":
-        send({"id": hdr["id"]}, x[:, :1])
+        send({"id": id}, x[:, :-1])
+    elif mode == "dtype":
+        send({"id": id}, 2 * x.astype(np.float64))
     elif mode == "error":
-        send({"id": hdr["id"], "error": "CUDA out of memory"}, np.zeros((0,), np.uint8))
+        if id == 0:
+            send({"id": id, "error": "CUDA out of memory"}, np.zeros((0,), np.uint8))
+        else:
+            send({"id": id}, (2 * x).astype(x.dtype))
+    elif mode == "hang":
+        print("model server: stuck", file=sys.stderr, flush=True)
+        while True:
+            time.sleep(60)
+
+serve()
+if mode == "linger":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print("model server: ignoring EOF and SIGTERM", file=sys.stderr, flush=True)
+    while True:
+        time.sleep(60)
