@@ -1,0 +1,275 @@
+package tiff
+
+import (
+	"fmt"
+	"math"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ryomen-dev/ryomen/internal/testtool"
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/npy"
+)
+
+// seriesValue is vol() of testdata/series/gen_series.py at index idx of
+// the array as tifffile wrote it: v = v*10 + i_k*(k+1) over the axes,
+// then v % 60000.
+func seriesValue(idx []int) int64 {
+	var v int64
+	for k, i := range idx {
+		v = v*10 + int64(i*(k+1))
+	}
+	return v % 60000
+}
+
+// wantSeries is what one series of a fixture must read as.
+type wantSeries struct {
+	name, kind string
+	axes       string    // axis names, e.g. "tczyx"
+	shape      []int     // level 0
+	units      []string  // per axis
+	scales     []float64 // per axis
+	channels   []string
+	levels     int
+	// written[j] is the axis of ours that is axis j of the array that
+	// gen_series.py wrote; add is added to every value.
+	written []int
+	add     int64
+	dt      nd.DType
+}
+
+const um = "micrometer"
+
+var seriesFixtures = map[string][]wantSeries{
+	"ome-czyx.ome.tif": {{name: "Image0", kind: KindOME, axes: "czyx", shape: []int{2, 3, 20, 24},
+		units: []string{"", "nanometer", um, um}, scales: []float64{0, 2, 0.25, 0.5}, channels: []string{"DAPI", "GFP"},
+		levels: 1, written: []int{0, 1, 2, 3}, dt: nd.Uint16}},
+	"ome-tczyx.ome.tif": {{name: "Image0", kind: KindOME, axes: "tczyx", shape: []int{3, 2, 4, 20, 24},
+		units: []string{"second", "", um, um, um}, scales: []float64{30, 0, 1.5, 0.125, 0.125},
+		levels: 1, written: []int{0, 1, 2, 3, 4}, dt: nd.Float32}},
+	"ome-two.ome.tif": {
+		{name: "first", kind: KindOME, axes: "zyx", shape: []int{3, 20, 24}, units: []string{um, um, um},
+			scales: []float64{0, 0, 0}, levels: 1, written: []int{0, 1, 2}, dt: nd.Uint16},
+		{name: "second", kind: KindOME, axes: "zyx", shape: []int{4, 20, 24}, units: []string{um, um, um},
+			scales: []float64{0, 0, 0}, levels: 1, written: []int{0, 1, 2}, add: 7, dt: nd.Uint16}},
+	"ome-pyramid.ome.tif": {{name: "Image0", kind: KindOME, axes: "cyx", shape: []int{2, 64, 48},
+		units: []string{"", um, um}, scales: []float64{0, 0.25, 0.25}, channels: []string{"a", "b"},
+		levels: 3, written: []int{0, 1, 2}, dt: nd.Uint16}},
+	// ImageJ stores t, z, c; we give t, c, z.
+	"imagej-tzcyx.tif": {{kind: KindImageJ, axes: "tczyx", shape: []int{2, 2, 3, 20, 24},
+		units: []string{"second", "", um, um, um}, scales: []float64{10, 0, 1.5, 0.5, 0.25},
+		levels: 1, written: []int{0, 2, 1, 3, 4}, dt: nd.Uint16}},
+	// tifffile's (z, y, x, samples) and (z, samples, y, x) as (c, z, y, x).
+	"rgb-contig.tif": {{kind: KindShaped, axes: "czyx", shape: []int{3, 2, 20, 24}, units: []string{"", "", "", ""},
+		scales: []float64{0, 0, 0, 0}, levels: 1, written: []int{1, 2, 3, 0}, dt: nd.Uint8}},
+	"rgb-planar-stack.tif": {{kind: KindShaped, axes: "czyx", shape: []int{3, 2, 20, 24}, units: []string{"", "", "", ""},
+		scales: []float64{0, 0, 0, 0}, levels: 1, written: []int{1, 0, 2, 3}, dt: nd.Uint8}},
+	"rgb-planar.tif": {{kind: KindShaped, axes: "cyx", shape: []int{3, 20, 24}, units: []string{"", "", ""},
+		scales: []float64{0, 0, 0}, levels: 1, written: []int{0, 1, 2}, dt: nd.Uint8}},
+	"shaped-czyx.tif": {{kind: KindShaped, axes: "czyx", shape: []int{2, 3, 20, 24}, units: []string{"", "", "", ""},
+		scales: []float64{0, 0, 0, 0}, levels: 1, written: []int{0, 1, 2, 3}, dt: nd.Int16}},
+	"vips-pages.tif": {{name: "pages 0-0", kind: KindPyramid, axes: "yx", shape: []int{130, 150}, units: []string{"", ""},
+		scales: []float64{0, 0}, levels: 4, written: []int{0, 1}, dt: nd.Uint8}},
+	"vips-subifd.tif": {{name: "pages 0-0", kind: KindPages, axes: "yx", shape: []int{130, 150}, units: []string{"", ""},
+		scales: []float64{0, 0}, levels: 4, written: []int{0, 1}, dt: nd.Uint8}},
+}
+
+// readLevel reads all of level k of s.
+func readLevel(t *testing.T, s *Series, k int) nd.Any {
+	t.Helper()
+	lv, err := s.Level(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := nd.NewAny(lv.DType(), lv.Shape(), nd.C)
+	if err := lv.ReadRegion(nd.BoxOf(lv.Shape()), a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func openSeries(t *testing.T, path string) []*Series {
+	t.Helper()
+	f, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	ss, err := f.Series()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss
+}
+
+// Every series fixture (tifffile and vips wrote them) opens as the images
+// it holds, with the axes, units, physical sizes, channel names and
+// levels gen_series.py wrote, and level 0 holds every value of the
+// written array, transposed to our axis order.
+func TestSeriesFixtures(t *testing.T) {
+	for file, wants := range seriesFixtures {
+		ss := openSeries(t, filepath.Join("testdata/series", file))
+		if len(ss) != len(wants) {
+			t.Errorf("%s: %d series, want %d", file, len(ss), len(wants))
+			continue
+		}
+		for i, w := range wants {
+			s := ss[i]
+			var names, units []string
+			var scales []float64
+			for _, a := range s.Axes {
+				names, units, scales = append(names, a.Name), append(units, a.Unit), append(scales, a.Scale)
+			}
+			got := fmt.Sprint(s.Name, s.Kind, strings.Join(names, ""), s.Shape(), units, scales, s.Channels, s.Levels(), s.DType())
+			want := fmt.Sprint(w.name, w.kind, w.axes, w.shape, w.units, w.scales, w.channels, w.levels, w.dt)
+			if got != want {
+				t.Errorf("%s series %d:\n got %s\nwant %s", file, i, got, want)
+				continue
+			}
+			if err := nd.CheckAxes(s.Axes, len(s.Shape())); err != nil {
+				t.Errorf("%s: %v", file, err)
+			}
+			checkSeriesValues(t, file, readLevel(t, s, 0), w)
+		}
+	}
+}
+
+// checkSeriesValues compares a with the written array's formula.
+func checkSeriesValues(t *testing.T, file string, a nd.Any, w wantSeries) {
+	t.Helper()
+	f := nd.New[float64](a.Shape(), nd.C)
+	if err := nd.ConvertAny(f, a); err != nil {
+		t.Fatal(err)
+	}
+	bad := 0
+	widx := make([]int, len(w.written))
+	f.Values(func(idx []int, v float64) {
+		for j, o := range w.written {
+			widx[j] = idx[o]
+		}
+		if want := wrap(w.dt, float64(seriesValue(widx)+w.add)); v != want && bad < 3 {
+			t.Errorf("%s at %v: %v, want %v", file, idx, v, want)
+			bad++
+		}
+	})
+}
+
+// The reduced levels of the pyramids: tifffile's OME pyramid holds the
+// full image subsampled by 2 and 4; vips' levels are 2x2 means of the
+// level above (rounded either way) at sizes halved rounding down.
+func TestSeriesPyramids(t *testing.T) {
+	s := openSeries(t, "testdata/series/ome-pyramid.ome.tif")[0]
+	for k := 1; k < 3; k++ {
+		a := readLevel(t, s, k).(*nd.Array[uint16])
+		bad := 0
+		a.Values(func(idx []int, v uint16) {
+			if want := uint16(seriesValue([]int{idx[0], idx[1] << k, idx[2] << k})); v != want && bad < 3 {
+				t.Errorf("OME level %d at %v: %d, want %d", k, idx, v, want)
+				bad++
+			}
+		})
+	}
+	for _, file := range []string{"vips-pages.tif", "vips-subifd.tif"} {
+		s := openSeries(t, "testdata/series/"+file)[0]
+		prev := readLevel(t, s, 0).(*nd.Array[uint8])
+		for k := 1; k < s.Levels(); k++ {
+			a := readLevel(t, s, k).(*nd.Array[uint8])
+			ps := prev.Shape()
+			if sh := a.Shape(); sh[0] != ps[0]/2 || sh[1] != ps[1]/2 {
+				t.Fatalf("%s level %d: shape %v after %v", file, k, sh, ps)
+			}
+			bad := 0
+			a.Values(func(idx []int, v uint8) {
+				y, x := 2*idx[0], 2*idx[1]
+				m := (float64(prev.At(y, x)) + float64(prev.At(y+1, x)) + float64(prev.At(y, x+1)) + float64(prev.At(y+1, x+1))) / 4
+				if math.Abs(float64(v)-m) > 1 && bad < 3 {
+					t.Errorf("%s level %d at %v: %d, the 2x2 mean above is %g", file, k, idx, v, m)
+					bad++
+				}
+			})
+			prev = a
+		}
+	}
+}
+
+// Differential check against tifffile: every level of every series of
+// every fixture equals tifffile's reading of the same series and level,
+// its axes transposed to ours (T->t, C->c, Z/Q/I->z, S->c).
+func TestSeriesTifffile(t *testing.T) {
+	py := testtool.PythonWith(t, "tifffile", "numpy")
+	dir := t.TempDir()
+	var args []string
+	for file := range seriesFixtures {
+		for i, s := range openSeries(t, filepath.Join("testdata/series", file)) {
+			var names []string
+			for _, a := range s.Axes {
+				names = append(names, a.Name)
+			}
+			for k := range s.Levels() {
+				out := filepath.Join(dir, fmt.Sprintf("%s-%d-%d.npy", file, i, k))
+				if err := npy.WriteFile(out, readLevel(t, s, k)); err != nil {
+					t.Fatal(err)
+				}
+				args = append(args, fmt.Sprintf("%s,%d,%d,%s,%s", filepath.Join("testdata/series", file), i, k, strings.Join(names, ""), out))
+			}
+		}
+	}
+	script := `import sys, numpy as np, tifffile
+bad = []
+for arg in sys.argv[1:]:
+    path, i, k, ours, npy = arg.split(",")
+    with tifffile.TiffFile(path) as tf:
+        s = tf.series[int(i)]
+        a, axes = s.levels[int(k)].asarray(), s.axes
+    for j in reversed(range(len(axes))):
+        if a.shape[j] == 1 and axes[j].lower() not in ours:
+            a, axes = a.squeeze(j), axes[:j] + axes[j+1:]
+    alias = {"q": "z", "i": "z", "s": "s" if "C" in axes else "c"}
+    names = [alias.get(c.lower(), c.lower()) for c in axes]
+    b = np.load(npy)
+    if sorted(names) != sorted(ours):
+        bad.append("%s: tifffile axes %s, ours %s" % (arg, axes, ours)); continue
+    a = a.transpose([names.index(c) for c in ours])
+    if a.dtype != b.dtype or not np.array_equal(a, b):
+        bad.append("%s: values differ (%s %s)" % (arg, a.shape, b.shape))
+print(len(sys.argv) - 1, bad)`
+	out, err := exec.Command(py, append([]string{"-c", script}, args...)...).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprintf("%d []", len(args)) {
+		t.Fatalf("tifffile: %v\n%s", err, out)
+	}
+	t.Logf("tifffile agrees on %d levels of the series fixtures", len(args))
+}
+
+// Region reads of every series equal the same box of a whole read, for
+// boxes that start and end inside strips, tiles, planes and samples
+// (contiguous and separate sample planes, OME and ImageJ plane orders).
+func TestSeriesRegions(t *testing.T) {
+	for file := range seriesFixtures {
+		for _, s := range openSeries(t, filepath.Join("testdata/series", file)) {
+			whole := readLevel(t, s, 0)
+			lv, _ := s.Level(0)
+			sh := lv.Shape()
+			for trial := range 3 {
+				lo, hi := make([]int, len(sh)), make([]int, len(sh))
+				for i, n := range sh {
+					lo[i] = (n * trial) / 5
+					hi[i] = max(lo[i]+1, n-(n*(2-trial))/7)
+				}
+				b := nd.NewBox(lo, hi)
+				got := nd.NewAny(lv.DType(), b.Shape(), nd.C)
+				if err := lv.ReadRegion(b, got); err != nil {
+					t.Fatal(err)
+				}
+				want := nd.NewAny(lv.DType(), b.Shape(), nd.C)
+				nd.CopyAny(want, whole.View(b))
+				g, _ := nd.AsBytes(got)
+				w, _ := nd.AsBytes(want)
+				if string(g) != string(w) {
+					t.Errorf("%s %q region %v differs from the whole read", file, s.Name, b)
+				}
+			}
+		}
+	}
+}
