@@ -39,7 +39,7 @@ func TestUint16Accumulator(t *testing.T) {
 		if factor[0] == 2 && factor[1] == 2 && factor[2] == 2 {
 			shape = []int{1 + r.IntN(20), 1 + r.IntN(20), 1 + r.IntN(20)}
 			if iter%8 == 3 {
-				shape = []int{256, 2, 2} // a deep column: 8 levels along axis 0
+				shape = []int{512, 2, 2} // a deep column: 9 levels along axis 0
 				img = nd.New[uint8](shape, nd.C)
 				img.Fill(255)
 				n = 9
@@ -47,6 +47,7 @@ func TestUint16Accumulator(t *testing.T) {
 				img = fill[uint8](r, shape, []int{0, 2, 256}[r.IntN(3)])
 			}
 		}
+		n = clipLevels(shape, factor, n)
 		for _, rnd := range []Rounding{Truncate, NearestEven} {
 			opt := Options{Rounding: rnd, Workers: 1 + r.IntN(2)}
 			narrow, err := Levels(img, factor, n, Mean, opt)
@@ -93,6 +94,7 @@ func TestSumCountAccumulator(t *testing.T) {
 			i16.Fill(-32768)
 			n = 6
 		}
+		n = clipLevels(shape, factor, n)
 		for _, m := range []Method{SparseMean, Mean} {
 			opt := Options{Rounding: NearestEven, Workers: 1 + r.IntN(2)}
 			compareAccum(t, u8, factor, n, m, opt)
@@ -116,4 +118,14 @@ func compareAccum[T nd.Number](t *testing.T, img *nd.Array[T], factor []int, n i
 				nd.DTypeOf[T](), m, img.Shape(), factor, k+1, trim(narrow[k].Data()), trim(wide[k].Data()))
 		}
 	}
+}
+
+// clipLevels is min(n, MaxLevels(shape, factor)), for tests that draw a
+// level count at random.
+func clipLevels(shape, factor []int, n int) int {
+	mx, err := MaxLevels(shape, factor)
+	if err != nil {
+		panic(err)
+	}
+	return min(n, mx)
 }

@@ -2,7 +2,6 @@ package downsample
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/ryomen-dev/ryomen/nd"
 )
@@ -40,11 +39,6 @@ func reduceInto[T nd.Number](dst nd.Any, src *nd.Array[T], factor []int, m Metho
 	d, ok := dst.(*nd.Array[T])
 	if !ok {
 		return fmt.Errorf("downsample: destination %v for a %v source", dst.DType(), src.DType())
-	}
-	if len(factor) == src.Rank() {
-		if want := OutShape(src.Shape(), factor); !slices.Equal(d.Shape(), want) {
-			return fmt.Errorf("downsample: destination shape %v, want %v", d.Shape(), want)
-		}
 	}
 	return ReduceInto(d, src, factor, m, opt)
 }

@@ -88,7 +88,7 @@ func (g *grid) blocks(lo, hi int, replicate bool, fn func(o int, idx []int)) {
 	}
 	offs := make([][]int, r)
 	for d := range offs {
-		offs[d] = make([]int, 0, g.f[d])
+		offs[d] = make([]int, 0, min(g.f[d], max(g.in[d], 2)))
 	}
 	var idx []int
 	pos := make([]int, r)

@@ -81,8 +81,11 @@ func TestShapes(t *testing.T) {
 			t.Errorf("OutShape(%v, %v) = %v, want %v", c.in, c.f, got, c.want)
 		}
 	}
-	// A 7-voxel axis gives 4, 2, 1, 1.
-	l, err := Levels(nd.New[uint8]([]int{7}, nd.C), []int{2}, 4, Mean, Options{})
+	// A 7-voxel axis gives 4, 2, 1; a fourth level is an error.
+	if _, err := Levels(nd.New[uint8]([]int{7}, nd.C), []int{2}, 4, Mean, Options{}); err == nil {
+		t.Error("a fourth level of a 7-voxel axis was accepted")
+	}
+	l, err := Levels(nd.New[uint8]([]int{7}, nd.C), []int{2}, 3, Mean, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +93,7 @@ func TestShapes(t *testing.T) {
 	for _, a := range l {
 		got = append(got, a.Shape()[0])
 	}
-	if !slices.Equal(got, []int{4, 2, 1, 1}) {
+	if !slices.Equal(got, []int{4, 2, 1}) {
 		t.Errorf("7-voxel axis levels %v", got)
 	}
 }

@@ -13,11 +13,16 @@
 // a (1024, 1024, 64) volume is our (1, 2, 2) on (64, 1024, 1024).
 //
 // Each level has shape ceil(n/f) per axis (OutShape); an axis of length 1
-// stays 1, so a 7-voxel axis gives 4, 2, 1, 1 (tinybrain refuses sizes
-// below 2^levels). Output voxel o covers input voxels [o*f, o*f+f) on each
-// axis, clipped to the array: results depend only on the values in that
-// block, never on how a large array is split into blocks aligned to f^k,
-// which is what lets the pyramid engine work chunk by chunk.
+// stays 1, so a 7-voxel axis gives 4, 2, 1 while longer axes keep
+// shrinking (tinybrain refuses sizes below 2^levels). Levels accepts at
+// most MaxLevels levels, the number that change the shape (at least one):
+// more is an error, not a silent clip, so a caller never gets fewer levels
+// than it asked for, nor a run of identical 1-voxel levels.
+//
+// Output voxel o covers input voxels [o*f, o*f+f) on each axis, clipped
+// to the array: results depend only on the values in that block, never on
+// how a large array is split into blocks aligned to f^k, which is what
+// lets the pyramid engine work chunk by chunk.
 //
 // # Rules
 //
@@ -69,6 +74,12 @@
 // # Limits
 //
 // Allocation is the output of each level plus, for Mean and SparseMean,
-// one accumulator per output voxel (2 to 16 bytes). Sizes are checked
-// before anything is allocated.
+// one accumulator per output voxel (2 to 16 bytes); a non-contiguous
+// source is first copied to C order. Sizes are checked before anything is
+// allocated, and every argument is validated with an error naming it: a
+// factor of any size (even MaxInt) is valid, the level count is bounded by
+// MaxLevels, and at most MaxFactorAxes axes may have a factor above 1.
+// Work per level is linear in the input (times at most 2 per factor-2 axis
+// at odd edges); the mode of blocks larger than 64 voxels sorts them, so
+// it stays O(B log B) per block of B voxels.
 package downsample

@@ -221,6 +221,15 @@ func modeGeneric[T nd.Number](src *nd.Array[T], factor []int, sparse bool, worke
 // blockMode returns the most frequent value of data[idx] (first in idx
 // order on ties; zeros skipped when sparse, 0 if nothing is left).
 func blockMode[T nd.Number](data []T, idx []int, sparse bool) T {
+	if len(idx) > 64 {
+		return blockModeSorted(data, idx, sparse)
+	}
+	return blockModeSmall(data, idx, sparse)
+}
+
+// blockModeSmall is blockMode by pairwise comparison, O(B^2) for a block
+// of B voxels: the fastest way for small blocks.
+func blockModeSmall[T nd.Number](data []T, idx []int, sparse bool) T {
 	var best T
 	bestN := 0
 	for k, i := range idx {
@@ -247,6 +256,44 @@ func blockMode[T nd.Number](data []T, idx []int, sparse bool) T {
 		if n > bestN {
 			best, bestN = v, n
 		}
+	}
+	return best
+}
+
+// blockModeSorted is blockMode in O(B log B) for a block of B voxels:
+// (value, position) pairs sorted by value then position give each value's
+// count and first position in one pass.
+func blockModeSorted[T nd.Number](data []T, idx []int, sparse bool) T {
+	type vp struct {
+		v T
+		p int
+	}
+	buf := make([]vp, 0, len(idx))
+	for p, i := range idx {
+		if v := data[i]; !sparse || v != 0 {
+			buf = append(buf, vp{v, p})
+		}
+	}
+	slices.SortFunc(buf, func(a, b vp) int {
+		switch {
+		case a.v < b.v:
+			return -1
+		case a.v > b.v:
+			return 1
+		}
+		return a.p - b.p
+	})
+	var best T
+	bestN, bestP := 0, 0
+	for i := 0; i < len(buf); {
+		j := i + 1
+		for j < len(buf) && buf[j].v == buf[i].v {
+			j++
+		}
+		if n := j - i; n > bestN || (n == bestN && buf[i].p < bestP) {
+			best, bestN, bestP = buf[i].v, n, buf[i].p
+		}
+		i = j
 	}
 	return best
 }

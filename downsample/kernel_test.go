@@ -218,7 +218,7 @@ func FuzzReference(f *testing.F) {
 		body := b[4:]
 		m := Method(method % uint8(len(allMethods)))
 		rnd := Rounding(method / 8 % 2)
-		n := 1 + int(levels%5)
+		n := clipLevels(shape, factor, 1+int(levels%5))
 		img8 := nd.New[uint8](shape, nd.C)
 		img16 := nd.New[int16](shape, nd.C)
 		for i := range img8.Data() {

@@ -22,6 +22,11 @@ var generic atomic.Bool
 // Mean with Truncate carries exact sums between levels (tinybrain's rule);
 // SparseMean and Mean with NearestEven are exact over each whole factor^k
 // block; the other methods reduce each level from the one above.
+//
+// It returns an error, naming the argument, for a factor of the wrong
+// length or below 1, an empty axis, n below 1 or above [MaxLevels], more
+// than [MaxFactorAxes] reduced axes, or a method the element type does not
+// support.
 func Levels[T nd.Number](src *nd.Array[T], factor []int, n int, m Method, opt Options) ([]*nd.Array[T], error) {
 	return levels(src, factor, n, m, opt, nil)
 }
@@ -30,8 +35,11 @@ func Levels[T nd.Number](src *nd.Array[T], factor []int, n int, m Method, opt Op
 // C-contiguous array of shape OutShape(src.Shape(), factor); it saves
 // allocating the output when a caller reuses buffers.
 func ReduceInto[T nd.Number](dst, src *nd.Array[T], factor []int, m Method, opt Options) error {
-	if len(factor) == src.Rank() && !slices.Equal(dst.Shape(), OutShape(src.Shape(), factor)) {
-		return fmt.Errorf("downsample: destination shape %v, want %v", dst.Shape(), OutShape(src.Shape(), factor))
+	if err := check(src.Shape(), factor, 1, m, nd.DTypeOf[T]()); err != nil {
+		return err
+	}
+	if want := OutShape(src.Shape(), factor); !slices.Equal(dst.Shape(), want) {
+		return fmt.Errorf("downsample: destination shape %v, want %v", dst.Shape(), want)
 	}
 	into := dst
 	if !dst.IsContiguous(nd.C) {
@@ -52,7 +60,10 @@ func levels[T nd.Number](src *nd.Array[T], factor []int, n int, m Method, opt Op
 	if err := check(src.Shape(), factor, n, m, dt); err != nil {
 		return nil, err
 	}
-	src = contiguous(src)
+	src, err := contiguous(src)
+	if err != nil {
+		return nil, err
+	}
 	w := opt.Workers
 	switch {
 	case m == Mean && dt.IsInteger() && opt.Rounding == NearestEven:

@@ -70,22 +70,66 @@ type Options struct {
 // ErrDType reports a method that cannot handle an element type.
 var ErrDType = errors.New("downsample: method does not support this element type")
 
-// OutShape returns the shape of one level below shape: ceil(n/f) per axis.
-// An axis of length 1 stays 1 whatever its factor, so a 7-voxel axis gives
-// 4, 2, 1, 1, ... over successive levels.
+// OutShape returns the shape of one level below shape: ceil(n/f) per axis,
+// computed as (n-1)/f+1 so that no factor overflows. An axis of length 1
+// stays 1 whatever its factor, so a 7-voxel axis gives 4, 2, 1 over
+// successive levels. It panics if the lengths differ or a factor is below
+// 1 (a programming error); [Levels] and [MaxLevels] check their arguments
+// and return errors instead.
 func OutShape(shape, factor []int) []int {
+	if len(factor) != len(shape) {
+		panic(fmt.Sprintf("downsample: OutShape of rank %d with %d factors", len(shape), len(factor)))
+	}
 	out := make([]int, len(shape))
 	for i, n := range shape {
-		out[i] = (n + factor[i] - 1) / factor[i]
+		if factor[i] < 1 {
+			panic(fmt.Sprintf("downsample: OutShape with factor %d on axis %d", factor[i], i))
+		}
+		if n > 0 {
+			out[i] = (n-1)/factor[i] + 1
+		}
 	}
 	return out
 }
 
-// check validates a reduction of an array of the given shape.
-func check(shape, factor []int, levels int, m Method, dt nd.DType) error {
+// MaxFactorAxes is the largest number of axes with a factor above 1 in one
+// reduction. Factor-2 axes repeat their edge voxel, so each one can double
+// the work per output voxel at an odd edge; the bound keeps that finite
+// (tinybrain reduces at most three axes).
+const MaxFactorAxes = 16
+
+// MaxLevels returns how many levels [Levels] accepts for an array of the
+// given shape and factor: the number of levels that change the shape (each
+// one shrinks some axis), and at least 1, so a single level of an array
+// that is already reduced to 1 voxel per reduced axis (or of factor 1
+// everywhere) is the identity. It returns an error for invalid arguments,
+// the same as Levels.
+func MaxLevels(shape, factor []int) (int, error) {
+	if err := checkShape(shape, factor); err != nil {
+		return 0, err
+	}
+	return maxLevels(shape, factor), nil
+}
+
+func maxLevels(shape, factor []int) int {
+	n := 0
+	cur := slices.Clone(shape)
+	for {
+		next := OutShape(cur, factor)
+		if slices.Equal(next, cur) {
+			return max(n, 1)
+		}
+		n++
+		cur = next
+	}
+}
+
+// checkShape validates a shape and a factor.
+func checkShape(shape, factor []int) error {
 	if len(factor) != len(shape) {
 		return fmt.Errorf("downsample: %d factors for an array of rank %d", len(factor), len(shape))
 	}
+	reduced := 0
 	for i, f := range factor {
 		if f < 1 {
 			return fmt.Errorf("downsample: factor %d on axis %d must be >= 1", f, i)
@@ -93,9 +137,26 @@ func check(shape, factor []int, levels int, m Method, dt nd.DType) error {
 		if shape[i] < 1 {
 			return fmt.Errorf("downsample: axis %d is empty (shape %v)", i, shape)
 		}
+		if f > 1 {
+			reduced++
+		}
+	}
+	if reduced > MaxFactorAxes {
+		return fmt.Errorf("downsample: factor %v reduces %d axes, at most %d are supported", factor, reduced, MaxFactorAxes)
+	}
+	return nil
+}
+
+// check validates a reduction of an array of the given shape.
+func check(shape, factor []int, levels int, m Method, dt nd.DType) error {
+	if err := checkShape(shape, factor); err != nil {
+		return err
 	}
 	if levels < 1 {
 		return fmt.Errorf("downsample: %d levels requested, need >= 1", levels)
+	}
+	if mx := maxLevels(shape, factor); levels > mx {
+		return fmt.Errorf("downsample: %d levels requested, but shape %v by factor %v changes only over %d (MaxLevels)", levels, shape, factor, mx)
 	}
 	if m > Median {
 		return fmt.Errorf("downsample: invalid method %d", m)
@@ -141,20 +202,17 @@ func cycle(factor []int, dt nd.DType) int {
 	return 1
 }
 
-// contiguous returns a as a C-contiguous array (a itself when it is one).
-func contiguous[T nd.Number](a *nd.Array[T]) *nd.Array[T] {
+// contiguous returns a as a C-contiguous array (a itself when it is one),
+// or an error when the copy cannot be allocated (a broadcast view with
+// stride 0 can have far more elements than memory).
+func contiguous[T nd.Number](a *nd.Array[T]) (*nd.Array[T], error) {
 	if a.IsContiguous(nd.C) {
-		return a
+		return a, nil
 	}
-	return a.Clone(nd.C)
-}
-
-func levelShapes(shape, factor []int, n int) [][]int {
-	var out [][]int
-	cur := slices.Clone(shape)
-	for range n {
-		cur = OutShape(cur, factor)
-		out = append(out, cur)
+	c, err := nd.NewChecked[T](a.Shape(), nd.C)
+	if err != nil {
+		return nil, fmt.Errorf("downsample: copying a non-contiguous source: %w", err)
 	}
-	return out
+	nd.Copy(c, a)
+	return c, nil
 }

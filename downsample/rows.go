@@ -43,8 +43,14 @@ func (g *grid) forEachRow(workers int, rep bool, fn func(out int, rows []int)) {
 				idx[d] = rem % g.out[d]
 				rem /= g.out[d]
 			}
-			rows := make([]int, 0, 1<<(r-1))
-			next := make([]int, 0, 1<<(r-1))
+			nr := 1 // input rows per output row
+			for _, f := range g.f[:r-1] {
+				if f == 2 {
+					nr *= 2
+				}
+			}
+			rows := make([]int, 0, nr)
+			next := make([]int, 0, nr)
 			for or := lo; or < hi; or++ {
 				rows = rows[:1]
 				rows[0] = 0
