@@ -160,7 +160,7 @@ func BudgetShards(p *Plan, memory int64, workers, shards int) (int, error) {
 		tooMany = true
 	}
 	if tooMany {
-		return 0, fmt.Errorf("%w: %s makes %d tasks (%d in the largest phase, over %d shard processes); tracking them needs %s (1 bit per task) plus %s for one task, budget is %s; use larger --chunks/--shard-shape, more shards or a larger --memory",
+		return 0, fmt.Errorf("%w: %s makes %d tasks (%d in the largest phase, split over %d shard processes); tracking which are finished takes 1 bit per task, %s, plus %s for one task, and the budget is %s; use larger --chunks/--shard-shape, more shards or a larger --memory",
 			ErrBudget, what, p.NumTasks(), p.largestPhase(), max(shards, 1), sizeOf(fixed), sizeOf(tb), budgetName(memory))
 	}
 	if memory <= 0 {

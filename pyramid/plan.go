@@ -292,17 +292,24 @@ func checkGeometry(shape, chunks, shard []int) error {
 }
 
 // boxAt maps box b of level from to the finer level to (to <= from),
-// clipped to that level's shape.
+// clipped to that level's shape. Box b lies inside level from, so lo*f stays
+// inside level l; hi*f may pass the int range at the last unit of an axis
+// near math.MaxInt, and is clipped before it could.
 func (p *Plan) boxAt(b nd.Box, from, to int) nd.Box {
 	n := len(b.Min)
 	lo, hi := slices.Clone(b.Min), slices.Clone(b.Max)
 	for l := from - 1; l >= to; l-- {
 		for i := range n {
-			lo[i] *= p.Factors[l][i]
-			hi[i] = min(p.Shapes[l][i], hi[i]*p.Factors[l][i])
+			f, sh := p.Factors[l][i], p.Shapes[l][i]
+			lo[i] *= f
+			if hi[i] > sh/f {
+				hi[i] = sh
+			} else {
+				hi[i] = min(sh, hi[i]*f)
+			}
 		}
 	}
-	return nd.NewBox(lo, hi)
+	return nd.Box{Min: lo, Max: hi}
 }
 
 // FixedFactors repeats f until the level fits in one chunk per axis or
