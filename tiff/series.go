@@ -322,6 +322,13 @@ func (f *File) shapedSeries(i int) (*Series, int, error) {
 	if p.Samples > 1 && sIdx < 0 {
 		return nil, 0, FormatError(fmt.Sprintf("shape %v for pages of %d samples", shape, p.Samples))
 	}
+	yx := shape[r-2:]
+	if sIdx == r-1 {
+		yx = shape[r-3 : r-1]
+	}
+	if yx[0] != p.Height || yx[1] != p.Width {
+		return nil, 0, FormatError(fmt.Sprintf("shape %v differs from the pages' %dx%d", shape, p.Height, p.Width))
+	}
 	n := 1
 	for _, d := range lead {
 		if d < 1 || d > len(f.Pages)-i || n*d > len(f.Pages)-i {

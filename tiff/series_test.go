@@ -1,7 +1,10 @@
 package tiff
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os/exec"
 	"path/filepath"
@@ -270,6 +273,94 @@ func TestSeriesRegions(t *testing.T) {
 					t.Errorf("%s %q region %v differs from the whole read", file, s.Name, b)
 				}
 			}
+		}
+	}
+}
+
+// omeFile writes n pages of 20x24 uint16 with description d.
+func omeFile(t *testing.T, d string, n int) *File {
+	t.Helper()
+	s := &memFile{}
+	w, err := NewWriter(s, WriterOptions{Description: d, Pages: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := w.WritePage(nd.New[uint16]([]int{20, 24}, nd.C)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	f, err := Open(bytes.NewReader(s.b), int64(len(s.b)), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// memFile is an in-memory io.WriteSeeker.
+type memFile struct {
+	b   []byte
+	pos int
+}
+
+func (m *memFile) Write(p []byte) (int, error) {
+	if need := m.pos + len(p); need > len(m.b) {
+		m.b = append(m.b, make([]byte, need-len(m.b))...)
+	}
+	copy(m.b[m.pos:], p)
+	m.pos += len(p)
+	return len(p), nil
+}
+
+func (m *memFile) Seek(off int64, whence int) (int64, error) {
+	if whence != io.SeekStart {
+		return 0, errors.New("memFile: only SeekStart")
+	}
+	m.pos = int(off)
+	return off, nil
+}
+
+// Inconsistent OME-XML and ImageJ descriptions are refused with an error
+// naming the field, never read as something else.
+func TestSeriesBadDescriptions(t *testing.T) {
+	pixels := func(attrs, inner string) string {
+		return `<?xml version="1.0"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06" UUID="urn:uuid:1"><Image ID="Image:0"><Pixels ` +
+			attrs + `>` + inner + `</Pixels></Image></OME>`
+	}
+	ok := `DimensionOrder="XYZCT" Type="uint16" SizeX="24" SizeY="20" SizeC="1" SizeT="1" `
+	td := `<TiffData IFD="0" PlaneCount="3"/>`
+	if ss, err := omeFile(t, pixels(ok+`SizeZ="3"`, td), 3).Series(); err != nil || fmt.Sprint(ss[0].Shape()) != "[3 20 24]" {
+		t.Fatalf("the valid base case: %v", err)
+	}
+	for _, c := range []struct{ d, want string }{
+		{pixels(ok+`SizeZ="4"`, td), "SizeZ*SizeC*SizeT = 4 planes, the file has 3 IFDs"},
+		{pixels(ok+`SizeZ="1000000000000"`, td), "SizeZ"},
+		{pixels(ok+`SizeZ="-1"`, td), "SizeZ"},
+		{pixels(strings.Replace(ok, `Type="uint16"`, `Type="float"`, 1)+`SizeZ="3"`, td), "Type=float"},
+		{pixels(strings.Replace(ok, `Type="uint16"`, `Type="bit"`, 1)+`SizeZ="3"`, td), `Type="bit"`},
+		{pixels(strings.Replace(ok, `SizeX="24"`, `SizeX="25"`, 1)+`SizeZ="3"`, td), "SizeX=25"},
+		{pixels(strings.Replace(ok, `XYZCT`, `XYZZT`, 1)+`SizeZ="3"`, td), "DimensionOrder"},
+		{pixels(ok+`SizeZ="3"`, `<TiffData IFD="7" PlaneCount="3"/>`), "TiffData IFD"},
+		{pixels(ok+`SizeZ="3"`, `<TiffData IFD="1" PlaneCount="3"/>`), "TiffData 0: 3 planes from plane 0 and IFD 1"},
+		{pixels(ok+`SizeZ="3"`, `<TiffData IFD="0" PlaneCount="2"/>`), "plane 2 is in no TiffData"},
+		{pixels(ok+`SizeZ="3"`, `<TiffData FirstZ="3"/>`), "FirstZ"},
+		{pixels(ok+`SizeZ="3"`, ``), "no TiffData"},
+		{pixels(ok+`SizeZ="3" PhysicalSizeX="wide"`, td), "PhysicalSizeX"},
+		{pixels(ok+`SizeZ="3"`, `<TiffData IFD="0" PlaneCount="3"><UUID FileName="other.ome.tif">urn:uuid:2</UUID></TiffData>`), "multi-file"},
+		{`<?xml version="1.0"?><OME><BinaryOnly MetadataFile="x.ome.xml"/></OME>`, "BinaryOnly"},
+		{`<?xml version="1.0"?><OME><Image>`, "OME-XML"},
+		{`<OME/>`, "without an Image"},
+		{"ImageJ=1.11a\nimages=3\nchannels=x\n", `channels="x"`},
+		{"ImageJ=1.11a\nimages=4\nchannels=2\nslices=2\n", "4 planes, the file has 3 pages"},
+		{`{"shape": [4, 20, 24]}`, "shape [4 20 24] needs more than the 3 pages"},
+		{`{"shape": [3, 24]}`, "differs"},
+	} {
+		_, err := omeFile(t, c.d, 3).Series()
+		var fe FormatError
+		var ue UnsupportedError
+		if err == nil || !strings.Contains(err.Error(), c.want) || !(errors.As(err, &fe) || errors.As(err, &ue)) {
+			t.Errorf("%.60q...: %v, want a FormatError about %q", c.d, err, c.want)
 		}
 	}
 }
