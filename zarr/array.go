@@ -171,9 +171,11 @@ func newArray(st store.Store, p string, m Meta, o Options, key string) (*Array, 
 			a.perm[i] = len(a.perm) - 1 - i
 		}
 	}
-	f := nd.NewAny(m.DType, []int{1}, nd.C)
-	fillAny(f, m.FillValue)
-	a.fill, _ = nd.AsBytes(f)
+	fill, err := fillBytes(m.DType, m.FillValue)
+	if err != nil {
+		return nil, fieldErr(key, "fill_value", err)
+	}
+	a.fill, a.meta.FillValue = fill, fill
 	return a, nil
 }
 
@@ -192,6 +194,9 @@ func Create(ctx context.Context, st store.Store, p string, m Meta, o *Options) (
 	}
 	if !m.DType.Valid() {
 		return nil, fmt.Errorf("zarr: create %q: invalid dtype", p)
+	}
+	if m.FillValue, err = fillBytes(m.DType, m.FillValue); err != nil {
+		return nil, fmt.Errorf("zarr: create %q: %w", p, err)
 	}
 	if err := checkShapes(p, m.Shape, m.Chunks); err != nil {
 		return nil, err
@@ -292,6 +297,7 @@ func Create(ctx context.Context, st store.Store, p string, m Meta, o *Options) (
 func (a *Array) Meta() Meta {
 	m := a.meta
 	m.Shape, m.Chunks, m.Shard = slices.Clone(m.Shape), slices.Clone(m.Chunks), slices.Clone(m.Shard)
+	m.FillValue = slices.Clone(m.FillValue)
 	return m
 }
 
@@ -432,7 +438,7 @@ func (a *Array) ReadRegionContext(ctx context.Context, b nd.Box, dst nd.Any) err
 			return err
 		}
 		if raw == nil {
-			fillAny(out, a.meta.FillValue)
+			_ = nd.FillBytes(out, a.fill)
 			return nil
 		}
 		c, err := a.decode(raw)
@@ -453,7 +459,7 @@ func (a *Array) ReadChunk(ctx context.Context, idx []int) (nd.Any, error) {
 	wb := blockBox(idx, a.ws)
 	clip := wb.Intersect(nd.BoxOf(a.meta.Shape))
 	out := nd.NewAny(a.meta.DType, a.ws, nd.C)
-	fillAny(out, a.meta.FillValue)
+	_ = nd.FillBytes(out, a.fill)
 	if clip.Empty() {
 		return nil, fmt.Errorf("zarr: %s: chunk index %v outside the array", a.path, idx)
 	}
@@ -479,7 +485,7 @@ func (a *Array) WriteChunk(ctx context.Context, idx []int, data nd.Any) error {
 		return fmt.Errorf("zarr: %s: chunk dtype %v, want %v", a.path, data.DType(), a.meta.DType)
 	}
 	block := nd.NewAny(a.meta.DType, a.ws, nd.C)
-	fillAny(block, a.meta.FillValue)
+	_ = nd.FillBytes(block, a.fill)
 	src := data
 	if slices.Equal(data.Shape(), a.ws) {
 		src = data.View(clip.Translate(neg(wb.Min)))
@@ -512,7 +518,7 @@ func (a *Array) WriteRegionContext(ctx context.Context, b nd.Box, src nd.Any) er
 		clip := wb.Intersect(bounds)
 		inter := wb.Intersect(b)
 		block := nd.NewAny(a.meta.DType, a.ws, nd.C)
-		fillAny(block, a.meta.FillValue)
+		_ = nd.FillBytes(block, a.fill)
 		if !inter.Eq(clip) {
 			if err := a.ReadRegionContext(ctx, clip, block.View(clip.Translate(neg(wb.Min)))); err != nil {
 				return err
@@ -880,31 +886,6 @@ func allFill(b, fill []byte) bool {
 	return true
 }
 
-func fillAny(a nd.Any, v float64) {
-	switch x := a.(type) {
-	case *nd.Array[uint8]:
-		x.Fill(uint8(v))
-	case *nd.Array[uint16]:
-		x.Fill(uint16(v))
-	case *nd.Array[uint32]:
-		x.Fill(uint32(v))
-	case *nd.Array[uint64]:
-		x.Fill(uint64(v))
-	case *nd.Array[int8]:
-		x.Fill(int8(v))
-	case *nd.Array[int16]:
-		x.Fill(int16(v))
-	case *nd.Array[int32]:
-		x.Fill(int32(v))
-	case *nd.Array[int64]:
-		x.Fill(int64(v))
-	case *nd.Array[float32]:
-		x.Fill(float32(v))
-	case *nd.Array[float64]:
-		x.Fill(v)
-	}
-}
-
 func transposeAny(a nd.Any, p []int) nd.Any {
 	switch x := a.(type) {
 	case *nd.Array[uint8]:
@@ -926,6 +907,10 @@ func transposeAny(a nd.Any, p []int) nd.Any {
 	case *nd.Array[float32]:
 		return x.Transpose(p...)
 	case *nd.Array[float64]:
+		return x.Transpose(p...)
+	case *nd.Array[nd.Float16]:
+		return x.Transpose(p...)
+	case *nd.Array[nd.Bool]:
 		return x.Transpose(p...)
 	}
 	panic("zarr: transpose of unknown array type")

@@ -43,7 +43,8 @@ func TestV3Fixtures(t *testing.T) {
 	t.Logf("read %d zarrita v3 arrays", n)
 }
 
-// v3Variants is the Go-written v3 matrix that zarrita reads back.
+// v3Variants is the Go-written v3 matrix that zarrita reads back. A
+// one-byte FillValue stands for that small integer in each dtype tested.
 func v3Variants() map[string]Meta {
 	v := map[string]Meta{
 		"bytes-le":         {},
@@ -62,7 +63,7 @@ func v3Variants() map[string]Meta {
 		"shard-nocrc":      {Shard: []int{2, 6}, NoIndexCRC32C: true},
 		"shard-gzip-be":    {Shard: []int{4, 3}, BigEndian: true, Transpose: []int{1, 0}, Codecs: []codec.Codec{codec.Gzip{Level: 1}}},
 		"shard-zstd-crc":   {Shard: []int{4, 6}, Codecs: []codec.Codec{codec.Zstd{Level: 1}, codec.CRC32C{}}},
-		"shard-blosc-fill": {Shard: []int{4, 6}, FillValue: 5, Codecs: []codec.Codec{codec.Blosc{CName: "zlib", CLevel: 3, Shuffle: 0}}},
+		"shard-blosc-fill": {Shard: []int{4, 6}, FillValue: []byte{5}, Codecs: []codec.Codec{codec.Blosc{CName: "zlib", CLevel: 3, Shuffle: 0}}},
 	}
 	return v
 }
@@ -87,6 +88,9 @@ func TestV3WrittenByUsReadByZarrita(t *testing.T) {
 		for _, dt := range []nd.DType{nd.Uint8, nd.Uint16, nd.Int32, nd.Float32, nd.Float64, nd.Int64} {
 			p := fmt.Sprintf("%s-%v", name, dt)
 			m.ZarrFormat, m.Shape, m.Chunks, m.DType = 3, []int{5, 7}, []int{2, 3}, dt
+			if v := v3Variants()[name].FillValue; v != nil {
+				m.FillValue = fillFloat(dt, float64(v[0])) // the variant's fill, in dt
+			}
 			a, err := Create(ctx, st, p, m, nil)
 			if err != nil {
 				t.Fatalf("%s: %v", p, err)
@@ -96,7 +100,7 @@ func TestV3WrittenByUsReadByZarrita(t *testing.T) {
 			for i := range vals {
 				vals[i] = fixtureValue(dt, i)
 				if i%11 == 0 {
-					vals[i] = m.FillValue // some fill values, so some chunks are empty
+					vals[i] = m.FillFloat64() // some fill values, so some chunks are empty
 				}
 				src.Data()[i] = vals[i]
 			}

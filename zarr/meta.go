@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 
 	"github.com/ryomen-dev/ryomen/codec"
 	"github.com/ryomen-dev/ryomen/nd"
@@ -39,8 +36,11 @@ type Meta struct {
 	// Transpose is the order of a v3 transpose codec, nil when absent.
 	// Reading a v2 F-order array reports nil here and nd.F in Order.
 	Transpose []int
-	// FillValue is the value of missing chunks and of chunk overhang.
-	FillValue float64
+	// FillValue is the value of missing chunks and of chunk overhang: the
+	// little-endian bytes of one element of DType (build it with [FillOf];
+	// nil means zero). Bytes, not a float64, so int64 and uint64 fill values
+	// beyond 2^53 and NaN payloads are kept exactly.
+	FillValue []byte
 	// Compressor is the v2 compressor (nil for none). For v3, Create uses it
 	// as the only bytes-to-bytes codec when Codecs is empty.
 	Compressor codec.Codec
@@ -61,9 +61,9 @@ type Meta struct {
 	Attributes map[string]any
 }
 
-// jsonErr names the key in a metadata error.
+// metaErr is a [FormatError] for the metadata at key.
 func metaErr(key string, format string, args ...any) error {
-	return fmt.Errorf("zarr: %s: %s", key, fmt.Sprintf(format, args...))
+	return &FormatError{Key: key, Err: fmt.Errorf(format, args...)}
 }
 
 // ---- v2 ----
@@ -95,11 +95,11 @@ func ParseV2(key string, data []byte) (*Meta, error) {
 	}
 	var ds string
 	if err := json.Unmarshal(j.DType, &ds); err != nil {
-		return nil, metaErr(key, "dtype %s unsupported", j.DType)
+		return nil, fieldErr(key, "dtype", fmt.Errorf("dtype %s (structured) is not supported", bytes.TrimSpace(j.DType)))
 	}
-	dt, big, err := parseV2DType(ds)
+	dt, big, err := nd.ParseTypestr(ds)
 	if err != nil {
-		return nil, metaErr(key, "%v", err)
+		return nil, fieldErr(key, "dtype", err)
 	}
 	m.DType, m.BigEndian = dt, big
 	switch j.Order {
@@ -128,7 +128,7 @@ func ParseV2(key string, data []byte) (*Meta, error) {
 		}
 	}
 	if m.FillValue, err = parseFill(j.FillValue, dt); err != nil {
-		return nil, metaErr(key, "fill_value: %v", err)
+		return nil, fieldErr(key, "fill_value", err)
 	}
 	return m, nil
 }
@@ -154,21 +154,13 @@ func checkShapes(key string, shape, chunks []int) error {
 	return nil
 }
 
-func parseV2DType(s string) (nd.DType, bool, error) {
-	if len(s) != 3 || !strings.ContainsRune("<>|=", rune(s[0])) {
-		return 0, false, fmt.Errorf("dtype %q unsupported", s)
-	}
-	dt, err := nd.ParseDType(s[1:])
-	if err != nil || s[1] == 'b' {
-		return 0, false, fmt.Errorf("dtype %q unsupported", s)
-	}
-	return dt, s[0] == '>' && dt.Size() > 1, nil
-}
-
 func v2DTypeString(dt nd.DType, big bool) string {
 	k := map[bool]byte{true: 'i', false: 'u'}[dt.IsSigned()]
-	if dt.IsFloat() {
+	switch {
+	case dt.IsFloat():
 		k = 'f'
+	case dt == nd.DTypeBool:
+		k = 'b'
 	}
 	bo := byte('<')
 	if dt.Size() == 1 {
@@ -177,66 +169,6 @@ func v2DTypeString(dt nd.DType, big bool) string {
 		bo = '>'
 	}
 	return fmt.Sprintf("%c%c%d", bo, k, dt.Size())
-}
-
-func parseFill(raw json.RawMessage, dt nd.DType) (float64, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return 0, nil
-	}
-	switch string(raw) {
-	case "true":
-		return 1, nil
-	case "false":
-		return 0, nil
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return 0, err
-		}
-		switch s {
-		case "NaN":
-			return math.NaN(), nil
-		case "Infinity":
-			return math.Inf(1), nil
-		case "-Infinity":
-			return math.Inf(-1), nil
-		}
-		if strings.HasPrefix(s, "0x") {
-			u, err := strconv.ParseUint(s[2:], 16, 64)
-			if err != nil {
-				return 0, fmt.Errorf("%q: %v", s, err)
-			}
-			switch dt {
-			case nd.Float32:
-				return float64(math.Float32frombits(uint32(u))), nil
-			case nd.Float64:
-				return math.Float64frombits(u), nil
-			}
-			return float64(u), nil
-		}
-		return 0, fmt.Errorf("%q unsupported", s)
-	}
-	f, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil {
-		return 0, fmt.Errorf("%s unsupported", raw)
-	}
-	return f, nil
-}
-
-func fillJSON(v float64, dt nd.DType) any {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "Infinity"
-	case math.IsInf(v, -1):
-		return "-Infinity"
-	case dt.IsInteger():
-		return json.Number(strconv.FormatFloat(math.Trunc(v), 'f', -1, 64))
-	}
-	return v
 }
 
 func (m *Meta) v2JSON() ([]byte, error) {
@@ -251,7 +183,7 @@ func (m *Meta) v2JSON() ([]byte, error) {
 	o := map[string]any{
 		"zarr_format": 2, "shape": m.Shape, "chunks": m.Chunks,
 		"dtype": v2DTypeString(m.DType, m.BigEndian), "compressor": comp,
-		"fill_value": fillJSON(m.FillValue, m.DType), "order": m.Order.String(),
+		"fill_value": fillJSON(m.FillValue, m.DType, false), "order": m.Order.String(),
 		"filters": nil, "dimension_separator": m.DimensionSeparator,
 	}
 	return json.MarshalIndent(o, "", "    ")
@@ -294,11 +226,14 @@ func ParseV3(key string, data []byte) (*Meta, error) {
 	m := &Meta{ZarrFormat: 3, Shape: j.Shape, Attributes: j.Attributes}
 	var dts string
 	if err := json.Unmarshal(j.DataType, &dts); err != nil {
-		return nil, metaErr(key, "data_type %s unsupported", j.DataType)
+		return nil, fieldErr(key, "data_type", fmt.Errorf("data_type %s is not supported", bytes.TrimSpace(j.DataType)))
 	}
 	dt, err := nd.ParseDType(dts)
-	if err != nil || dts != dt.String() {
-		return nil, metaErr(key, "data_type %q unsupported", dts)
+	if err != nil {
+		return nil, fieldErr(key, "data_type", err)
+	}
+	if dts != dt.String() {
+		return nil, fieldErr(key, "data_type", fmt.Errorf("data_type %q is not a Zarr v3 name (want %q)", dts, dt.String()))
 	}
 	m.DType = dt
 	if j.ChunkGrid.Name != "regular" {
@@ -338,7 +273,7 @@ func ParseV3(key string, data []byte) (*Meta, error) {
 	}
 	m.ChunkKeyEncoding, m.DimensionSeparator = j.ChunkKeyEncoding.Name, ck.Separator
 	if m.FillValue, err = parseFill(j.FillValue, dt); err != nil {
-		return nil, metaErr(key, "fill_value: %v", err)
+		return nil, fieldErr(key, "fill_value", err)
 	}
 	if j.DimensionNames != nil {
 		if len(j.DimensionNames) != len(m.Shape) {
@@ -515,7 +450,7 @@ func (m *Meta) v3JSON() ([]byte, error) {
 		"zarr_format": 3, "node_type": "array", "shape": m.Shape, "data_type": m.DType.String(),
 		"chunk_grid":         named("regular", map[string]any{"chunk_shape": grid}),
 		"chunk_key_encoding": named(m.ChunkKeyEncoding, map[string]any{"separator": m.DimensionSeparator}),
-		"fill_value":         fillJSON(m.FillValue, m.DType), "codecs": chain, "attributes": attrs,
+		"fill_value":         fillJSON(m.FillValue, m.DType, true), "codecs": chain, "attributes": attrs,
 	}
 	if m.DimensionNames != nil {
 		dn := make([]any, len(m.DimensionNames))
