@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +14,7 @@ func newApply() *cobra.Command {
 	var op, execCmd, outDType, haloFlag string
 	var sigma, value float64
 	var batch, inflight int
+	var execTimeout time.Duration
 	c := &cobra.Command{
 		Use:   "apply IN OUT",
 		Short: "Run a tiled operation over an image out of core: --op gaussian or threshold",
@@ -61,7 +63,10 @@ shape in --out-dtype and ryomen keeps the centre.`,
 				if batch < 1 || inflight < 1 {
 					return usagef("--batch and --inflight must be >= 1")
 				}
-				ex, err := startExec(ctx, execCmd, src, halo, o.Shard, o.Chunks, dt, batch, inflight)
+				if execTimeout < 0 {
+					return usagef("--exec-timeout %v: must be >= 0 (0: no limit)", execTimeout)
+				}
+				ex, err := startExec(ctx, execCmd, src, halo, o.Shard, o.Chunks, dt, batch, inflight, execTimeout)
 				if err != nil {
 					return err
 				}
@@ -103,10 +108,11 @@ shape in --out-dtype and ryomen keeps the centre.`,
 	registerCodec(c, &f)
 	fl.StringVar(&op, "op", "", "operation: gaussian or threshold")
 	fl.StringVar(&execCmd, "exec", "", "external model server command (see docs/exec-protocol.md)")
-	fl.StringVar(&haloFlag, "halo", "8", "--exec: context voxels per side, one value or one per axis")
+	fl.StringVar(&haloFlag, "halo", "8", "--exec: context voxels per side, one value or one per axis, each >= 0")
 	fl.StringVar(&outDType, "out-dtype", "", "--exec: dtype the child returns (default: the input dtype)")
 	fl.IntVar(&batch, "batch", 4, "--exec: crops per request")
 	fl.IntVar(&inflight, "inflight", 2, "--exec: requests sent before waiting for a response")
+	fl.DurationVar(&execTimeout, "exec-timeout", 10*time.Minute, "--exec: longest wait for one response (from its request, or from the previous response if later); then the server is killed and the run fails (0: no limit)")
 	fl.Float64Var(&sigma, "sigma", 1, "gaussian sigma in voxels")
 	fl.Float64Var(&value, "value", 0, "threshold value")
 	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape (one task per chunk or shard)")

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ryomen-dev/ryomen/child"
@@ -20,31 +23,43 @@ type execRun struct {
 	dt     nd.DType // input dtype
 }
 
+// parseHalo reads --halo: one value for every axis or one per axis, each
+// >= 0 (0: crops without context on that axis).
 func parseHalo(s string, rank int) ([]int, error) {
-	v, err := parseInts(s)
-	if err == nil && len(v) == 1 {
+	bad := func(why string) error {
+		return usagef("--halo %q: %s; want one value or %d comma-separated values >= 0", s, why, rank)
+	}
+	var v []int
+	for _, f := range strings.Split(s, ",") {
+		x, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, bad(fmt.Sprintf("%q is not an integer", strings.TrimSpace(f)))
+		}
+		if x < 0 {
+			return nil, bad(fmt.Sprintf("%d is negative", x))
+		}
+		v = append(v, x)
+	}
+	if len(v) == 1 {
 		for len(v) < rank {
 			v = append(v, v[0])
 		}
 	}
-	if err != nil || len(v) != rank {
-		return nil, usagef("--halo %q: need one value or %d values >= 0", s, rank)
-	}
-	for _, x := range v {
-		if x < 0 {
-			return nil, usagef("--halo %q: values must be >= 0", s)
-		}
+	if len(v) != rank {
+		return nil, bad(fmt.Sprintf("%d values for a %d-d image", len(v), rank))
 	}
 	return v, nil
 }
 
-func startExec(ctx context.Context, cmdline string, src *source, halo, shard, chunks []int, out nd.DType, batch, inflight int) (*execRun, error) {
+// startExec starts the model server; timeout bounds each response (0: no
+// limit).
+func startExec(ctx context.Context, cmdline string, src *source, halo, shard, chunks []int, out nd.DType, batch, inflight int, timeout time.Duration) (*execRun, error) {
 	unit := chunks
 	if shard != nil {
 		unit = shard
 	}
 	cctx, cancel := context.WithCancel(ctx)
-	p, err := child.Start(cctx, []string{"/bin/sh", "-c", cmdline}, child.Options{Inflight: inflight})
+	p, err := child.Start(cctx, []string{"/bin/sh", "-c", cmdline}, child.Options{Inflight: inflight, Timeout: timeout})
 	if err != nil {
 		cancel()
 		return nil, err
@@ -79,6 +94,9 @@ func (e *execRun) apply(ctx context.Context, block nd.Any, blockBox, out nd.Box)
 		return nil, err
 	}
 	res, err := e.bt.Do(ctx, buf, crop.Min)
+	if errors.Is(err, child.ErrTimeout) {
+		return nil, fmt.Errorf("--exec-timeout exceeded (raise it if the model needs longer): %w", err)
+	}
 	if err != nil {
 		return nil, err
 	}
