@@ -3,6 +3,7 @@ package tile
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -43,12 +44,15 @@ type Options struct {
 	// batches concurrently. Zero means runtime.GOMAXPROCS(0).
 	Workers int
 	// BatchSize is the number of crops per call of the function; the last
-	// batch may be smaller. Zero means 1.
+	// batch may be smaller. Zero means 1; a value above the plan's number
+	// of tiles means one batch of all of them (buffers are sized by the
+	// tiles, never by this number).
 	BatchSize int
 	// Merge selects pasting or blending.
 	Merge Merge
 	// Sigma is the Gaussian's standard deviation as a fraction of the
-	// crop size for BlendGaussian. Zero means 0.125 (MONAI's default).
+	// crop size for BlendGaussian. Zero means 0.125 (MONAI's default);
+	// negative, infinite and NaN values are an error.
 	Sigma float64
 	// Progress, if set, is called after every batch, from one goroutine
 	// at a time.
@@ -86,7 +90,9 @@ func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Wri
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	bs := max(opt.BatchSize, 1)
+	// Batches never hold more than the plan's tiles, whatever BatchSize
+	// says: the batch slices are sized by bs.
+	bs := max(min(opt.BatchSize, p.len), 1)
 	if opt.Merge > BlendGaussian {
 		return fmt.Errorf("tile: invalid merge mode %d", opt.Merge)
 	}
@@ -94,17 +100,24 @@ func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Wri
 	if sigma == 0 {
 		sigma = 0.125
 	}
-	if sigma < 0 {
-		return fmt.Errorf("tile: Options.Sigma = %v must be positive", sigma)
+	if !(sigma > 0) || math.IsInf(sigma, 0) {
+		return fmt.Errorf("tile: Options.Sigma = %v must be positive and finite", sigma)
 	}
 	var bl *blender[U]
 	if opt.Merge != Paste && p.len > 0 {
 		bl = newBlender[U](p, dst, opt.Merge, sigma)
 	}
-	nb := (p.len + bs - 1) / bs
+	nb := 0 // batches
+	if p.len > 0 {
+		nb = (p.len-1)/bs + 1
+	}
 	workers = min(workers, max(nb, 1))
 	cropShape, outShape := p.CropShape(), p.OutCropShape()
-	cropBytes := int64(prod(cropShape)) * int64(nd.DTypeOf[T]().Size())
+	cb, err := nd.CheckedBytes(cropShape, nd.DTypeOf[T]().Size())
+	if err != nil {
+		return fmt.Errorf("tile: crop buffers: %w", err)
+	}
+	cropBytes := int64(cb)
 	usize := int64(nd.DTypeOf[U]().Size())
 
 	var (
@@ -145,7 +158,7 @@ func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Wri
 				pads   []int // batch entries padded after the sweep
 				writes []sweepPair[U]
 			)
-			crops := make([]*nd.Array[T], bs) // allocated on first use
+			var crops []*nd.Array[T] // grown on first use
 			for bi := range jobs {
 				if err := gc.Err(); err != nil {
 					return err
@@ -160,8 +173,15 @@ func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Wri
 						b.Crops[i] = mem.Sub(t.Crop)
 						continue
 					}
+					for len(crops) <= i {
+						crops = append(crops, nil)
+					}
 					if crops[i] == nil {
-						crops[i] = nd.New[T](cropShape, nd.C)
+						c, err := nd.NewChecked[T](cropShape, nd.C)
+						if err != nil {
+							return fmt.Errorf("tile %d: crop buffer: %w", t.Index, err)
+						}
+						crops[i] = c
 					}
 					b.Crops[i] = crops[i]
 					inner, ok := t.Crop, inside

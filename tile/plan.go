@@ -12,6 +12,11 @@ import (
 // crop size cannot make a caller loop for days.
 const MaxTiles = 1 << 40
 
+// MaxAxisTiles bounds the number of crops along one tiled axis. A plan
+// stores two ints per crop per axis, so the bound keeps a plan below
+// 256 MiB per axis whatever the shape.
+const MaxAxisTiles = 1 << 24
+
 // axis is the plan of one tiled axis.
 type axis struct {
 	n      int   // image length
@@ -75,6 +80,14 @@ func New(shape []int, s Spec) (*Plan, error) {
 			p.len *= len(ax.starts)
 		}
 	}
+	for _, c := range []struct {
+		what  string
+		shape []int
+	}{{"crop", p.CropShape()}, {"output crop", p.OutCropShape()}, {"output", p.OutShape()}} {
+		if _, ok := nd.CheckedSize(c.shape); !ok {
+			return nil, fmt.Errorf("tile: %s shape %v has more voxels than an int holds", c.what, c.shape)
+		}
+	}
 	return p, nil
 }
 
@@ -87,6 +100,9 @@ func (a *axis) place(b Border, pl Placement) error {
 	}
 	start, end := 0, L
 	if b != None {
+		if m > (maxInt-L)/2 {
+			return fmt.Errorf("length %d padded by the margin %d on both ends overflows an int", L, m)
+		}
 		start, end = -m, L+m
 	} else if c > L {
 		return fmt.Errorf("crop %d is larger than the image (%d) and the border mode is none: pad with a border mode or use a smaller crop", c, L)
@@ -94,16 +110,24 @@ func (a *axis) place(b Border, pl Placement) error {
 	span, stride := end-start, c-2*m
 	n := 1
 	if c < span {
-		n = (span-c+stride-1)/stride + 1
+		n = (span-c-1)/stride + 2 // ceil((span-c)/stride) + 1, without overflow
+	}
+	if n > MaxAxisTiles {
+		return fmt.Errorf("%d crops of %d with stride %d, more than %d per axis", n, c, stride, MaxAxisTiles)
 	}
 	a.starts = make([]int, n)
+	// Even: start + round(k*(span-c)/(n-1)), half up, as k*q + round(k*r/(n-1))
+	// with span-c = q*(n-1) + r, so that nothing overflows.
+	q, r := 0, 0
+	if n > 1 {
+		q, r = (span-c)/(n-1), (span-c)%(n-1)
+	}
 	for k := range a.starts {
 		switch {
 		case n == 1:
 			a.starts[k] = start
 		case pl == Even:
-			// start + round(k*(span-c)/(n-1)), half up.
-			a.starts[k] = start + (2*k*(span-c)+(n-1))/(2*(n-1))
+			a.starts[k] = start + k*q + (2*k*r+(n-1))/(2*(n-1))
 		case k == n-1:
 			a.starts[k] = end - c
 		default:
@@ -118,7 +142,7 @@ func (a *axis) place(b Border, pl Placement) error {
 	for k := 1; k < n; k++ {
 		// Midpoint of the two crops' centres, so each voxel is owned by
 		// the crop in which it is farthest from the crop's edge.
-		mid := (a.starts[k-1] + a.starts[k] + c) / 2
+		mid := a.starts[k-1] + (a.starts[k]-a.starts[k-1]+c)/2
 		a.bounds[k] = mid - mid%unit
 	}
 	if _, ok := a.scale.scale(L); !ok {

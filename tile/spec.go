@@ -85,15 +85,29 @@ func (r Ratio) norm() Ratio {
 	return r
 }
 
-// scale returns v*Num/Den and whether it is an integer.
+// scale returns v*Num/Den and whether it is an integer that fits an int
+// (Num and Den are positive).
 func (r Ratio) scale(v int) (int, bool) {
 	r = r.norm()
+	if r.Num <= 0 || r.Den <= 0 || !mulFits(v, r.Num) {
+		return 0, false
+	}
 	p := v * r.Num
 	if p%r.Den != 0 {
 		return 0, false
 	}
 	return p / r.Den, true
 }
+
+// mulFits reports whether v*k fits an int, for k > 0.
+func mulFits(v, k int) bool {
+	if v >= 0 {
+		return v <= maxInt/k
+	}
+	return v >= -maxInt/k
+}
+
+const maxInt = int(^uint(0) >> 1)
 
 // Spec describes a tiling. Crop and the margins apply to the last
 // len(Crop) axes of the image ("tiled axes"); the axes before them
@@ -186,7 +200,7 @@ func (s *Spec) validate(shape []int) ([]int, error) {
 		if m[i] < 0 {
 			return nil, fmt.Errorf("tile: Margin[%d] = %d must be >= 0", i, m[i])
 		}
-		if c <= 2*m[i] {
+		if m[i] > (c-1)/2 { // c <= 2*m, without overflow
 			return nil, fmt.Errorf("tile: axis %d: crop %d must be larger than twice the margin %d (nothing would be kept)", len(shape)-len(s.Crop)+i, c, m[i])
 		}
 	}
