@@ -22,6 +22,25 @@
 // chunk is fetched with one ranged read after the shard index has been read
 // with one suffix (index at the end) or prefix (index at the start) read.
 //
+// # Data types and fill values
+//
+// Every nd dtype is read and written: v2 "|u1".."<u8", "|i1".."<i8",
+// "<f2", "<f4", "<f8" (either byte order) and "|b1"; v3 "uint8".."float64",
+// "float16" and "bool". float16 arrays hold [nd.Float16] bits and bool
+// arrays [nd.Bool] bytes, unchanged. Strings, structured, complex,
+// datetime and object dtypes are refused with a [FormatError] that quotes
+// the dtype as written and names its kind.
+//
+// [Meta.FillValue] holds the fill value as the raw little-endian bytes of
+// one element, never as a float64: JSON numbers are parsed exactly
+// (int64 and uint64 extremes, 2^53+1), floats are rounded once to the
+// dtype, and a fill value the dtype cannot hold (out of range, a fraction
+// for an integer, NaN for an integer, an overflow to infinity) is a
+// FormatError naming the key and fill_value. On writing, integers are
+// exact JSON numbers, floats the shortest decimal that reads back to the
+// same value, specials "NaN"/"Infinity"/"-Infinity" (a v3 NaN with a
+// non-canonical payload as its "0x..." bits) and bools true/false.
+//
 // # Concurrency
 //
 // Concurrent ReadRegion calls are safe. Concurrent WriteRegion calls are
