@@ -171,7 +171,9 @@ func TestFillJSON(t *testing.T) {
 			}
 			key := map[int]string{2: "a/.zarray", 3: "a/zarr.json"}[format]
 			raw, _ := st.Get(ctx, key)
-			var doc struct{ FillValue json.RawMessage `json:"fill_value"` }
+			var doc struct {
+				FillValue json.RawMessage `json:"fill_value"`
+			}
 			json.Unmarshal(raw, &doc)
 			want := map[int]string{2: c.v2, 3: c.v3}[format]
 			if string(doc.FillValue) != want {
