@@ -292,3 +292,69 @@ func TestHalfBoolRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// zarrita and we agree on v3 bool arrays: zarrita's (fill true, codecs [])
+// reads here element for element, and ours (plain, sharded, fill true,
+// fill false) read there.
+func TestV3BoolZarrita(t *testing.T) {
+	script, _ := filepath.Abs("testdata/js/gen_v3.mjs")
+	need(t, "node", script, "read", "testdata/v3", "a0")
+	ctx := context.Background()
+	dir := t.TempDir()
+	if out, err := exec.Command("node", script, "bool", filepath.Join(dir, "z")).CombinedOutput(); err != nil {
+		t.Fatalf("zarrita: %v\n%s", err, out)
+	}
+	want := make([]nd.Bool, 35)
+	for i := range want {
+		want[i] = nd.BoolOf(i/7 >= 2 || i%7 >= 3 || (i/7*3+i%7)%2 == 0)
+	}
+	a, err := Open(ctx, dirStore(filepath.Join(dir, "z")), "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := nd.New[nd.Bool]([]int{5, 7}, nd.C)
+	if err := a.ReadRegion(nd.BoxOf([]int{5, 7}), got); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got.Data()) != fmt.Sprint(want) || !bytes.Equal(a.Meta().FillValue, []byte{1}) {
+		t.Fatalf("zarrita's bool array: %v fill %x, want %v", got.Data(), a.Meta().FillValue, want)
+	}
+	st := dirStore(filepath.Join(dir, "g"))
+	var paths []string
+	for name, m := range map[string]Meta{
+		"plain": {FillValue: FillOf(nd.True)}, "sharded": {Shard: []int{4, 6}, FillValue: FillOf(nd.True)},
+		"fill-false": {Codecs: []codec.Codec{codec.Zstd{Level: 1}}},
+	} {
+		m.Shape, m.Chunks, m.DType = []int{5, 7}, []int{2, 3}, nd.DTypeBool
+		w, err := Create(ctx, st, name, m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block := nd.FromSlice(want[:6], []int{2, 3}, nd.C) // any six values
+		if err := w.WriteRegion(nd.NewBox([]int{1, 2}, []int{3, 5}), block); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, name)
+	}
+	out, err := exec.Command("node", append([]string{script, "read", filepath.Join(dir, "g")}, paths...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("zarrita: %v\n%s", err, out)
+	}
+	var read map[string][]any
+	if err := json.Unmarshal(out, &read); err != nil {
+		t.Fatalf("zarrita output: %v\n%.300s", err, out)
+	}
+	for _, p := range paths {
+		fill := p != "fill-false"
+		for i := range 35 {
+			y, x := i/7, i%7
+			w := fill
+			if y >= 1 && y < 3 && x >= 2 && x < 5 {
+				w = want[(y-1)*3+x-2] != 0
+			}
+			if len(read[p]) != 35 || read[p][i] != w {
+				t.Fatalf("%s: zarrita read %v at %d, want %v (all: %v)", p, read[p][i%max(len(read[p]), 1)], i, w, read[p])
+			}
+		}
+	}
+}

@@ -373,6 +373,11 @@ func (m *Meta) parseChain(key string, cs []v3Named) error {
 		}
 		m.Transpose = perm
 	}
+	if len(cs) == 0 {
+		// zarrita writes "codecs": [] for its default chain; read it as a
+		// little-endian bytes codec.
+		return nil
+	}
 	if i >= len(cs) || cs[i].Name != "bytes" {
 		return metaErr(key, "codecs: want a bytes codec, got %v", cs)
 	}

@@ -3,6 +3,8 @@
 //
 //   node gen_v3.mjs write <dir>          write the fixtures and <dir>.json
 //   node gen_v3.mjs read <dir> <path>... print {path: [values...]} as JSON
+//   node gen_v3.mjs bool <dir>           write bool array <dir>/b: fill true,
+//                                        block [0:2, 0:3] = i % 2 == 0
 //
 // Every array has shape [5, 7] and chunks [2, 3]; element i (C order) is
 // value(i) below, the same as gen_v2.py. zarrita cannot write sharded
@@ -88,7 +90,7 @@ async function read(dir, paths) {
         off += (rem % got.shape[d]) * got.stride[d];
         rem = Math.floor(rem / got.shape[d]);
       }
-      const v = got.data[off];
+      const v = got.data.get ? got.data.get(off) : got.data[off]; // BoolArray has get
       vals.push(typeof v === "bigint" ? Number(v) : Number.isNaN(v) ? "NaN" : v);
     }
     out[p] = vals;
@@ -96,6 +98,17 @@ async function read(dir, paths) {
   process.stdout.write(JSON.stringify(out));
 }
 
+async function writeBool(dir) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const root = zarr.root(new FileSystemStore(dir));
+  await zarr.create(root);
+  const arr = await zarr.create(root.resolve("b"), { shape: [5, 7], chunkShape: [2, 3], dtype: "bool", fillValue: true });
+  const data = new zarr.BoolArray(6);
+  for (let i = 0; i < 6; i++) data.set(i, i % 2 === 0);
+  await zarr.set(arr, [zarr.slice(0, 2), zarr.slice(0, 3)], { data, shape: [2, 3], stride: [3, 1] });
+}
+
 const [cmd, dir, ...rest] = process.argv.slice(2);
 if (cmd === "write") await write(dir);
+else if (cmd === "bool") await writeBool(dir);
 else await read(dir, rest);
