@@ -56,6 +56,12 @@ func FuzzReadFrame(f *testing.F) {
 	writeFrame(&buf, map[string]any{"id": 1, "error": "x"}, nd.New[uint8]([]int{0}, nd.C))
 	f.Add(buf.Bytes())
 	f.Add([]byte("RYOMEN01\xff\xff\xff\xff"))
+	// What the misbehaving servers of testdata/child.py write: text, and
+	// the first half of a frame.
+	f.Add([]byte("hello, I am printing to stdout\n"))
+	buf.Reset()
+	writeFrame(&buf, map[string]int{"id": 2}, nd.New[float32]([]int{2, 3, 4}, nd.C))
+	f.Add(buf.Bytes()[:buf.Len()/2])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, a, err := readFrame(bufio.NewReader(bytes.NewReader(b)), 1<<16)
 		if err == nil {

@@ -156,6 +156,7 @@ func closeAll(fs []*os.File) {
 func (p *Process) copyStderr() {
 	defer close(p.errDone)
 	io.Copy(p.tail, p.errR)
+	p.errR.Close()
 }
 
 // waitLoop reaps the child, then kills what is left of its process group
