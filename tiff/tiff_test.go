@@ -374,10 +374,12 @@ func TestBad(t *testing.T) {
 }
 
 // FuzzDecode: hostile files give errors, never panics or allocations past
-// the limits.
+// the limits, through pages, SubIFD levels and series (OME-XML, ImageJ and
+// shaped descriptions).
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.tif")
-	for _, p := range files {
+	series, _ := filepath.Glob("testdata/series/*.tif")
+	for _, p := range append(files, series...) {
 		b, _ := os.ReadFile(p)
 		f.Add(b)
 	}
@@ -397,11 +399,25 @@ func FuzzDecode(f *testing.F) {
 				}
 			}
 		}
+		var levels []*Stack
 		for k := range min(fl.Levels(), 3) {
-			s, err := fl.Level(k)
-			if err != nil {
-				continue
+			if s, err := fl.Level(k); err == nil {
+				levels = append(levels, s)
 			}
+		}
+		// Series parse OME-XML, ImageJ and shaped descriptions.
+		ss, _ := fl.Series()
+		for _, s := range ss[:min(len(ss), 4)] {
+			if nd.CheckAxes(s.Axes, len(s.Shape())) != nil {
+				t.Fatalf("series %q: axes %v for shape %v", s.Name, s.Axes, s.Shape())
+			}
+			for k := range min(s.Levels(), 3) {
+				if lv, err := s.Level(k); err == nil {
+					levels = append(levels, lv)
+				}
+			}
+		}
+		for _, s := range levels {
 			if n, ok := nd.CheckedSize(s.Shape()); ok && n*s.DType().Size() <= 1<<18 {
 				a := nd.NewAny(s.DType(), s.Shape(), nd.C)
 				s.ReadRegion(nd.BoxOf(s.Shape()), a)
