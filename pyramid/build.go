@@ -437,22 +437,24 @@ func runPhase(ctx context.Context, ph *Phase, o *Options, workers int, pr *Progr
 }
 
 // Markers: task id of a phase of n tasks has the key
-// .ryomen/tasks/<phase>/<id mod B>/<id> with B = markerBuckets(n), so no
+// .ryomen/tasks/<phase>/b<id mod B>/<id> with B = markerBuckets(n), so no
 // bucket holds more than markerBucketSize markers and they are listed one
-// bucket at a time.
+// bucket at a time. (The "b" keeps bucket directories apart from the flat
+// .ryomen/tasks/<phase>/<id> markers of earlier versions, which are ignored:
+// such a run is resumed from the start of each phase.)
 func markerBuckets(n int64) int64 {
 	return max((n-1)/markerBucketSize+1, min(n, minMarkerBuckets))
 }
 
 func (o *Options) markerKey(phase int, buckets, id int64) string {
-	return o.key("tasks", strconv.Itoa(phase), strconv.FormatInt(id%buckets, 10), strconv.FormatInt(id, 10))
+	return o.key("tasks", strconv.Itoa(phase), "b"+strconv.FormatInt(id%buckets, 10), strconv.FormatInt(id, 10))
 }
 
 // eachMarker calls f with the ID of every marker in bucket b of a phase of n
 // tasks; keys that are not markers of that bucket are ignored.
 func eachMarker(ctx context.Context, o *Options, phase int, b, n int64, f func(id int64)) error {
 	buckets := markerBuckets(n)
-	pre := o.key("tasks", strconv.Itoa(phase), strconv.FormatInt(b, 10)) + "/"
+	pre := o.key("tasks", strconv.Itoa(phase), "b"+strconv.FormatInt(b, 10)) + "/"
 	keys, err := o.Store.List(ctx, pre)
 	if err != nil {
 		return fmt.Errorf("pyramid: listing task markers %q: %w", pre, err)

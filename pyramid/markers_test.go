@@ -87,8 +87,10 @@ func TestMarkersBounded(t *testing.T) {
 		}
 	}
 	// Junk that must be ignored: a foreign key and an ID out of range.
-	st.Put(ctx, "out/.ryomen/tasks/0/0/junk", nil)
-	st.Put(ctx, o.key("tasks", "0", "0", strconv.FormatInt(n+buckets*10, 10)), nil)
+	st.Put(ctx, "out/.ryomen/tasks/0/b0/junk", nil)
+	st.Put(ctx, o.key("tasks", "0", "b0", strconv.FormatInt(n+buckets*10, 10)), nil)
+	st.Put(ctx, o.key("tasks", "0", "b0", "1"), nil) // ID 1 belongs in bucket 1
+	st.Put(ctx, o.key("tasks", "0", "4"), nil)       // an earlier version's flat marker
 	for _, sh := range [][2]int{{0, 1}, {2, 3}, {4, 5}, {5, 6}} {
 		o.ShardIndex, o.ShardCount = sh[0], sh[1]
 		set, err := loadDone(ctx, o, ph)
@@ -130,7 +132,7 @@ func TestMarkersBounded(t *testing.T) {
 	}
 }
 
-// Markers are laid out as tasks/<phase>/<id mod B>/<id>, one per task, and
+// Markers are laid out as tasks/<phase>/b<id mod B>/<id>, one per task, and
 // a run killed in a phase with several buckets resumes to the same output.
 func TestResumeAcrossBuckets(t *testing.T) {
 	ctx := context.Background()
@@ -150,11 +152,14 @@ func TestResumeAcrossBuckets(t *testing.T) {
 	for _, k := range keys {
 		parts := strings.Split(strings.TrimPrefix(k, ".ryomen/tasks/"), "/")
 		if len(parts) != 3 {
-			t.Fatalf("marker %q is not tasks/<phase>/<bucket>/<id>", k)
+			t.Fatalf("marker %q is not tasks/<phase>/b<bucket>/<id>", k)
 		}
 		phase, _ := strconv.Atoi(parts[0])
 		id, _ := strconv.ParseInt(parts[2], 10, 64)
-		b, _ := strconv.ParseInt(parts[1], 10, 64)
+		b, err := strconv.ParseInt(strings.TrimPrefix(parts[1], "b"), 10, 64)
+		if err != nil || !strings.HasPrefix(parts[1], "b") {
+			t.Fatalf("marker %q: bucket %q is not b<number>", k, parts[1])
+		}
 		if n := []int64{9000, 4500}[phase]; b != id%markerBuckets(n) {
 			t.Errorf("marker %q in bucket %d, want %d", k, b, id%markerBuckets(n))
 		}

@@ -12,7 +12,7 @@
 // shard i mod N). A plan stores only the geometry of each phase and computes
 // tasks from their IDs ([Phase.Task], [Phase.ShardTasks]), so it costs
 // O(levels) memory for any task count. A finished task leaves a small marker
-// key in the output store, .ryomen/tasks/<phase>/<id mod B>/<id>, with B
+// key in the output store, .ryomen/tasks/<phase>/b<id mod B>/<id>, with B
 // chosen so no bucket holds more than 4096 markers; a resumed run reads them
 // one bucket at a time into a set of 1 bit per task. That set is the only
 // structure that grows with the input, and [BudgetShards] counts it inside
