@@ -197,6 +197,28 @@ func TestSeriesPyramids(t *testing.T) {
 	}
 }
 
+// File.Stack refuses a file of two OME Images with one plane size
+// instead of merging their 7 planes into one stack, and still reads a
+// one-image file as its pages.
+func TestStackRefusesSeveralImages(t *testing.T) {
+	f, err := OpenFile("testdata/series/ome-two.ome.tif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if s, err := f.Stack(); err == nil || !strings.Contains(err.Error(), "2 images") {
+		t.Errorf("two OME Images as one stack: %v, %v", s, err)
+	}
+	g, err := OpenFile("testdata/series/ome-czyx.ome.tif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if s, err := g.Stack(); err != nil || fmt.Sprint(s.Shape()) != "[6 20 24]" {
+		t.Errorf("one OME Image as a stack: %v", err)
+	}
+}
+
 // Differential check against tifffile: every level of every series of
 // every fixture equals tifffile's reading of the same series and level,
 // its axes transposed to ours (T->t, C->c, Z/Q/I->z, S->c).

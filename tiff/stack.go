@@ -40,10 +40,22 @@ type Stack struct {
 func (s *Stack) SetCacheBytes(n int64) { s.cache = newBlockCache(n) }
 
 // Stack returns the pages of f as one array. Every page must have the
-// first page's size, samples and sample type. Files holding several
-// images (OME-TIFF, ImageJ hyperstacks, pyramids stored as pages) are
-// better read through File.Series.
-func (f *File) Stack() (*Stack, error) { return f.stackOf(f.Pages, "page") }
+// first page's size, samples and sample type, and the pages must not hold
+// several images (File.Series finding more than one, such as two OME
+// Images of one plane size): those are refused rather than merged. Stack
+// knows no axes but pages; File.Series gives each image its own axes
+// (t, c, z, ...).
+func (f *File) Stack() (*Stack, error) {
+	if ss, err := f.Series(); err == nil && len(ss) > 1 {
+		var names []string
+		for _, s := range ss {
+			names = append(names, fmt.Sprintf("%q %v", s.Name, s.Shape()))
+		}
+		return nil, UnsupportedError(fmt.Sprintf("%sthe file holds %d images (%s): read each with File.Series, not as one stack",
+			f.prefix(), len(ss), strings.Join(names, ", ")))
+	}
+	return f.stackOf(f.Pages, "page")
+}
 
 // Levels returns the number of resolution levels every page has: 1 plus
 // the number of SubIFDs the pages share.
