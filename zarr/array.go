@@ -2,17 +2,12 @@ package zarr
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"path"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/ryomen-dev/ryomen/codec"
 	"github.com/ryomen-dev/ryomen/nd"
@@ -45,7 +40,8 @@ type Array struct {
 	ws         []int // write chunk (shard) shape
 	perm       []int // stored-layout permutation, nil for identity
 	chunkBytes int
-	fill       []byte // one element of fill value, host order
+	fill       []byte    // one element of fill value, host order
+	shard      *sharding // nil unless sharded
 }
 
 var (
@@ -150,7 +146,7 @@ func newArray(st store.Store, p string, m Meta, o Options, key string) (*Array, 
 	if o.MaxChunkBytes <= 0 {
 		o.MaxChunkBytes = DefaultMaxChunkBytes
 	}
-	a := &Array{st: st, path: p, meta: m, opts: o, cs: m.Chunks, ws: m.Chunks}
+	a := &Array{st: st, path: p, meta: m, opts: o, cs: m.Chunks, ws: m.Chunks, shard: newSharding(&m)}
 	if m.Shard != nil {
 		a.ws = m.Shard
 	}
@@ -361,58 +357,6 @@ func (a *Array) chunkKey(idx []int) string {
 	return join(a.path, sb.String())
 }
 
-// forEachIndex calls f with every index in [lo, hi] (inclusive), C order.
-func forEachIndex(lo, hi []int, f func(idx []int) error) error {
-	idx := slices.Clone(lo)
-	for i := range lo {
-		if hi[i] < lo[i] {
-			return nil
-		}
-	}
-	for {
-		if err := f(idx); err != nil {
-			return err
-		}
-		k := len(idx) - 1
-		for ; k >= 0; k-- {
-			idx[k]++
-			if idx[k] <= hi[k] {
-				break
-			}
-			idx[k] = lo[k]
-		}
-		if k < 0 {
-			return nil
-		}
-	}
-}
-
-func blockBox(idx, shape []int) nd.Box {
-	b := nd.Box{Min: make([]int, len(idx)), Max: make([]int, len(idx))}
-	for i := range idx {
-		b.Min[i] = idx[i] * shape[i]
-		b.Max[i] = b.Min[i] + shape[i]
-	}
-	return b
-}
-
-func neg(v []int) []int {
-	o := make([]int, len(v))
-	for i := range v {
-		o[i] = -v[i]
-	}
-	return o
-}
-
-func gridRange(b nd.Box, cs []int) (lo, hi []int) {
-	lo, hi = make([]int, len(cs)), make([]int, len(cs))
-	for i := range cs {
-		lo[i] = b.Min[i] / cs[i]
-		hi[i] = (b.Max[i] - 1) / cs[i]
-	}
-	return lo, hi
-}
-
 // ReadRegion implements [nd.Reader].
 func (a *Array) ReadRegion(b nd.Box, dst nd.Any) error {
 	return a.ReadRegionContext(context.Background(), b, dst)
@@ -534,7 +478,7 @@ func (a *Array) WriteRegionContext(ctx context.Context, b nd.Box, src nd.Any) er
 // putBlock encodes and stores one write chunk held in block (shape ws, C).
 func (a *Array) putBlock(ctx context.Context, idx []int, block nd.Any) error {
 	key := a.chunkKey(idx)
-	if a.meta.Shard == nil {
+	if a.shard == nil {
 		enc, empty, err := a.encode(block)
 		if err != nil {
 			return fmt.Errorf("zarr: %s: %w", key, err)
@@ -544,216 +488,13 @@ func (a *Array) putBlock(ctx context.Context, idx []int, block nd.Any) error {
 		}
 		return a.st.Put(ctx, key, enc)
 	}
-	per := a.perShard()
-	n, _ := nd.CheckedSize(per)
-	index := make([]uint64, 2*n)
-	var data []byte
-	zero := make([]int, len(per))
-	hi := make([]int, len(per))
-	for i := range per {
-		hi[i] = per[i] - 1
-	}
-	k := 0
-	err := forEachIndex(zero, hi, func(j []int) error {
-		enc, empty, err := a.encode(block.View(blockBox(j, a.cs)))
-		if err != nil {
-			return err
-		}
-		if empty {
-			index[2*k], index[2*k+1] = math.MaxUint64, math.MaxUint64
-		} else {
-			index[2*k], index[2*k+1] = uint64(len(data)), uint64(len(enc))
-			data = append(data, enc...)
-		}
-		k++
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("zarr: %s: %w", key, err)
-	}
-	if len(data) == 0 && !a.opts.WriteEmptyChunks {
-		return a.st.Delete(ctx, key)
-	}
-	isz := a.indexSize(n)
-	if a.meta.IndexAtStart {
-		for i := 0; i < n; i++ {
-			if index[2*i] != math.MaxUint64 {
-				index[2*i] += uint64(isz)
-			}
-		}
-	}
-	ib := make([]byte, 16*n, isz)
-	for i, v := range index {
-		binary.LittleEndian.PutUint64(ib[8*i:], v)
-	}
-	if !a.meta.NoIndexCRC32C {
-		if ib, err = (codec.CRC32C{}).Encode(nil, ib); err != nil {
-			return err
-		}
-	}
-	var out []byte
-	if a.meta.IndexAtStart {
-		out = append(ib, data...)
-	} else {
-		out = append(data, ib...)
-	}
-	return a.st.Put(ctx, key, out)
-}
-
-func (a *Array) perShard() []int {
-	per := make([]int, len(a.cs))
-	for i := range per {
-		per[i] = a.ws[i] / a.cs[i]
-	}
-	return per
-}
-
-func (a *Array) indexSize(n int) int {
-	if a.meta.NoIndexCRC32C {
-		return 16 * n
-	}
-	return 16*n + 4
-}
-
-// encode turns one chunk (shape cs, any layout) into stored bytes. empty
-// reports a chunk of only fill_value that should not be stored.
-func (a *Array) encode(c nd.Any) ([]byte, bool, error) {
-	shape := a.cs
-	if a.perm != nil {
-		c = transposeAny(c, a.perm)
-		shape = c.Shape()
-	}
-	buf := nd.NewAny(a.meta.DType, shape, nd.C)
-	if err := nd.CopyAny(buf, c); err != nil {
-		return nil, false, err
-	}
-	b, _ := nd.AsBytes(buf)
-	if !a.opts.WriteEmptyChunks && allFill(b, a.fill) {
-		return nil, true, nil
-	}
-	if a.meta.BigEndian {
-		swap(b, a.meta.DType.Size())
-	}
-	codecs := a.meta.Codecs
-	if a.meta.Compressor != nil {
-		codecs = []codec.Codec{a.meta.Compressor}
-	}
-	for _, cc := range codecs {
-		out, err := cc.Encode(nil, b)
-		if err != nil {
-			return nil, false, fmt.Errorf("%s: %w", cc.Name(), err)
-		}
-		b = out
-	}
-	return b, false, nil
-}
-
-// decode turns stored bytes into a chunk of shape cs.
-func (a *Array) decode(b []byte) (nd.Any, error) {
-	codecs := a.meta.Codecs
-	if a.meta.Compressor != nil {
-		codecs = []codec.Codec{a.meta.Compressor}
-	}
-	for i := len(codecs) - 1; i >= 0; i-- {
-		lim := max(a.chunkBytes, len(b))
-		out, err := codecs[i].Decode(nil, b, lim)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", codecs[i].Name(), err)
-		}
-		b = out
-	}
-	if len(b) != a.chunkBytes {
-		return nil, fmt.Errorf("%w: chunk has %d bytes, want %d", codec.ErrCorrupt, len(b), a.chunkBytes)
-	}
-	if len(codecs) == 0 {
-		b = slices.Clone(b)
-	}
-	if a.meta.BigEndian {
-		swap(b, a.meta.DType.Size())
-	}
-	shape := a.cs
-	var inv []int
-	if a.perm != nil {
-		shape = make([]int, len(a.cs))
-		inv = make([]int, len(a.cs))
-		for i, p := range a.perm {
-			shape[i] = a.cs[p]
-			inv[p] = i
-		}
-	}
-	c, err := nd.FromBytes(a.meta.DType, shape, nd.C, b)
-	if err != nil {
-		return nil, err
-	}
-	if inv != nil {
-		c = transposeAny(c, inv)
-	}
-	return c, nil
-}
-
-type shardCache struct {
-	mu sync.Mutex
-	m  map[string]*shardIndex
-}
-
-// parallelIndex runs f on every grid index in [lo, hi] with up to
-// GOMAXPROCS goroutines and returns the first error.
-func parallelIndex(lo, hi []int, f func(idx []int) error) error {
-	var all [][]int
-	_ = forEachIndex(lo, hi, func(idx []int) error {
-		all = append(all, slices.Clone(idx))
-		return nil
-	})
-	workers := min(runtime.GOMAXPROCS(0), len(all))
-	if workers <= 1 {
-		for _, idx := range all {
-			if err := f(idx); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		next     int
-		firstErr error
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				if next >= len(all) || firstErr != nil {
-					mu.Unlock()
-					return
-				}
-				idx := all[next]
-				next++
-				mu.Unlock()
-				if err := f(idx); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return firstErr
-}
-
-type shardIndex struct {
-	entries []uint64 // nil: shard missing
+	return a.putShard(ctx, key, block)
 }
 
 // fetch returns the stored bytes of inner chunk idx, or nil if it is
 // missing.
 func (a *Array) fetch(ctx context.Context, idx []int, sc *shardCache) ([]byte, string, error) {
-	if a.meta.Shard == nil {
+	if a.shard == nil {
 		key := a.chunkKey(idx)
 		b, err := a.st.Get(ctx, key)
 		if errors.Is(err, store.ErrNotFound) {
@@ -767,263 +508,5 @@ func (a *Array) fetch(ctx context.Context, idx []int, sc *shardCache) ([]byte, s
 		}
 		return b, key, nil
 	}
-	per := a.perShard()
-	sidx, inner := make([]int, len(idx)), 0
-	for i := range idx {
-		sidx[i] = idx[i] / per[i]
-		inner = inner*per[i] + idx[i]%per[i]
-	}
-	key := a.chunkKey(sidx)
-	sc.mu.Lock()
-	si, ok := sc.m[key]
-	sc.mu.Unlock()
-	if !ok {
-		var err error
-		if si, err = a.readIndex(ctx, key); err != nil {
-			return nil, key, err
-		}
-		sc.mu.Lock()
-		sc.m[key] = si
-		sc.mu.Unlock()
-	}
-	if si.entries == nil {
-		return nil, key, nil
-	}
-	off, n := si.entries[2*inner], si.entries[2*inner+1]
-	if off == math.MaxUint64 && n == math.MaxUint64 {
-		return nil, key, nil
-	}
-	if off > math.MaxInt64/2 || n > uint64(2*a.opts.MaxChunkBytes+1024) {
-		return nil, key, fmt.Errorf("zarr: %s: %w: shard index entry (%d, %d)", key, codec.ErrCorrupt, off, n)
-	}
-	b, err := a.st.GetRange(ctx, key, int64(off), int64(n))
-	if err != nil {
-		return nil, key, fmt.Errorf("zarr: %s: %w", key, err)
-	}
-	if uint64(len(b)) != n {
-		return nil, key, fmt.Errorf("zarr: %s: %w: inner chunk %d past the shard's end", key, codec.ErrCorrupt, inner)
-	}
-	return b, key, nil
-}
-
-func (a *Array) readIndex(ctx context.Context, key string) (*shardIndex, error) {
-	n, _ := nd.CheckedSize(a.perShard())
-	isz := a.indexSize(n)
-	var b []byte
-	var err error
-	if a.meta.IndexAtStart {
-		b, err = a.st.GetRange(ctx, key, 0, int64(isz))
-	} else {
-		b, err = a.st.GetSuffix(ctx, key, int64(isz))
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return &shardIndex{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("zarr: %s: %w", key, err)
-	}
-	e, err := ParseShardIndex(b, n, !a.meta.NoIndexCRC32C)
-	if err != nil {
-		return nil, fmt.Errorf("zarr: %s: %w", key, err)
-	}
-	return &shardIndex{entries: e}, nil
-}
-
-// ParseShardIndex decodes a shard index of n inner chunks: n (offset,
-// nbytes) pairs of little-endian uint64, followed by a crc32c when
-// withCRC. Empty chunks have both values 2^64-1.
-func ParseShardIndex(b []byte, n int, withCRC bool) ([]uint64, error) {
-	if n < 0 || n > math.MaxInt32/16 {
-		return nil, fmt.Errorf("%w: shard index of %d entries", codec.ErrLimit, n)
-	}
-	want := 16 * n
-	if withCRC {
-		want += 4
-	}
-	if len(b) != want {
-		return nil, fmt.Errorf("%w: shard index has %d bytes, want %d", codec.ErrCorrupt, len(b), want)
-	}
-	if withCRC {
-		var err error
-		if b, err = (codec.CRC32C{}).Decode(nil, b, 16*n); err != nil {
-			return nil, fmt.Errorf("shard index: %w", err)
-		}
-	}
-	e := make([]uint64, 2*n)
-	for i := range e {
-		e[i] = binary.LittleEndian.Uint64(b[8*i:])
-	}
-	for i := 0; i < n; i++ {
-		off, sz := e[2*i], e[2*i+1]
-		if off == math.MaxUint64 && sz == math.MaxUint64 {
-			continue
-		}
-		if off+sz < off {
-			return nil, fmt.Errorf("%w: shard index entry %d (%d, %d) overflows", codec.ErrCorrupt, i, off, sz)
-		}
-	}
-	return e, nil
-}
-
-func swap(b []byte, size int) {
-	if size <= 1 {
-		return
-	}
-	for i := 0; i+size <= len(b); i += size {
-		slices.Reverse(b[i : i+size])
-	}
-}
-
-func allFill(b, fill []byte) bool {
-	if len(fill) == 0 {
-		return false
-	}
-	for i := 0; i+len(fill) <= len(b); i += len(fill) {
-		if string(b[i:i+len(fill)]) != string(fill) {
-			return false
-		}
-	}
-	return true
-}
-
-func transposeAny(a nd.Any, p []int) nd.Any {
-	switch x := a.(type) {
-	case *nd.Array[uint8]:
-		return x.Transpose(p...)
-	case *nd.Array[uint16]:
-		return x.Transpose(p...)
-	case *nd.Array[uint32]:
-		return x.Transpose(p...)
-	case *nd.Array[uint64]:
-		return x.Transpose(p...)
-	case *nd.Array[int8]:
-		return x.Transpose(p...)
-	case *nd.Array[int16]:
-		return x.Transpose(p...)
-	case *nd.Array[int32]:
-		return x.Transpose(p...)
-	case *nd.Array[int64]:
-		return x.Transpose(p...)
-	case *nd.Array[float32]:
-		return x.Transpose(p...)
-	case *nd.Array[float64]:
-		return x.Transpose(p...)
-	case *nd.Array[nd.Float16]:
-		return x.Transpose(p...)
-	case *nd.Array[nd.Bool]:
-		return x.Transpose(p...)
-	}
-	panic("zarr: transpose of unknown array type")
-}
-
-// ensureParents creates group metadata at every ancestor of p that has
-// none.
-func ensureParents(ctx context.Context, st store.Store, p string, format int) error {
-	if p == "" {
-		return nil
-	}
-	dir := path.Dir(p)
-	for {
-		if dir == "." {
-			dir = ""
-		}
-		if !nodeExists(ctx, st, dir) {
-			if err := CreateGroup(ctx, st, dir, format, nil); err != nil {
-				return err
-			}
-		}
-		if dir == "" {
-			return nil
-		}
-		dir = path.Dir(dir)
-	}
-}
-
-func nodeExists(ctx context.Context, st store.Store, p string) bool {
-	for _, k := range []string{"zarr.json", ".zgroup", ".zarray"} {
-		if _, err := st.GetRange(ctx, join(p, k), 0, 1); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-// CreateGroup writes group metadata at p: .zgroup (plus .zattrs when attrs
-// is non-empty) for format 2, zarr.json with node_type "group" for format 3.
-func CreateGroup(ctx context.Context, st store.Store, p string, format int, attrs map[string]any) error {
-	p, err := CleanPath(p)
-	if err != nil {
-		return err
-	}
-	if err := ensureParents(ctx, st, p, format); err != nil {
-		return err
-	}
-	return SetGroupAttrs(ctx, st, p, format, attrs)
-}
-
-// SetGroupAttrs writes the group metadata at p with the given attributes.
-func SetGroupAttrs(ctx context.Context, st store.Store, p string, format int, attrs map[string]any) error {
-	if attrs == nil {
-		attrs = map[string]any{}
-	}
-	switch format {
-	case 2:
-		if err := st.Put(ctx, join(p, ".zgroup"), []byte("{\n    \"zarr_format\": 2\n}")); err != nil {
-			return err
-		}
-		if len(attrs) == 0 {
-			return nil
-		}
-		b, err := json.MarshalIndent(attrs, "", "    ")
-		if err != nil {
-			return err
-		}
-		return st.Put(ctx, join(p, ".zattrs"), b)
-	case 3:
-		b, err := json.MarshalIndent(map[string]any{"zarr_format": 3, "node_type": "group", "attributes": attrs}, "", "    ")
-		if err != nil {
-			return err
-		}
-		return st.Put(ctx, join(p, "zarr.json"), b)
-	}
-	return fmt.Errorf("zarr: group %q: zarr_format %d unsupported", p, format)
-}
-
-// GroupAttrs reads the attributes of the group (or array) at p and reports
-// its zarr format. A v2 node without .zattrs has empty attributes.
-func GroupAttrs(ctx context.Context, st store.Store, p string) (map[string]any, int, error) {
-	p, err := CleanPath(p)
-	if err != nil {
-		return nil, 0, err
-	}
-	attrs := map[string]any{}
-	key := join(p, "zarr.json")
-	if b, err := st.Get(ctx, key); err == nil {
-		var j struct {
-			ZarrFormat int            `json:"zarr_format"`
-			Attributes map[string]any `json:"attributes"`
-		}
-		if err := json.Unmarshal(b, &j); err != nil || j.ZarrFormat != 3 {
-			return nil, 0, fmt.Errorf("zarr: %s: not zarr v3 metadata (%v)", key, err)
-		}
-		if j.Attributes != nil {
-			attrs = j.Attributes
-		}
-		return attrs, 3, nil
-	}
-	if !nodeExists(ctx, st, p) {
-		return nil, 0, fmt.Errorf("zarr: no group or array at %q: %w", p, store.ErrNotFound)
-	}
-	key = join(p, ".zattrs")
-	b, err := st.Get(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return attrs, 2, nil
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := json.Unmarshal(b, &attrs); err != nil {
-		return nil, 0, fmt.Errorf("zarr: %s: %v", key, err)
-	}
-	return attrs, 2, nil
+	return a.fetchInner(ctx, idx, sc)
 }

@@ -1,0 +1,111 @@
+package zarr
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+// forEachIndex calls f with every index in [lo, hi] (inclusive), C order.
+func forEachIndex(lo, hi []int, f func(idx []int) error) error {
+	idx := slices.Clone(lo)
+	for i := range lo {
+		if hi[i] < lo[i] {
+			return nil
+		}
+	}
+	for {
+		if err := f(idx); err != nil {
+			return err
+		}
+		k := len(idx) - 1
+		for ; k >= 0; k-- {
+			idx[k]++
+			if idx[k] <= hi[k] {
+				break
+			}
+			idx[k] = lo[k]
+		}
+		if k < 0 {
+			return nil
+		}
+	}
+}
+
+func blockBox(idx, shape []int) nd.Box {
+	b := nd.Box{Min: make([]int, len(idx)), Max: make([]int, len(idx))}
+	for i := range idx {
+		b.Min[i] = idx[i] * shape[i]
+		b.Max[i] = b.Min[i] + shape[i]
+	}
+	return b
+}
+
+func neg(v []int) []int {
+	o := make([]int, len(v))
+	for i := range v {
+		o[i] = -v[i]
+	}
+	return o
+}
+
+func gridRange(b nd.Box, cs []int) (lo, hi []int) {
+	lo, hi = make([]int, len(cs)), make([]int, len(cs))
+	for i := range cs {
+		lo[i] = b.Min[i] / cs[i]
+		hi[i] = (b.Max[i] - 1) / cs[i]
+	}
+	return lo, hi
+}
+
+// parallelIndex runs f on every grid index in [lo, hi] with up to
+// GOMAXPROCS goroutines and returns the first error.
+func parallelIndex(lo, hi []int, f func(idx []int) error) error {
+	var all [][]int
+	_ = forEachIndex(lo, hi, func(idx []int) error {
+		all = append(all, slices.Clone(idx))
+		return nil
+	})
+	workers := min(runtime.GOMAXPROCS(0), len(all))
+	if workers <= 1 {
+		for _, idx := range all {
+			if err := f(idx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		next     int
+		firstErr error
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if next >= len(all) || firstErr != nil {
+					mu.Unlock()
+					return
+				}
+				idx := all[next]
+				next++
+				mu.Unlock()
+				if err := f(idx); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}

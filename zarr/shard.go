@@ -1,0 +1,247 @@
+package zarr
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/ryomen-dev/ryomen/codec"
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/store"
+)
+
+// sharding is the "sharding_indexed" layout of a v3 array's write chunks:
+// a shard holds per[i] inner chunks along axis i, each encoded on its own
+// by the inner codec chain and stored back to back in C order of their
+// grid positions, plus an index of n (offset, nbytes) pairs of
+// little-endian uint64 (optionally followed by a crc32c) at the start or
+// the end of the shard. An empty inner chunk has both values 2^64-1.
+type sharding struct {
+	per     []int // inner chunks per shard, per axis
+	n       int   // inner chunks per shard
+	atStart bool  // index before the data
+	crc     bool  // index followed by its crc32c
+}
+
+// newSharding returns the sharding of m, or nil when m is not sharded.
+func newSharding(m *Meta) *sharding {
+	if m.Shard == nil {
+		return nil
+	}
+	per := make([]int, len(m.Chunks))
+	for i := range per {
+		per[i] = m.Shard[i] / m.Chunks[i]
+	}
+	n, _ := nd.CheckedSize(per)
+	return &sharding{per: per, n: n, atStart: m.IndexAtStart, crc: !m.NoIndexCRC32C}
+}
+
+// indexSize is the size of the encoded index in bytes.
+func (s *sharding) indexSize() int {
+	if s.crc {
+		return 16*s.n + 4
+	}
+	return 16 * s.n
+}
+
+// locate returns the grid index of the shard holding inner chunk idx (a
+// grid index of inner chunks) and the chunk's position inside the shard.
+func (s *sharding) locate(idx []int) (shard []int, inner int) {
+	shard = make([]int, len(idx))
+	for i := range idx {
+		shard[i] = idx[i] / s.per[i]
+		inner = inner*s.per[i] + idx[i]%s.per[i]
+	}
+	return shard, inner
+}
+
+// forEachInner calls f with the position k and the in-shard grid index of
+// every inner chunk, in storage order.
+func (s *sharding) forEachInner(f func(k int, j []int) error) error {
+	zero, hi := make([]int, len(s.per)), make([]int, len(s.per))
+	for i := range s.per {
+		hi[i] = s.per[i] - 1
+	}
+	k := 0
+	return forEachIndex(zero, hi, func(j []int) error {
+		err := f(k, j)
+		k++
+		return err
+	})
+}
+
+// build lays out a shard from the encodings of its n inner chunks (nil for
+// an empty chunk).
+func (s *sharding) build(chunks [][]byte) ([]byte, error) {
+	index := make([]uint64, 2*s.n)
+	var data []byte
+	isz := s.indexSize()
+	for k, enc := range chunks {
+		if enc == nil {
+			index[2*k], index[2*k+1] = math.MaxUint64, math.MaxUint64
+			continue
+		}
+		off := uint64(len(data))
+		if s.atStart {
+			off += uint64(isz)
+		}
+		index[2*k], index[2*k+1] = off, uint64(len(enc))
+		data = append(data, enc...)
+	}
+	ib := make([]byte, 16*s.n, isz)
+	for i, v := range index {
+		binary.LittleEndian.PutUint64(ib[8*i:], v)
+	}
+	if s.crc {
+		var err error
+		if ib, err = (codec.CRC32C{}).Encode(nil, ib); err != nil {
+			return nil, err
+		}
+	}
+	if s.atStart {
+		return append(ib, data...), nil
+	}
+	return append(data, ib...), nil
+}
+
+// shardCache holds the indexes read during one region read.
+type shardCache struct {
+	mu sync.Mutex
+	m  map[string]*shardIndex
+}
+
+type shardIndex struct {
+	entries []uint64 // nil: shard missing
+}
+
+// putShard encodes the inner chunks of block (one shard, shape ws, C order)
+// and stores the shard at key, or deletes it when every chunk is empty.
+func (a *Array) putShard(ctx context.Context, key string, block nd.Any) error {
+	s := a.shard
+	chunks := make([][]byte, s.n)
+	nonEmpty := false
+	err := s.forEachInner(func(k int, j []int) error {
+		enc, empty, err := a.encode(block.View(blockBox(j, a.cs)))
+		if err != nil {
+			return err
+		}
+		if !empty {
+			chunks[k], nonEmpty = enc, true
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("zarr: %s: %w", key, err)
+	}
+	if !nonEmpty && !a.opts.WriteEmptyChunks {
+		return a.st.Delete(ctx, key)
+	}
+	out, err := s.build(chunks)
+	if err != nil {
+		return err
+	}
+	return a.st.Put(ctx, key, out)
+}
+
+// fetchInner returns the stored bytes of inner chunk idx of a sharded
+// array (nil when missing) and the shard's key, reading each shard's index
+// once per cache.
+func (a *Array) fetchInner(ctx context.Context, idx []int, sc *shardCache) ([]byte, string, error) {
+	sidx, inner := a.shard.locate(idx)
+	key := a.chunkKey(sidx)
+	sc.mu.Lock()
+	si, ok := sc.m[key]
+	sc.mu.Unlock()
+	if !ok {
+		var err error
+		if si, err = a.readIndex(ctx, key); err != nil {
+			return nil, key, err
+		}
+		sc.mu.Lock()
+		sc.m[key] = si
+		sc.mu.Unlock()
+	}
+	if si.entries == nil {
+		return nil, key, nil
+	}
+	off, n := si.entries[2*inner], si.entries[2*inner+1]
+	if off == math.MaxUint64 && n == math.MaxUint64 {
+		return nil, key, nil
+	}
+	if off > math.MaxInt64/2 || n > uint64(2*a.opts.MaxChunkBytes+1024) {
+		return nil, key, fmt.Errorf("zarr: %s: %w: shard index entry (%d, %d)", key, codec.ErrCorrupt, off, n)
+	}
+	b, err := a.st.GetRange(ctx, key, int64(off), int64(n))
+	if err != nil {
+		return nil, key, fmt.Errorf("zarr: %s: %w", key, err)
+	}
+	if uint64(len(b)) != n {
+		return nil, key, fmt.Errorf("zarr: %s: %w: inner chunk %d past the shard's end", key, codec.ErrCorrupt, inner)
+	}
+	return b, key, nil
+}
+
+// readIndex reads and checks the index of the shard at key with one
+// ranged (index at the start) or suffix (at the end) read. A missing
+// shard gives an index with no entries.
+func (a *Array) readIndex(ctx context.Context, key string) (*shardIndex, error) {
+	s := a.shard
+	isz := s.indexSize()
+	var b []byte
+	var err error
+	if s.atStart {
+		b, err = a.st.GetRange(ctx, key, 0, int64(isz))
+	} else {
+		b, err = a.st.GetSuffix(ctx, key, int64(isz))
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return &shardIndex{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("zarr: %s: %w", key, err)
+	}
+	e, err := ParseShardIndex(b, s.n, s.crc)
+	if err != nil {
+		return nil, fmt.Errorf("zarr: %s: %w", key, err)
+	}
+	return &shardIndex{entries: e}, nil
+}
+
+// ParseShardIndex decodes a shard index of n inner chunks: n (offset,
+// nbytes) pairs of little-endian uint64, followed by a crc32c when
+// withCRC. Empty chunks have both values 2^64-1.
+func ParseShardIndex(b []byte, n int, withCRC bool) ([]uint64, error) {
+	if n < 0 || n > math.MaxInt32/16 {
+		return nil, fmt.Errorf("%w: shard index of %d entries", codec.ErrLimit, n)
+	}
+	want := 16 * n
+	if withCRC {
+		want += 4
+	}
+	if len(b) != want {
+		return nil, fmt.Errorf("%w: shard index has %d bytes, want %d", codec.ErrCorrupt, len(b), want)
+	}
+	if withCRC {
+		var err error
+		if b, err = (codec.CRC32C{}).Decode(nil, b, 16*n); err != nil {
+			return nil, fmt.Errorf("shard index: %w", err)
+		}
+	}
+	e := make([]uint64, 2*n)
+	for i := range e {
+		e[i] = binary.LittleEndian.Uint64(b[8*i:])
+	}
+	for i := 0; i < n; i++ {
+		off, sz := e[2*i], e[2*i+1]
+		if off == math.MaxUint64 && sz == math.MaxUint64 {
+			continue
+		}
+		if off+sz < off {
+			return nil, fmt.Errorf("%w: shard index entry %d (%d, %d) overflows", codec.ErrCorrupt, i, off, sz)
+		}
+	}
+	return e, nil
+}
