@@ -193,7 +193,9 @@ func halves(n, m int) bool { return m < n && (m == n/2 || m == (n+1)/2) }
 
 // imagejSeries reads an ImageJ hyperstack description (images, channels,
 // slices, frames, spacing, unit, finterval) and the XResolution and
-// YResolution of page 0. Pages are stored C fastest, then Z, then T.
+// YResolution of page 0 (pixels per unit; without a unit ImageJ counts
+// pixels, and the sizes stay unknown). Pages are stored C fastest, then
+// Z, then T.
 func (f *File) imagejSeries() (*Series, int, error) {
 	m := f.ImageJ()
 	num := func(key string) (int, error) {
@@ -241,7 +243,7 @@ func (f *File) imagejSeries() (*Series, int, error) {
 	}
 	r := len(s.Axes)
 	for i, res := range []float64{p0.YResolution, p0.XResolution} {
-		if res > 0 && p0.ResolutionUnit <= 1 {
+		if res > 0 && unit != "" {
 			s.Axes[r-2+i].Scale, s.Axes[r-2+i].Unit = 1/res, unit
 		}
 	}

@@ -73,6 +73,13 @@ var seriesFixtures = map[string][]wantSeries{
 		scales: []float64{0, 0, 0}, levels: 1, written: []int{0, 1, 2}, dt: nd.Uint8}},
 	"shaped-czyx.tif": {{kind: KindShaped, axes: "czyx", shape: []int{2, 3, 20, 24}, units: []string{"", "", "", ""},
 		scales: []float64{0, 0, 0, 0}, levels: 1, written: []int{0, 1, 2, 3}, dt: nd.Int16}},
+	"shaped-f2.tif": {{kind: KindShaped, axes: "zyx", shape: []int{2, 20, 24}, units: []string{"", "", ""},
+		scales: []float64{0, 0, 0}, levels: 1, written: []int{0, 1, 2}, dt: nd.DTypeFloat16}},
+	// RGB z stacks, (z, y, x, samples) in the file, as (c, z, y, x).
+	"imagej-rgb.tif": {{kind: KindImageJ, axes: "czyx", shape: []int{3, 3, 20, 24}, units: []string{"", "", "", ""},
+		scales: []float64{0, 0, 0, 0}, levels: 1, written: []int{1, 2, 3, 0}, dt: nd.Uint8}},
+	"ome-rgb.ome.tif": {{name: "Image0", kind: KindOME, axes: "czyx", shape: []int{3, 2, 20, 24}, units: []string{"", um, um, um},
+		scales: []float64{0, 0, 0, 0}, levels: 1, written: []int{1, 2, 3, 0}, dt: nd.Uint8}},
 	"vips-pages.tif": {{name: "pages 0-0", kind: KindPyramid, axes: "yx", shape: []int{130, 150}, units: []string{"", ""},
 		scales: []float64{0, 0}, levels: 4, written: []int{0, 1}, dt: nd.Uint8}},
 	"vips-subifd.tif": {{name: "pages 0-0", kind: KindPages, axes: "yx", shape: []int{130, 150}, units: []string{"", ""},

@@ -41,3 +41,8 @@ subprocess.run(["vips", "tiffsave", "vips-src.tif", "vips-pages.tif", "--tile", 
 subprocess.run(["vips", "tiffsave", "vips-src.tif", "vips-subifd.tif", "--tile", "--pyramid", "--subifd",
                 "--tile-width", "32", "--tile-height", "32", "--compression", "deflate"], check=True)
 os.remove("vips-src.tif")
+# float16 samples (SampleFormat 3, 16 bits), an ImageJ RGB z stack and an
+# OME-TIFF RGB z stack (one Channel of SamplesPerPixel 3).
+tifffile.imwrite("shaped-f2.tif", vol((2, 20, 24), "f2"), **ms, tile=(16, 16), compression="zlib")
+tifffile.imwrite("imagej-rgb.tif", vol((3, 20, 24, 3), "u1"), imagej=True, photometric="rgb", metadata={"axes": "ZYXS"})
+tifffile.imwrite("ome-rgb.ome.tif", vol((2, 20, 24, 3), "u1"), ome=True, photometric="rgb", metadata={"axes": "ZYXS"})
