@@ -196,9 +196,10 @@ func (s *Stack) jobs(b nd.Box) []blockJob {
 		if p.Planar == 2 && s.sAx >= 0 {
 			s0, s1 = b.Min[s.sAx], b.Max[s.sAx]
 		}
+		at := slices.Clone(rel) // shared by the plane's jobs, never modified
 		for smp := s0; smp < s1; smp++ {
 			for _, i := range p.blocksIn(b.Min[s.yAx], b.Max[s.yAx], b.Min[s.xAx], b.Max[s.xAx]) {
-				jobs = append(jobs, blockJob{k: k, block: i + smp*p.perPlane(), rel: slices.Clone(rel)})
+				jobs = append(jobs, blockJob{k: k, block: i + smp*p.perPlane(), rel: at})
 			}
 		}
 		// Next plane, odometer style.
