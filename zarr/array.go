@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/ryomen-dev/ryomen/codec"
@@ -42,6 +41,7 @@ type Array struct {
 	chunkBytes int
 	fill       []byte    // one element of fill value, host order
 	shard      *sharding // nil unless sharded
+	keys       keyScheme // chunk key encoding
 }
 
 var (
@@ -146,7 +146,7 @@ func newArray(st store.Store, p string, m Meta, o Options, key string) (*Array, 
 	if o.MaxChunkBytes <= 0 {
 		o.MaxChunkBytes = DefaultMaxChunkBytes
 	}
-	a := &Array{st: st, path: p, meta: m, opts: o, cs: m.Chunks, ws: m.Chunks, shard: newSharding(&m)}
+	a := &Array{st: st, path: p, meta: m, opts: o, cs: m.Chunks, ws: m.Chunks, shard: newSharding(&m), keys: schemeOf(&m)}
 	if m.Shard != nil {
 		a.ws = m.Shard
 	}
@@ -335,27 +335,7 @@ func (a *Array) SetAttrs(ctx context.Context, attrs map[string]any) error {
 }
 
 // chunkKey returns the store key of a write chunk (shard) or chunk.
-func (a *Array) chunkKey(idx []int) string {
-	var sb strings.Builder
-	sep := a.meta.DimensionSeparator
-	if a.meta.ZarrFormat == 3 && a.meta.ChunkKeyEncoding == "default" {
-		sb.WriteString("c")
-		for _, i := range idx {
-			sb.WriteString(sep)
-			sb.WriteString(strconv.Itoa(i))
-		}
-	} else if len(idx) == 0 {
-		sb.WriteString("0")
-	} else {
-		for k, i := range idx {
-			if k > 0 {
-				sb.WriteString(sep)
-			}
-			sb.WriteString(strconv.Itoa(i))
-		}
-	}
-	return join(a.path, sb.String())
-}
+func (a *Array) chunkKey(idx []int) string { return join(a.path, a.keys.key(idx)) }
 
 // ReadRegion implements [nd.Reader].
 func (a *Array) ReadRegion(b nd.Box, dst nd.Any) error {
