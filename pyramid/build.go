@@ -1,9 +1,7 @@
 package pyramid
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -27,7 +25,14 @@ import (
 var (
 	ErrExists      = errors.New("pyramid: output exists")
 	ErrBudget      = errors.New("pyramid: memory budget too small")
-	ErrPlanChanged = errors.New("pyramid: output holds an unfinished run with a different plan")
+	ErrPlanChanged = errors.New("pyramid: output holds a run of another plan or input")
+	// ErrComplete: a resumed run (or a shard joining a run) found the
+	// output already complete; there is nothing to do.
+	ErrComplete = errors.New("pyramid: output is already complete")
+	// ErrForeign: Overwrite found files that no Zarr hierarchy owns.
+	ErrForeign = errors.New("pyramid: output holds foreign files")
+	// ErrTakenOver: the run record changed while the build ran.
+	ErrTakenOver = errors.New("pyramid: output was taken over by another run")
 )
 
 // Progress counts the work of a build. The engine updates it atomically;
@@ -76,9 +81,16 @@ type Options struct {
 	// process runs tasks with ID mod ShardCount == ShardIndex. ShardCount 0
 	// means 1.
 	ShardIndex, ShardCount int
-	// Resume continues an unfinished run; Overwrite deletes what is at Path
-	// first.
+	// Resume continues an unfinished run; Overwrite deletes the Zarr
+	// hierarchy at Path first (see the package doc for what is kept).
 	Resume, Overwrite bool
+	// Source identifies the input in the run record; Params are further
+	// parameters that decide the output's bytes (an operation and its
+	// arguments). A resumed run must match both.
+	Source Source
+	Params map[string]string
+	// Output names the output in errors (default: the store's location).
+	Output string
 	// Apply, when set, makes the build a tiled operation instead of a
 	// pyramid: each task reads its output box grown by Halo (clipped to the
 	// source), and Apply returns the result for inner, the output box inside
@@ -112,20 +124,6 @@ func (o *Options) prefix() string {
 		return ""
 	}
 	return strings.TrimSuffix(o.Path, "/") + "/"
-}
-
-// planRecord is stored at .ryomen/plan.json; a resumed or sharded run must
-// match it.
-type planRecord struct {
-	DType   string   `json:"dtype"`
-	Shapes  [][]int  `json:"shapes"`
-	Factors [][]int  `json:"factors"`
-	Chunks  []int    `json:"chunks"`
-	Shard   []int    `json:"shard,omitempty"`
-	Group   int      `json:"group"`
-	Method  string   `json:"method"`
-	Codecs  []string `json:"codecs,omitempty"`
-	OME     string   `json:"ome,omitempty"`
 }
 
 // Budget returns the number of concurrent tasks a budget allows for a
@@ -271,7 +269,8 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := prepare(ctx, p, &o); err != nil {
+	rec, err := claim(ctx, p, &o)
+	if err != nil {
 		return nil, err
 	}
 	if len(o.Axes) != len(p.Shapes[0]) {
@@ -356,7 +355,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 		return nil, err
 	}
 	img := ome.Image{Version: version, Multiscales: []ome.Multiscale{ome.NewMultiscale(o.Name, o.Axes, ol, o.Method)}, ImageLabel: o.Label}
-	if err := ome.Write(ctx, o.Store, o.Path, img); err != nil {
+	if err := finish(ctx, &o, rec, img); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -534,64 +533,6 @@ func waitPhase(ctx context.Context, p *Plan, o *Options, phase int) error {
 	return nil
 }
 
-// prepare checks what is already at the output and records the plan.
-func prepare(ctx context.Context, p *Plan, o *Options) error {
-	rec, _ := json.Marshal(planRecord{DType: p.DType.String(), Shapes: p.Shapes, Factors: p.Factors, Chunks: p.Chunks, Shard: p.Shard, Group: p.Group, Method: o.Method, Codecs: codecNames(o.Codecs), OME: o.OMEVersion})
-	planKey := o.key("plan.json")
-	all, err := o.Store.List(ctx, o.prefix())
-	if err != nil {
-		return err
-	}
-	// Only keys this build writes matter: level arrays, markers, and the
-	// group metadata once it claims to be an image. Other members of the
-	// group (labels, for instance) are left alone.
-	var keys []string
-	for _, k := range all {
-		first, _, _ := strings.Cut(strings.TrimPrefix(k, o.prefix()), "/")
-		if _, err := strconv.Atoi(first); err == nil || first == ".ryomen" {
-			keys = append(keys, k)
-		}
-	}
-	if img, err := ome.Read(ctx, o.Store, o.Path); err == nil && len(img.Multiscales) > 0 {
-		if !o.Overwrite {
-			return fmt.Errorf("%w: %q is a complete OME-Zarr image; use --overwrite to replace it", ErrExists, o.Path)
-		}
-		for _, name := range []string{"zarr.json", ".zattrs", ".zgroup"} {
-			keys = append(keys, strings.TrimPrefix(path.Join(o.Path, name), "/"))
-		}
-	}
-	if len(keys) > 0 {
-		switch {
-		case o.Overwrite:
-			if o.ShardCount > 1 {
-				return fmt.Errorf("pyramid: --overwrite cannot be combined with --shard (each shard would delete the others' work); empty the output first")
-			}
-			for _, k := range keys {
-				if err := o.Store.Delete(ctx, k); err != nil {
-					return err
-				}
-			}
-		default:
-			old, err := o.Store.Get(ctx, planKey)
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("%w: %q is not empty and was not written by an unfinished ryomen run; use --overwrite to replace it", ErrExists, o.Path)
-			}
-			if err != nil {
-				return err
-			}
-			if !bytes.Equal(old, rec) {
-				return fmt.Errorf("%w (%s); use --overwrite to start again", ErrPlanChanged, old)
-			}
-			if !o.Resume && o.ShardCount == 1 {
-				return fmt.Errorf("%w: %q holds a run with the same plan; use --resume to continue it or --overwrite to start again", ErrExists, o.Path)
-			}
-			// Resuming: if the run had completed, the metadata is
-			// rewritten identically at the end.
-		}
-	}
-	return o.Store.Put(ctx, planKey, rec)
-}
-
 func applyTask(ctx context.Context, dt nd.DType, t Task, in nd.Reader, out *zarr.Array, o *Options, pr *Progress) error {
 	b := t.Out
 	if o.Halo != nil {
@@ -621,14 +562,4 @@ func applyTask(ctx context.Context, dt nd.DType, t Task, in nd.Reader, out *zarr
 	}
 	pr.BytesWritten.Add(int64(res.Len() * res.DType().Size()))
 	return nil
-}
-
-// codecNames describes a codec chain with its parameters, so a resumed run
-// with other compression is refused.
-func codecNames(cs []codec.Codec) []string {
-	var n []string
-	for _, c := range cs {
-		n = append(n, fmt.Sprintf("%s%+v", c.Name(), c))
-	}
-	return n
 }

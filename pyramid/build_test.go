@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -186,10 +187,18 @@ func TestResume(t *testing.T) {
 		t.Errorf("skipped %d tasks, want 20", s)
 	}
 	check(t, st, "", reference(t, v.Image(), factors, Mean))
-	// A different plan on the same output is refused.
+	// Resuming a complete output of the same plan has nothing to do.
+	if _, err := Build(context.Background(), v.Image(), o); !errors.Is(err, ErrComplete) {
+		t.Fatalf("resume of a complete output: %v, want ErrComplete", err)
+	}
+	// A different plan on the same output is refused, naming what differs.
 	o.Factors = [][]int{{1, 2, 2}}
+	if _, err := Build(context.Background(), v.Image(), o); !errors.Is(err, ErrPlanChanged) || !strings.Contains(err.Error(), "factors was [[2,2,2]], now [[1,2,2]]") {
+		t.Fatalf("complete output, other plan: %v, want ErrPlanChanged naming the factors", err)
+	}
+	o.Resume = false
 	if _, err := Build(context.Background(), v.Image(), o); !errors.Is(err, ErrExists) {
-		t.Fatalf("complete output: %v, want ErrExists", err)
+		t.Fatalf("complete output without resume: %v, want ErrExists", err)
 	}
 }
 

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -248,4 +250,107 @@ func hostTag() string {
 	f := fnv.New32a()
 	f.Write([]byte(h))
 	return fmt.Sprintf("%08x", f.Sum32())
+}
+
+// Info is what a store knows cheaply about a value besides its bytes.
+type Info struct {
+	Size    int64
+	ModTime time.Time // zero when the store keeps none
+	ETag    string    // an opaque version tag, "" when the store keeps none
+}
+
+// Stater is implemented by stores that can describe a value without
+// reading it.
+type Stater interface {
+	// Stat returns the value's Info, or an error wrapping ErrNotFound.
+	Stat(ctx context.Context, key string) (Info, error)
+}
+
+// Stat implements [Stater].
+func (s *File) Stat(_ context.Context, key string) (Info, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return Info{}, err
+	}
+	fi, err := os.Stat(p)
+	if err != nil || fi.IsDir() {
+		if err == nil {
+			err = fs.ErrNotExist // a directory is no value
+		}
+		return Info{}, notFound(key, p, err)
+	}
+	return Info{Size: fi.Size(), ModTime: fi.ModTime()}, nil
+}
+
+// Stat implements [Stater]; the ETag is the object's S3 ETag.
+func (s *S3) Stat(ctx context.Context, key string) (Info, error) {
+	name, err := s.name(key)
+	if err != nil {
+		return Info{}, err
+	}
+	oi, err := s.c.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
+	if err != nil {
+		return Info{}, s.wrap(key, err)
+	}
+	return Info{Size: oi.Size, ModTime: oi.LastModified, ETag: oi.ETag}, nil
+}
+
+// Fingerprint digests what identifies a dataset's content cheaply: the
+// bytes of its metadata documents (meta) and the Info of some of its data
+// values (sample), such as a spread of chunk keys. Two fingerprints differ
+// when a document changed or a sampled value was rewritten (new size,
+// modification time or ETag); a missing key counts as a value. Stores
+// without [Stater] contribute only the metadata.
+func Fingerprint(ctx context.Context, st Store, meta, sample []string) (string, error) {
+	h := sha256.New()
+	for _, k := range meta {
+		b, err := st.Get(ctx, k)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			fmt.Fprintf(h, "meta %q missing\n", k)
+		case err != nil:
+			return "", err
+		default:
+			fmt.Fprintf(h, "meta %q %d %x\n", k, len(b), sha256.Sum256(b))
+		}
+	}
+	if s, ok := st.(Stater); ok {
+		for _, k := range sample {
+			in, err := s.Stat(ctx, k)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				fmt.Fprintf(h, "data %q missing\n", k)
+			case err != nil:
+				return "", err
+			default:
+				fmt.Fprintf(h, "data %q %d %d %q\n", k, in.Size, in.ModTime.UnixNano(), in.ETag)
+			}
+		}
+	}
+	return fmt.Sprintf("sha256:%x", h.Sum(nil)), nil
+}
+
+// FileFingerprint digests a local file cheaply: its size, modification
+// time and the SHA-256 of its first and last 64 KiB.
+func FileFingerprint(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%d %d\n", fi.Size(), fi.ModTime().UnixNano())
+	const edge = 64 << 10
+	buf := make([]byte, min(edge, fi.Size()))
+	for _, off := range []int64{0, max(0, fi.Size()-edge)} {
+		if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("store: fingerprint of %s: %w", p, err)
+		}
+		h.Write(buf)
+	}
+	return fmt.Sprintf("sha256:%x", h.Sum(nil)), nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"strconv"
 	"strings"
@@ -159,4 +160,46 @@ func ownedKey(k string, nodes map[string]bool, arrays map[string]keyScheme) bool
 			return false
 		}
 	}
+}
+
+// MetadataKeys returns the keys of the array's metadata documents.
+func (a *Array) MetadataKeys() []string {
+	if a.meta.ZarrFormat == 3 {
+		return []string{join(a.path, "zarr.json")}
+	}
+	return []string{join(a.path, ".zarray"), join(a.path, ".zattrs")}
+}
+
+// SampleKeys returns the keys of up to n stored objects (chunks, or shards
+// when sharded) spread evenly over the array's grid in C order, first and
+// last included: a cheap sample for fingerprinting the data.
+func (a *Array) SampleKeys(n int) []string {
+	grid := make([]int, len(a.meta.Shape))
+	total := 1
+	for i, s := range a.meta.Shape {
+		grid[i] = (s + a.ws[i] - 1) / a.ws[i]
+		if total > math.MaxInt/max(grid[i], 1) {
+			total = math.MaxInt
+		} else {
+			total *= grid[i]
+		}
+	}
+	if total == 0 || n <= 0 {
+		return nil
+	}
+	n = min(n, total)
+	keys := make([]string, 0, n)
+	idx := make([]int, len(grid))
+	for k := range n {
+		lin := total - 1
+		if n > 1 {
+			lin = int(float64(k) * float64(total-1) / float64(n-1))
+		}
+		for i := len(grid) - 1; i >= 0; i-- {
+			idx[i] = lin % grid[i]
+			lin /= grid[i]
+		}
+		keys = append(keys, a.chunkKey(idx))
+	}
+	return keys
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -46,26 +45,36 @@ OUT defaults to ryomen-demo.ome.zarr in the current directory.`,
 			if err != nil {
 				return usageError{err}
 			}
-			if fi, err := os.Stat(out); err == nil && fi.IsDir() && overwrite {
-				if err := os.RemoveAll(out); err != nil {
-					return err
-				}
-			}
-			st, _, err := openOutput(out)
+			oo, err := openOutput(ctx, out, nil)
 			if err != nil {
 				return err
 			}
+			st := oo.st
 			var pf pyrFlags
 			pf.chunks, pf.factor, pf.shardShape = "32,64,64", "auto", "64,128,128"
 			pf.codec, pf.level = "zstd", -1
-			pf.method = "mode"
-			pf.label = true
-			src := &source{r: vol.Labels(), axes: spaceAxes(), scale: []float64{1, 1, 1}, format: "synthetic"}
+			// The image first: its build claims (or, with --overwrite,
+			// clears) the whole output; the labels go inside it after.
+			pf.method = "mean"
+			src := &source{r: vol.Image(), axes: spaceAxes(), scale: []float64{1, 1, 1}, format: "synthetic"}
+			src.id.Location = fmt.Sprintf("synth:%s?seed=%d", shape, seed)
+			io, err := pf.options(src)
+			if err != nil {
+				return err
+			}
+			io.Name, io.Overwrite, io.Source, io.Output = "synthetic cells", overwrite, src.id, out
+			is, err := build(ctx, "image", src, st, out, io)
+			if err != nil {
+				return demoErr(err, out)
+			}
+			pf.method, pf.label = "mode", true
+			src = &source{r: vol.Labels(), axes: spaceAxes(), scale: []float64{1, 1, 1}, format: "synthetic"}
+			src.id.Location = fmt.Sprintf("synth:%s?labels=1&seed=%d", shape, seed)
 			lo, err := pf.options(src)
 			if err != nil {
 				return err
 			}
-			lo.Path, lo.Name = "labels/cells", "cells"
+			lo.Path, lo.Name, lo.Source, lo.Output = "labels/cells", "cells", src.id, out+"/labels/cells"
 			lo.Label = &ome.ImageLabel{Version: ome.V05, Source: &struct {
 				Image string `json:"image,omitempty"`
 			}{Image: "../../"}}
@@ -75,17 +84,6 @@ OUT defaults to ryomen-demo.ome.zarr in the current directory.`,
 			}
 			if err := ome.Write(ctx, st, "labels", ome.Image{Version: ome.V05, Labels: []string{"cells"}}); err != nil {
 				return err
-			}
-			pf.method, pf.label = "mean", false
-			src = &source{r: vol.Image(), axes: spaceAxes(), scale: []float64{1, 1, 1}, format: "synthetic"}
-			io, err := pf.options(src)
-			if err != nil {
-				return err
-			}
-			io.Name = "synthetic cells"
-			is, err := build(ctx, "image", src, st, out, io)
-			if err != nil {
-				return demoErr(err, out)
 			}
 			if g.json {
 				return printJSON(map[string]any{"output": out, "image": is, "labels": ls})

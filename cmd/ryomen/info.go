@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -44,6 +45,13 @@ func newInfo() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			src, err := openSource(ctx, args[0])
+			if errors.Is(err, errIncomplete) {
+				if g.json {
+					return printJSON(map[string]any{"path": args[0], "format": "unfinished ryomen output", "complete": false})
+				}
+				fmt.Printf("%s\n  format: unfinished ryomen output (not readable as an image)\n  complete: false\n  %v\n", args[0], err)
+				return nil
+			}
 			if err != nil {
 				return err
 			}

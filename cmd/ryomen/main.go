@@ -113,7 +113,7 @@ func main() {
 	if err == nil {
 		return
 	}
-	fmt.Fprintln(os.Stderr, "ryomen: error:", err)
+	fmt.Fprintln(os.Stderr, "ryomen: error:", err.Error()+hint(err))
 	os.Exit(exitCode(ctx, err))
 }
 
@@ -125,10 +125,22 @@ func exitCode(ctx context.Context, err error) int {
 	case errors.As(err, &ue), strings.Contains(err.Error(), "unknown command"),
 		strings.Contains(err.Error(), "accepts "), strings.Contains(err.Error(), "requires "):
 		return exitUsage
-	case errors.Is(err, pyramid.ErrExists), errors.Is(err, pyramid.ErrPlanChanged):
+	case errors.Is(err, pyramid.ErrExists), errors.Is(err, pyramid.ErrPlanChanged), errors.Is(err, pyramid.ErrForeign):
 		return exitExists
 	}
 	return exitFailure
+}
+
+// hint tells what to do about an output that is in the way, in the
+// command line's words (library errors do not name flags).
+func hint(err error) string {
+	switch {
+	case errors.Is(err, pyramid.ErrExists):
+		return " (--overwrite replaces it; --resume continues an unfinished run)"
+	case errors.Is(err, pyramid.ErrPlanChanged):
+		return " (--overwrite starts again from scratch)"
+	}
+	return ""
 }
 
 // parseBytes reads sizes such as 64MiB, 4GiB, 1.5G, 1000000.

@@ -13,6 +13,7 @@ import (
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/npy"
 	"github.com/ryomen-dev/ryomen/ome"
+	"github.com/ryomen-dev/ryomen/pyramid"
 	"github.com/ryomen-dev/ryomen/store"
 	"github.com/ryomen-dev/ryomen/synth"
 	"github.com/ryomen-dev/ryomen/zarr"
@@ -26,6 +27,11 @@ type source struct {
 	scale  []float64
 	zarr   *zarr.Array
 	img    *ome.Image
+	// id is the input's canonical location and content fingerprint, for
+	// the output's run record and the in-place check; local is its local
+	// path ("" when not on the local file system).
+	id    pyramid.Source
+	local string
 }
 
 // splitPath separates a local directory holding a Zarr hierarchy from a path
@@ -78,6 +84,8 @@ func openSource(ctx context.Context, in string) (*source, error) {
 			return nil, usageError{err}
 		}
 		s := &source{format: "synthetic", axes: spaceAxes(), scale: []float64{1, 1, 1}, r: v.Image()}
+		// Synthetic volumes are a pure function of their URL.
+		s.id.Location = "synth:" + spec + "?" + u.Query().Encode()
 		switch q := u.Query(); {
 		case q.Get("labels") != "":
 			s.r = v.Labels()
@@ -88,11 +96,16 @@ func openSource(ctx context.Context, in string) (*source, error) {
 		}
 		return s, nil
 	}
-	if strings.HasSuffix(in, ".npy") {
-		return openNPY(in)
-	}
-	if isTIFF(in) {
-		return openTIFF(in)
+	if strings.HasSuffix(in, ".npy") || isTIFF(in) {
+		open := openNPY
+		if isTIFF(in) {
+			open = openTIFF
+		}
+		s, err := open(in)
+		if err != nil {
+			return nil, err
+		}
+		return s, s.identifyFile(in)
 	}
 	if strings.Contains(in, "://") {
 		// http(s)://, s3://, file:// locations of a Zarr array or image.
@@ -100,7 +113,11 @@ func openSource(ctx context.Context, in string) (*source, error) {
 		if err != nil {
 			return nil, usageError{err}
 		}
-		return openZarr(ctx, st, "", in)
+		s, err := openZarr(ctx, st, "", in)
+		if err != nil {
+			return nil, err
+		}
+		return s, s.identifyZarr(ctx, st, "")
 	}
 	if _, err := os.Stat(in); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -109,7 +126,49 @@ func openSource(ctx context.Context, in string) (*source, error) {
 		return nil, err
 	}
 	root, inner := splitPath(in)
-	return openZarr(ctx, store.NewFile(root), inner, in)
+	st := store.NewFile(root)
+	s, err := openZarr(ctx, st, inner, in)
+	if err != nil {
+		return nil, err
+	}
+	s.local = in
+	return s, s.identifyZarr(ctx, st, inner)
+}
+
+// identifyFile records the location and fingerprint of a one-file input.
+func (s *source) identifyFile(p string) error {
+	loc, err := store.FileLocation(p)
+	if err != nil {
+		return err
+	}
+	fp, err := store.FileFingerprint(p)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	s.id, s.local = pyramid.Source{Location: loc, Fingerprint: fp}, p
+	return nil
+}
+
+// fingerprintSample is how many chunks of a Zarr input the fingerprint
+// stats: enough to notice a regenerated input, few enough to cost
+// nothing next to the build.
+const fingerprintSample = 64
+
+// identifyZarr records the location and fingerprint of a Zarr input at
+// inner in st: its group and array metadata and the sizes and times (or
+// ETags) of a spread of its chunks.
+func (s *source) identifyZarr(ctx context.Context, st store.Store, inner string) error {
+	loc, _ := store.Location(st)
+	meta := s.zarr.MetadataKeys()
+	if s.img != nil {
+		meta = append(meta, joinKey(inner, "zarr.json"), joinKey(inner, ".zattrs"))
+	}
+	fp, err := store.Fingerprint(ctx, st, meta, s.zarr.SampleKeys(fingerprintSample))
+	if err != nil {
+		return fmt.Errorf("fingerprinting the input: %w", err)
+	}
+	s.id = pyramid.Source{Location: store.Join(loc, inner), Fingerprint: fp}
+	return nil
 }
 
 func openZarr(ctx context.Context, st store.Store, inner, name string) (*source, error) {
@@ -130,11 +189,17 @@ func openZarr(ctx context.Context, st store.Store, inner, name string) (*source,
 	}
 	a, err := zarr.Open(ctx, st, inner)
 	if err != nil {
+		if _, perr := st.GetRange(ctx, joinKey(inner, ".ryomen/plan.json"), 0, 1); perr == nil {
+			return nil, fmt.Errorf("%w: %s has no final metadata yet (a run is going on, or was killed: finish it with --resume)", errIncomplete, name)
+		}
 		return nil, fmt.Errorf("%s: not a Zarr array or OME-Zarr image: %w", name, err)
 	}
 	s := &source{r: a, zarr: a, format: fmt.Sprintf("Zarr v%d", a.Meta().ZarrFormat), axes: defaultAxes(len(a.Shape()), a.Meta().DimensionNames)}
 	return s, nil
 }
+
+// errIncomplete marks an output that a ryomen run has not finished.
+var errIncomplete = errors.New("unfinished ryomen output")
 
 // defaultAxes names the axes of an array without OME metadata the way
 // NGFF orders them: (t, c, z, y, x) from the right, micrometre units on
@@ -189,28 +254,73 @@ func spaceAxes() []ome.Axis {
 	}
 }
 
+// output is an opened output location.
+type output struct {
+	st    store.Store
+	loc   string // canonical location
+	local string // local path, "" for object stores
+}
+
 // openOutput returns the store for an output: a local directory (checked
-// to be writable) or an s3:// location.
-func openOutput(out string) (store.Store, string, error) {
+// to be writable) or an s3:// location. It refuses an output that is the
+// input, contains it or lies inside it, however either is spelled, before
+// creating anything.
+func openOutput(ctx context.Context, out string, src *source) (*output, error) {
 	if out == "" {
-		return nil, "", usagef("missing output path")
+		return nil, usagef("missing output path")
 	}
-	if strings.HasPrefix(out, "s3://") || strings.HasPrefix(out, "mem://") {
-		st, err := store.Open(context.Background(), out)
-		return st, "", err
+	var o output
+	switch {
+	case strings.HasPrefix(out, "s3://"), strings.HasPrefix(out, "mem://"):
+		st, err := store.Open(ctx, out)
+		if err != nil {
+			return nil, err
+		}
+		o.st = st
+		o.loc, _ = store.Location(st)
+	case strings.Contains(out, "://") && !strings.HasPrefix(out, "file://"):
+		return nil, usagef("output %q: write to a directory or an s3:// location", out)
+	default:
+		o.local = strings.TrimPrefix(out, "file://")
+		loc, err := store.FileLocation(o.local)
+		if err != nil {
+			return nil, err
+		}
+		o.loc = loc
 	}
-	if strings.Contains(out, "://") && !strings.HasPrefix(out, "file://") {
-		return nil, "", usagef("output %q: write to a directory or an s3:// location", out)
+	if err := checkInPlace(src, &o, out); err != nil {
+		return nil, err
 	}
-	out = strings.TrimPrefix(out, "file://")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, "", fmt.Errorf("cannot create output %q: %w", out, err)
+	if o.st != nil {
+		return &o, nil
 	}
-	f, err := os.CreateTemp(out, ".ryomen-probe-*")
+	if fi, err := os.Stat(o.local); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("%w: output %q is a file, not a directory; refusing to replace it", pyramid.ErrExists, out)
+	}
+	if err := os.MkdirAll(o.local, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create output %q: %w", out, err)
+	}
+	f, err := os.CreateTemp(o.local, ".ryomen-probe-*")
 	if err != nil {
-		return nil, "", fmt.Errorf("output %q is not writable: %w", out, err)
+		return nil, fmt.Errorf("output %q is not writable: %w", out, err)
 	}
 	f.Close()
 	os.Remove(f.Name())
-	return store.NewFile(out), "", nil
+	o.st = store.NewFile(o.local)
+	return &o, nil
+}
+
+// checkInPlace refuses an output that overlaps the input.
+func checkInPlace(src *source, o *output, out string) error {
+	if src == nil {
+		return nil
+	}
+	clash := src.id.Location != "" && store.Overlap(src.id.Location, o.loc)
+	if !clash && src.local != "" && o.local != "" {
+		clash = store.SameFileAncestor(src.local, o.local)
+	}
+	if clash {
+		return usagef("output %q overlaps the input %s: writing it would destroy the input; choose an output outside the input", out, src.id.Location)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -239,11 +240,20 @@ func parseCodec(name string, level int, dt nd.DType) ([]codec.Codec, error) {
 // runBuild opens OUT, runs the engine and prints the summary: the common
 // tail of pyramid, convert and apply.
 func runBuild(ctx context.Context, name string, src *source, out string, o pyramid.Options) error {
-	st, _, err := openOutput(out)
+	oo, err := openOutput(ctx, out, src)
 	if err != nil {
 		return err
 	}
-	s, err := build(ctx, name, src, st, out, o)
+	o.Source, o.Output = src.id, out
+	s, err := build(ctx, name, src, oo.st, out, o)
+	if errors.Is(err, pyramid.ErrComplete) {
+		// Retry wrappers resume until success: a finished output is one.
+		if g.json {
+			return printJSON(map[string]any{"output": out, "already_complete": true})
+		}
+		fmt.Printf("%s is already complete; nothing to do\n", out)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

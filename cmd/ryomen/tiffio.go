@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/pyramid"
+	"github.com/ryomen-dev/ryomen/store"
 	"github.com/ryomen-dev/ryomen/tiff"
 )
 
@@ -56,8 +60,15 @@ func writeTIFF(ctx context.Context, src *source, out string, f pyrFlags) error {
 	if len(shape) != 3 && len(shape) != 4 {
 		return usagef("TIFF output needs a (z, y, x) or (z, y, x, samples) image, got shape %v", shape)
 	}
-	if _, err := os.Stat(out); err == nil && !f.overwrite {
-		return fmt.Errorf("%w: %s; use --overwrite to replace it", pyramid.ErrExists, out)
+	loc, err := store.FileLocation(out)
+	if err != nil {
+		return err
+	}
+	if err := checkInPlace(src, &output{loc: loc, local: out}, out); err != nil {
+		return err
+	}
+	if fi, err := os.Lstat(out); err == nil && (!f.overwrite || !fi.Mode().IsRegular()) {
+		return fmt.Errorf("%w: %s", pyramid.ErrExists, out)
 	}
 	// Strips unless the planes are huge: ImageJ's own reader (not only
 	// Bio-Formats) opens striped stacks; tiles pay off for big planes.
@@ -86,11 +97,12 @@ func writeTIFF(ctx context.Context, src *source, out string, f pyrFlags) error {
 	if src.scale != nil && src.scale[0] > 0 {
 		opt.ZSpacing, opt.Unit = src.scale[0], "micron"
 	}
-	tmp := out + ".partial"
-	fh, err := os.Create(tmp)
+	// A private temporary name: a concurrent or killed run never shares it.
+	fh, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".partial-*")
 	if err != nil {
 		return fmt.Errorf("cannot create output %q: %w", out, err)
 	}
+	tmp := fh.Name()
 	defer os.Remove(tmp)
 	w, err := tiff.NewWriter(fh, opt)
 	if err != nil {
@@ -125,11 +137,14 @@ func writeTIFF(ctx context.Context, src *source, out string, f pyrFlags) error {
 		fh.Close()
 		return err
 	}
+	if err := fh.Sync(); err != nil {
+		fh.Close()
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
 	if err := fh.Close(); err != nil {
 		return err
 	}
-	// Only a finished file gets the final name.
-	if err := os.Rename(tmp, out); err != nil {
+	if err := publish(tmp, out, f.overwrite); err != nil {
 		return err
 	}
 	if g.json {
@@ -137,4 +152,26 @@ func writeTIFF(ctx context.Context, src *source, out string, f pyrFlags) error {
 	}
 	fmt.Printf("wrote %s (%v %v, %.1fs)\n", out, shape, src.r.DType(), time.Since(start).Seconds())
 	return nil
+}
+
+// publish gives the finished, synced file tmp its final name out: by a
+// hard link that fails if out appeared meanwhile, or by a rename over it
+// with overwrite; then it syncs the directory so the name is durable.
+func publish(tmp, out string, overwrite bool) error {
+	if overwrite {
+		if err := os.Rename(tmp, out); err != nil {
+			return err
+		}
+	} else if err := os.Link(tmp, out); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%w: %s (created by another process while this one wrote)", pyramid.ErrExists, out)
+		}
+		return err
+	}
+	d, err := os.Open(filepath.Dir(out))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
