@@ -205,59 +205,14 @@ func Create(ctx context.Context, st store.Store, p string, m Meta, o *Options) (
 	var meta []byte
 	switch m.ZarrFormat {
 	case 2:
-		if m.Shard != nil || m.Transpose != nil {
-			return nil, fmt.Errorf("zarr: create %q: sharding and transpose need Zarr v3", p)
-		}
-		if m.Compressor == nil && len(m.Codecs) == 1 {
-			m.Compressor = m.Codecs[0]
-		} else if len(m.Codecs) > 0 {
-			return nil, fmt.Errorf("zarr: create %q: Zarr v2 takes one compressor", p)
-		}
-		m.Codecs = nil
-		if m.DimensionSeparator == "" {
-			m.DimensionSeparator = "."
+		if err := m.prepareV2(p); err != nil {
+			return nil, err
 		}
 		key = join(p, ".zarray")
 		meta, err = m.v2JSON()
 	case 3:
-		if len(m.Codecs) == 0 && m.Compressor != nil {
-			m.Codecs = []codec.Codec{m.Compressor}
-		}
-		m.Compressor = nil
-		if m.Order == nd.F && m.Transpose == nil {
-			m.Transpose = make([]int, len(m.Shape))
-			for i := range m.Transpose {
-				m.Transpose[i] = len(m.Shape) - 1 - i
-			}
-		}
-		m.Order = nd.C
-		if m.Transpose != nil && !nd.IsPerm(m.Transpose, len(m.Shape)) {
-			return nil, fmt.Errorf("zarr: create %q: transpose %v is not a permutation", p, m.Transpose)
-		}
-		if m.ChunkKeyEncoding == "" {
-			m.ChunkKeyEncoding = "default"
-		}
-		if m.DimensionSeparator == "" {
-			m.DimensionSeparator = map[string]string{"default": "/", "v2": "."}[m.ChunkKeyEncoding]
-		}
-		if m.Shard != nil {
-			if len(m.Shard) != len(m.Shape) {
-				return nil, fmt.Errorf("zarr: create %q: shard %v does not match shape %v", p, m.Shard, m.Shape)
-			}
-			for i := range m.Shard {
-				if m.Shard[i] <= 0 || m.Shard[i]%m.Chunks[i] != 0 {
-					return nil, fmt.Errorf("zarr: create %q: shard %v is not a multiple of chunks %v", p, m.Shard, m.Chunks)
-				}
-			}
-		}
-		if m.DimensionNames != nil && len(m.DimensionNames) != len(m.Shape) {
-			return nil, fmt.Errorf("zarr: create %q: %d dimension names for rank %d", p, len(m.DimensionNames), len(m.Shape))
-		}
-		for i, c := range m.Codecs {
-			if b, ok := c.(codec.Blosc); ok && b.TypeSize == 0 {
-				b.TypeSize = m.DType.Size()
-				m.Codecs[i] = b
-			}
+		if err := m.prepareV3(p); err != nil {
+			return nil, err
 		}
 		key = join(p, "zarr.json")
 		meta, err = m.v3JSON()
@@ -287,6 +242,69 @@ func Create(ctx context.Context, st store.Store, p string, m Meta, o *Options) (
 		}
 	}
 	return a, nil
+}
+
+// prepareV2 checks m for Zarr v2 and fills in its v2 defaults; p names the
+// array in errors.
+func (m *Meta) prepareV2(p string) error {
+	if m.Shard != nil || m.Transpose != nil {
+		return fmt.Errorf("zarr: create %q: sharding and transpose need Zarr v3", p)
+	}
+	if m.Compressor == nil && len(m.Codecs) == 1 {
+		m.Compressor = m.Codecs[0]
+	} else if len(m.Codecs) > 0 {
+		return fmt.Errorf("zarr: create %q: Zarr v2 takes one compressor", p)
+	}
+	m.Codecs = nil
+	if m.DimensionSeparator == "" {
+		m.DimensionSeparator = "."
+	}
+	return nil
+}
+
+// prepareV3 checks m for Zarr v3 and fills in its v3 defaults (F order as
+// a transpose codec, chunk key encoding and separator, blosc typesize).
+func (m *Meta) prepareV3(p string) error {
+	if len(m.Codecs) == 0 && m.Compressor != nil {
+		m.Codecs = []codec.Codec{m.Compressor}
+	}
+	m.Compressor = nil
+	if m.Order == nd.F && m.Transpose == nil {
+		m.Transpose = make([]int, len(m.Shape))
+		for i := range m.Transpose {
+			m.Transpose[i] = len(m.Shape) - 1 - i
+		}
+	}
+	m.Order = nd.C
+	if m.Transpose != nil && !nd.IsPerm(m.Transpose, len(m.Shape)) {
+		return fmt.Errorf("zarr: create %q: transpose %v is not a permutation", p, m.Transpose)
+	}
+	if m.ChunkKeyEncoding == "" {
+		m.ChunkKeyEncoding = "default"
+	}
+	if m.DimensionSeparator == "" {
+		m.DimensionSeparator = map[string]string{"default": "/", "v2": "."}[m.ChunkKeyEncoding]
+	}
+	if m.Shard != nil {
+		if len(m.Shard) != len(m.Shape) {
+			return fmt.Errorf("zarr: create %q: shard %v does not match shape %v", p, m.Shard, m.Shape)
+		}
+		for i := range m.Shard {
+			if m.Shard[i] <= 0 || m.Shard[i]%m.Chunks[i] != 0 {
+				return fmt.Errorf("zarr: create %q: shard %v is not a multiple of chunks %v", p, m.Shard, m.Chunks)
+			}
+		}
+	}
+	if m.DimensionNames != nil && len(m.DimensionNames) != len(m.Shape) {
+		return fmt.Errorf("zarr: create %q: %d dimension names for rank %d", p, len(m.DimensionNames), len(m.Shape))
+	}
+	for i, c := range m.Codecs {
+		if b, ok := c.(codec.Blosc); ok && b.TypeSize == 0 {
+			b.TypeSize = m.DType.Size()
+			m.Codecs[i] = b
+		}
+	}
+	return nil
 }
 
 // Meta returns a copy of the array's metadata.

@@ -248,30 +248,9 @@ func ParseV3(key string, data []byte) (*Meta, error) {
 	if err := checkShapes(key, m.Shape, cg.ChunkShape); err != nil {
 		return nil, err
 	}
-	var ck struct {
-		Separator string `json:"separator"`
+	if m.ChunkKeyEncoding, m.DimensionSeparator, err = parseKeyEncoding(key, j.ChunkKeyEncoding); err != nil {
+		return nil, err
 	}
-	if len(j.ChunkKeyEncoding.Configuration) > 0 {
-		if err := json.Unmarshal(j.ChunkKeyEncoding.Configuration, &ck); err != nil {
-			return nil, metaErr(key, "chunk_key_encoding: %v", err)
-		}
-	}
-	switch j.ChunkKeyEncoding.Name {
-	case "default":
-		if ck.Separator == "" {
-			ck.Separator = "/"
-		}
-	case "v2":
-		if ck.Separator == "" {
-			ck.Separator = "."
-		}
-	default:
-		return nil, metaErr(key, "chunk_key_encoding %q unsupported", j.ChunkKeyEncoding.Name)
-	}
-	if ck.Separator != "/" && ck.Separator != "." {
-		return nil, metaErr(key, "chunk key separator %q unsupported", ck.Separator)
-	}
-	m.ChunkKeyEncoding, m.DimensionSeparator = j.ChunkKeyEncoding.Name, ck.Separator
 	if m.FillValue, err = parseFill(j.FillValue, dt); err != nil {
 		return nil, fieldErr(key, "fill_value", err)
 	}
@@ -288,50 +267,7 @@ func ParseV3(key string, data []byte) (*Meta, error) {
 	}
 	// Codec chain: sharding_indexed at the top level, or a plain chain.
 	if len(j.Codecs) == 1 && j.Codecs[0].Name == "sharding_indexed" {
-		var sc struct {
-			ChunkShape    []int     `json:"chunk_shape"`
-			Codecs        []v3Named `json:"codecs"`
-			IndexCodecs   []v3Named `json:"index_codecs"`
-			IndexLocation string    `json:"index_location"`
-		}
-		if err := json.Unmarshal(j.Codecs[0].Configuration, &sc); err != nil {
-			return nil, metaErr(key, "sharding_indexed: %v", err)
-		}
-		if err := checkShapes(key, m.Shape, sc.ChunkShape); err != nil {
-			return nil, err
-		}
-		for i := range sc.ChunkShape {
-			if cg.ChunkShape[i]%sc.ChunkShape[i] != 0 {
-				return nil, metaErr(key, "sharding chunk_shape %v does not divide shard shape %v", sc.ChunkShape, cg.ChunkShape)
-			}
-		}
-		m.Shard, m.Chunks = cg.ChunkShape, sc.ChunkShape
-		switch sc.IndexLocation {
-		case "", "end":
-		case "start":
-			m.IndexAtStart = true
-		default:
-			return nil, metaErr(key, "index_location %q unsupported", sc.IndexLocation)
-		}
-		m.NoIndexCRC32C = true
-		for i, c := range sc.IndexCodecs {
-			switch {
-			case i == 0 && c.Name == "bytes":
-				var e struct{ Endian string }
-				_ = json.Unmarshal(c.Configuration, &e)
-				if e.Endian == "big" {
-					return nil, metaErr(key, "big-endian shard index unsupported")
-				}
-			case i == 1 && c.Name == "crc32c":
-				m.NoIndexCRC32C = false
-			default:
-				return nil, metaErr(key, "index_codecs %q unsupported", c.Name)
-			}
-		}
-		if len(sc.IndexCodecs) == 0 {
-			return nil, metaErr(key, "index_codecs missing")
-		}
-		if err := m.parseChain(key, sc.Codecs); err != nil {
+		if err := m.parseSharding(key, j.Codecs[0].Configuration, cg.ChunkShape); err != nil {
 			return nil, err
 		}
 	} else {
@@ -341,6 +277,83 @@ func ParseV3(key string, data []byte) (*Meta, error) {
 		}
 	}
 	return m, nil
+}
+
+// parseKeyEncoding reads a v3 chunk_key_encoding: its name and separator.
+func parseKeyEncoding(key string, e v3Named) (string, string, error) {
+	var ck struct {
+		Separator string `json:"separator"`
+	}
+	if len(e.Configuration) > 0 {
+		if err := json.Unmarshal(e.Configuration, &ck); err != nil {
+			return "", "", metaErr(key, "chunk_key_encoding: %v", err)
+		}
+	}
+	switch e.Name {
+	case "default":
+		if ck.Separator == "" {
+			ck.Separator = "/"
+		}
+	case "v2":
+		if ck.Separator == "" {
+			ck.Separator = "."
+		}
+	default:
+		return "", "", metaErr(key, "chunk_key_encoding %q unsupported", e.Name)
+	}
+	if ck.Separator != "/" && ck.Separator != "." {
+		return "", "", metaErr(key, "chunk key separator %q unsupported", ck.Separator)
+	}
+	return e.Name, ck.Separator, nil
+}
+
+// parseSharding reads the configuration of a sharding_indexed codec whose
+// shards have the chunk grid's shape grid.
+func (m *Meta) parseSharding(key string, conf json.RawMessage, grid []int) error {
+	var sc struct {
+		ChunkShape    []int     `json:"chunk_shape"`
+		Codecs        []v3Named `json:"codecs"`
+		IndexCodecs   []v3Named `json:"index_codecs"`
+		IndexLocation string    `json:"index_location"`
+	}
+	if err := json.Unmarshal(conf, &sc); err != nil {
+		return metaErr(key, "sharding_indexed: %v", err)
+	}
+	if err := checkShapes(key, m.Shape, sc.ChunkShape); err != nil {
+		return err
+	}
+	for i := range sc.ChunkShape {
+		if grid[i]%sc.ChunkShape[i] != 0 {
+			return metaErr(key, "sharding chunk_shape %v does not divide shard shape %v", sc.ChunkShape, grid)
+		}
+	}
+	m.Shard, m.Chunks = grid, sc.ChunkShape
+	switch sc.IndexLocation {
+	case "", "end":
+	case "start":
+		m.IndexAtStart = true
+	default:
+		return metaErr(key, "index_location %q unsupported", sc.IndexLocation)
+	}
+	m.NoIndexCRC32C = true
+	for i, c := range sc.IndexCodecs {
+		switch {
+		case i == 0 && c.Name == "bytes":
+			var e struct{ Endian string }
+			_ = json.Unmarshal(c.Configuration, &e)
+			if e.Endian == "big" {
+				return metaErr(key, "big-endian shard index unsupported")
+			}
+		case i == 1 && c.Name == "crc32c":
+			m.NoIndexCRC32C = false
+		default:
+			return metaErr(key, "index_codecs %q unsupported", c.Name)
+		}
+	}
+	if len(sc.IndexCodecs) == 0 {
+		return metaErr(key, "index_codecs missing")
+	}
+	return m.parseChain(key, sc.Codecs)
 }
 
 func (m *Meta) parseChain(key string, cs []v3Named) error {
