@@ -3,6 +3,7 @@ package tiff
 import (
 	"encoding/xml"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -107,7 +108,11 @@ func omeUnit(u string) string {
 // omeSeries returns one series per Image of the OME-XML d.
 func (f *File) omeSeries(d string) ([]*Series, error) {
 	var m omeXML
-	if err := xml.Unmarshal([]byte(d), &m); err != nil {
+	dec := xml.NewDecoder(strings.NewReader(d))
+	// OME-XML is UTF-8; a declaration naming another charset is read as
+	// such rather than refused.
+	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("tiff: %sOME-XML: %w", f.prefix(), FormatError(err.Error()))
 	}
 	if m.BinaryOnly != nil {
@@ -209,6 +214,18 @@ func (f *File) omeImage(m *omeXML, im *omeImage) (*Series, error) {
 	return f.omeAxes(im, ifds, order, [3]int{sz[4], effC, sz[2]})
 }
 
+// planeIndex numbers plane at = (z, c, t) of an image of sizes (Z, C, T)
+// in DimensionOrder order ("XYZCT": z fastest, then c, then t).
+func planeIndex(order string, sizes, at [3]int) int {
+	k, stride := 0, 1
+	for _, d := range order[2:] {
+		i := strings.IndexRune("ZCT", d)
+		k += at[i] * stride
+		stride *= sizes[i]
+	}
+	return k
+}
+
 func isPerm3(s string) bool {
 	return len(s) == 3 && strings.Count(s, "Z") == 1 && strings.Count(s, "C") == 1 && strings.Count(s, "T") == 1
 }
@@ -223,12 +240,7 @@ func omePlanes(m *omeXML, px *omePixels, order string, zct [3]int, np int) ([]in
 	if len(px.TiffData) == 0 {
 		return nil, FormatError("no TiffData")
 	}
-	// index numbers plane (z, c, t) in DimensionOrder, first letter fastest.
-	index := func(z, c, t int) int {
-		v := map[byte]int{'Z': z, 'C': c, 'T': t}
-		n := map[byte]int{'Z': zct[0], 'C': zct[1], 'T': zct[2]}
-		return v[order[2]] + n[order[2]]*(v[order[3]]+n[order[3]]*v[order[4]])
-	}
+	index := func(z, c, t int) int { return planeIndex(order, zct, [3]int{z, c, t}) }
 	for k, td := range px.TiffData {
 		if td.UUID != nil && m.UUID != "" && strings.TrimSpace(td.UUID.Value) != "" && strings.TrimSpace(td.UUID.Value) != m.UUID {
 			return nil, UnsupportedError(fmt.Sprintf("TiffData %d refers to another file (%s): multi-file OME-TIFF", k, td.UUID.FileName))
@@ -286,11 +298,8 @@ func (f *File) omeAxes(im *omeImage, ifds []int, order string, tcz [3]int) (*Ser
 	if px.TimeIncrementUnit == "" {
 		ax[0].Unit = "second"
 	}
-	n := map[byte]int{'Z': tcz[2], 'C': tcz[1], 'T': tcz[0]}
-	ifd := func(t, c, z int) int {
-		v := map[byte]int{'Z': z, 'C': c, 'T': t}
-		return ifds[v[order[2]]+n[order[2]]*(v[order[3]]+n[order[3]]*v[order[4]])]
-	}
+	zct := [3]int{tcz[2], tcz[1], tcz[0]}
+	ifd := func(t, c, z int) int { return ifds[planeIndex(order, zct, [3]int{z, c, t})] }
 	s, err := f.tczSeries(KindOME, im.Name, ax, tcz, ifd)
 	if err != nil {
 		return nil, err

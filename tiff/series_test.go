@@ -393,3 +393,53 @@ func TestSeriesBadDescriptions(t *testing.T) {
 		}
 	}
 }
+
+// Planes are placed by DimensionOrder and by TiffData's FirstZ/C/T, IFD
+// and PlaneCount (one TiffData per plane, as Bio-Formats writes them, or
+// runs): page k, filled with k, must land at the plane the OME-XML says.
+func TestOMEPlaneOrder(t *testing.T) {
+	head := `<OME><Image ID="Image:0"><Pixels DimensionOrder="XYCTZ" Type="uint16" SizeX="6" SizeY="4" SizeZ="2" SizeC="2" SizeT="3">`
+	// XYCTZ: c fastest, then t, then z: plane (z, c, t) is c + 2*(t + 3*z).
+	perPlane, runs := head, head
+	for z := range 2 {
+		for tt := range 3 {
+			for c := range 2 {
+				perPlane += fmt.Sprintf(`<TiffData IFD="%d" FirstZ="%d" FirstC="%d" FirstT="%d" PlaneCount="1"/>`, c+2*(tt+3*z), z, c, tt)
+			}
+		}
+	}
+	// Two runs of six planes, the second starting at z=1.
+	runs += `<TiffData IFD="0" PlaneCount="6"/><TiffData IFD="6" FirstZ="1" PlaneCount="6"/>`
+	for _, d := range []string{perPlane, runs} {
+		d += `</Pixels></Image></OME>`
+		s := &memFile{}
+		w, _ := NewWriter(s, WriterOptions{Description: d, Pages: 12})
+		for k := range 12 {
+			p := nd.New[uint16]([]int{4, 6}, nd.C)
+			p.Fill(uint16(k))
+			w.WritePage(p)
+		}
+		w.Close()
+		f, err := Open(bytes.NewReader(s.b), int64(len(s.b)), DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ss, err := f.Series()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(ss[0].Shape()) != "[3 2 2 4 6]" {
+			t.Fatalf("shape %v, want t, c, z, y, x = [3 2 2 4 6]", ss[0].Shape())
+		}
+		a := readLevel(t, ss[0], 0).(*nd.Array[uint16])
+		for tt := range 3 {
+			for c := range 2 {
+				for z := range 2 {
+					if got, want := a.At(tt, c, z, 3, 5), uint16(c+2*(tt+3*z)); got != want {
+						t.Errorf("plane t=%d c=%d z=%d holds page %d, want %d", tt, c, z, got, want)
+					}
+				}
+			}
+		}
+	}
+}
