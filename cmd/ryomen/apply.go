@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,6 +74,9 @@ shape in --out-dtype and ryomen keeps the centre.`,
 				defer ex.kill()
 				o.Halo, o.OutDType, o.ApplyBox = halo, dt, ex.apply
 				o.Method = "exec"
+				// The model is the command line: a resume with another
+				// command (or batch shape) must not mix results.
+				o.Params = map[string]string{"exec": execCmd, "batch": strconv.Itoa(batch)}
 				// Enough tasks in flight to fill every batch in flight.
 				o.Workers = max(g.workers, batch*inflight)
 				err = runBuild(ctx, "apply", src, args[1], o)
@@ -93,9 +97,11 @@ shape in --out-dtype and ryomen keeps the centre.`,
 				}
 				o.OutDType = nd.Float32
 				o.Apply = func(b nd.Any, inner nd.Box) (nd.Any, error) { return gaussian(b, inner, sigma) }
+				o.Params = map[string]string{"op": op, "sigma": strconv.FormatFloat(sigma, 'g', -1, 64)}
 			case "threshold":
 				o.OutDType = nd.Uint8
 				o.Apply = func(b nd.Any, inner nd.Box) (nd.Any, error) { return threshold(b, inner, value) }
+				o.Params = map[string]string{"op": op, "value": strconv.FormatFloat(value, 'g', -1, 64)}
 			case "":
 				return usagef("--op (gaussian or threshold) or --exec CMD is required")
 			default:

@@ -453,3 +453,16 @@ func TestKilledOverwriteNotComplete(t *testing.T) {
 		t.Fatal("--resume calls a half-deleted output complete")
 	}
 }
+
+// Defect 4 for apply: resuming with another operation parameter is
+// refused (the results of two sigmas would mix).
+func TestApplyResumeOtherParams(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	args := []string{"apply", "--workers", "1", "--chunks", "8,16,16", "--op", "gaussian"}
+	killAfterMarkers(t, append(args, "--sigma", "1", "synth:64x128x128?seed=1", out), out, 3)
+	r := run(t, append(args, "--sigma", "2", "--resume", "synth:64x128x128?seed=1", out)...)
+	if r.code != exitExists || !strings.Contains(r.stderr, `"sigma":"1"`) {
+		t.Fatalf("resume with another sigma: exit %d %s", r.code, r.stderr)
+	}
+	mustRun(t, append(args, "--sigma", "1", "--resume", "synth:64x128x128?seed=1", out)...)
+}
