@@ -93,6 +93,8 @@ var blendCases = []blendCase{
 	{"band-not-first", []int{9, 60, 50}, Spec{Crop: []int{9, 20, 20}, Margin: []int{0, 4, 4}, Border: None}},
 	{"band-last", []int{3, 5, 200}, Spec{Crop: []int{5, 48}, Margin: []int{0, 8}}},
 	{"1d", []int{301}, Spec{Crop: []int{64}, Margin: []int{12}}},
+	{"last-one-crop", []int{80, 30}, Spec{Crop: []int{24, 30}, Margin: []int{4, 0}}},
+	{"constant-border", []int{33, 47}, Spec{Crop: []int{16, 16}, Margin: []int{5, 3}, Border: Constant}},
 }
 
 // runBlend blends tileFn's results with Map and returns the output.
@@ -250,6 +252,30 @@ func checkConv[U nd.Number](t *testing.T, src []float64) {
 	for i := range src {
 		if got[i] != want.Data()[i] {
 			t.Errorf("%v float32 %v: %v, want %v", nd.DTypeOf[U](), src[i], got[i], want.Data()[i])
+		}
+	}
+}
+
+// writerOnly hides an array's type, so the blender cannot write into it
+// in place and goes through WriteRegion.
+type writerOnly struct{ nd.Writer }
+
+// Blending into a plain nd.Writer gives the same output as blending into
+// an in-memory array (converted in place), with one worker and two.
+func TestBlendThroughWriter(t *testing.T) {
+	for _, c := range blendCases {
+		for _, workers := range []int{1, 2} {
+			p, direct := runBlend[uint8](t, c, BlendGaussian, 256, false, workers)
+			out := nd.New[uint8](p.OutShape(), nd.C)
+			err := Map(context.Background(), p, nd.New[uint8](c.shape, nd.C), writerOnly{out}, tileFn[uint8](256, false), Options{Merge: BlendGaussian, Workers: workers, BatchSize: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range out.Data() {
+				if v != direct.Data()[i] {
+					t.Fatalf("%s: voxel %d = %d through a Writer, %d in place", c.name, i, v, direct.Data()[i])
+				}
+			}
 		}
 	}
 }
