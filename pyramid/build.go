@@ -44,6 +44,7 @@ type Progress struct {
 	BytesRead    atomic.Int64 // decoded bytes read
 	BytesWritten atomic.Int64 // decoded bytes written
 	Phase        atomic.Int64 // current phase
+	FlushNanos   atomic.Int64 // time spent making the output durable
 }
 
 // Options describe a build.
@@ -355,7 +356,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 		return nil, err
 	}
 	img := ome.Image{Version: version, Multiscales: []ome.Multiscale{ome.NewMultiscale(o.Name, o.Axes, ol, o.Method)}, ImageLabel: o.Label}
-	if err := finish(ctx, &o, rec, img); err != nil {
+	if err := finish(ctx, &o, rec, img, pr); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -9,6 +9,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ryomen-dev/ryomen/codec"
 	"github.com/ryomen-dev/ryomen/ome"
@@ -221,12 +222,14 @@ func boolCmp(a, b bool) int {
 // when the run record is still this run's (another run that overwrote the
 // output meanwhile would leave it mixed), it makes every chunk durable,
 // writes the OME metadata and makes that durable too.
-func finish(ctx context.Context, o *Options, rec []byte, img ome.Image) error {
+func finish(ctx context.Context, o *Options, rec []byte, img ome.Image, pr *Progress) error {
 	name := o.outName()
 	cur, err := o.Store.Get(ctx, o.key("plan.json"))
 	if err != nil || !bytes.Equal(cur, rec) {
 		return fmt.Errorf("%w: %s: the run record changed or vanished while this run wrote (another run replaced the output?); its content is not trustworthy: overwrite it", ErrTakenOver, name)
 	}
+	start := time.Now()
+	defer func() { pr.FlushNanos.Add(int64(time.Since(start))) }()
 	if err := store.Flush(ctx, o.Store); err != nil {
 		return err
 	}

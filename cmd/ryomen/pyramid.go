@@ -144,6 +144,7 @@ type buildSummary struct {
 	BytesWritten int64   `json:"bytes_written"`
 	Seconds      float64 `json:"seconds"`
 	PeakRSS      int64   `json:"peak_rss_bytes,omitempty"`
+	FlushSeconds float64 `json:"flush_seconds"`
 }
 
 // build runs the engine with progress and returns a summary.
@@ -159,7 +160,8 @@ func build(ctx context.Context, name string, src *source, st store.Store, out st
 	}
 	s := &buildSummary{Output: out, Path: o.Path, Levels: p.Shapes, Factors: p.Factors, Method: o.Method,
 		Tasks: pr.TasksDone.Load(), Skipped: pr.TasksSkipped.Load(), BytesRead: pr.BytesRead.Load(),
-		BytesWritten: pr.BytesWritten.Load(), Seconds: time.Since(start).Seconds(), PeakRSS: peakRSS()}
+		BytesWritten: pr.BytesWritten.Load(), Seconds: time.Since(start).Seconds(), PeakRSS: peakRSS(),
+		FlushSeconds: time.Duration(pr.FlushNanos.Load()).Seconds()}
 	slog.Debug("built", "name", name, "levels", len(p.Shapes), "tasks", s.Tasks, "seconds", s.Seconds)
 	return s, nil
 }
