@@ -29,19 +29,34 @@
 //   - Mean, integers, Rounding Truncate (the default): tinybrain's
 //     multi-level rule. M0 is the image; Mk is the mean of the present
 //     voxels of each block of M(k-1) (for factor 2 the same as repeating
-//     the edge voxel); level k is trunc(Mk) toward zero; every Cycle levels
-//     Mk is replaced by floor(Mk). Cycle is 4 for 2x2 of 8- and 16-bit
-//     types, 8 for 2x2x2 of 8-bit, 5 for 2x2x2 of 16-bit, and 1 otherwise.
-//     Sums are exact (the narrowest of uint16, uint32, int32 and int64 that
-//     holds them, as tinybrain's uint16 for uint8 2x2; 128-bit for 64-bit types).
+//     the edge voxel); level k is trunc(Mk), toward zero. How Mk is carried
+//     to the next level depends on the type and factor, one rule per
+//     dtype, each the one of the tinybrain code path that handles it:
+//     8- and 16-bit 2x2 (exactly two axes of factor 2, the others 1) and
+//     2x2x2: Mk is replaced by floor(Mk) every Cycle levels, Cycle 4 for
+//     2x2, 8 for 2x2x2 of 8-bit, 5 for 2x2x2 of 16-bit (its accelerated
+//     path); 8- and 16-bit with any other factor, such as (2,1), 3 or
+//     2x2x2x2: Mk is carried exactly and never rounded (its numpy path
+//     carries float32 means; ours are exact, so where float32 rounding
+//     would move a mean across an integer we give the exact result);
+//     32- and 64-bit: Mk is replaced
+//     by trunc(Mk) every level (its numpy path truncates each level). For
+//     unsigned types trunc and floor agree. Sums are exact (the narrowest
+//     of uint16, uint32, int32 and int64 that holds them, as tinybrain's
+//     uint16 for uint8 2x2; 128-bit for 64-bit types or deep carries).
+//     The exact carry keeps one denominator per level, which grows by
+//     lcm(f, size of the last partial block) per axis and level; should it
+//     pass 2^62 (after eight or more levels of odd factors on odd sizes,
+//     more than arrays in memory allow) the carried mean is floored there.
 //   - Mean, integers, Rounding NearestEven: the mean of the present voxels
 //     of the whole f^k block of level 0, rounded to nearest, ties to even.
 //   - Mean, floats: each level is the mean of the present voxels of each
 //     block of the level above, summed in scan order in the element type
 //     (float32 stays float32); never rounded.
-//   - SparseMean: floor(S/C) with S and C the sum and count of the nonzero
-//     voxels of the whole f^k block of level 0; 0 when C is 0. No edge
-//     voxel is counted twice.
+//   - SparseMean: S/C truncated toward zero (tinybrain's rule, and the
+//     same rounding as the signed Mean), with S and C the sum and count of
+//     the nonzero voxels of the whole f^k block of level 0; 0 when C is 0.
+//     No edge voxel is counted twice.
 //   - Mode: exactly two axes of factor 2 (2x2, with any number of factor-1
 //     axes) use countless-if on a=(0,0), b=(0,1), c=(1,0), d=(1,1) in (slow,
 //     fast) axis order: a if a==b or a==c, else b if b==c, else d. Every
@@ -53,8 +68,9 @@
 //     other factors use only the voxels present. Levels are modes of modes.
 //   - SparseMode: zero never wins unless the block is all zero. 2x2 uses
 //     the stippled rule (a nonzero pair among a, b, c; else d if nonzero;
-//     else the first nonzero of a, b, c); other factors count nonzero
-//     voxels only.
+//     else the first nonzero of a, c, b, which is tinybrain's order: its
+//     a, b, c are (x0,y0), (x0,y1), (x1,y0) and its y is our slow axis);
+//     other factors count nonzero voxels only.
 //   - Min, Max, Stride (the first voxel of the block), Median (the lower
 //     median of the present voxels, as tensorstore): level by level.
 //

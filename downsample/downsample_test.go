@@ -70,7 +70,7 @@ func differential[T nd.Number](t *testing.T, seed uint64) {
 				factor[ax] = 2
 			}
 		}
-		n := 1 + r.IntN(6)
+		n := clipLevels(shape, factor, 1+r.IntN(6))
 		span := []int{0, 3, 256}[r.IntN(3)]
 		img := fill[T](r, shape, span)
 		for _, m := range allMethods {

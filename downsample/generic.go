@@ -1,6 +1,7 @@
 package downsample
 
 import (
+	"math/bits"
 	"slices"
 
 	"github.com/ryomen-dev/ryomen/nd"
@@ -33,13 +34,18 @@ func fromI128[T nd.Number](a i128) T {
 
 // meanTruncGeneric is the Truncate rule with exact 128-bit accumulators:
 // levels[k] = trunc(M_k), where M_k is the mean of the present voxels of
-// each block of M_(k-1), floored every cyc levels. For factor-2 families
-// the carried sums are kept unnormalised (sum of 2^d replicated terms per
-// level) so that no rounding happens between floors.
+// each block of M_(k-1), carried by carryRule. For factor-2 families the
+// carried sums are kept unnormalised (sum of 2^d replicated terms per
+// level) so that no rounding happens between the levels where carryRule
+// rounds; other factors carry exact means over a common denominator
+// (meanExact) or, for 32- and 64-bit types, truncate every level.
 func meanTruncGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T]) []*nd.Array[T] {
-	cyc := cycle(factor, nd.DTypeOf[T]())
+	cyc, cmode := carryRule(factor, nd.DTypeOf[T]())
 	fam := family(factor)
 	pow2 := fam > 0 && fam == countNot1(factor) // every reduced axis has factor 2
+	if !pow2 && cyc == 0 {
+		return meanExact(src, factor, n, workers, into)
+	}
 	in := src.Shape()
 	data, _ := src.Flat()
 	acc := make([]i128, len(data))
@@ -47,30 +53,31 @@ func meanTruncGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers in
 		acc[i] = toI128(v)
 	}
 	var res []*nd.Array[T]
-	j := 0 // levels since the last floor
+	j := uint(0) // levels since the last rounding of the carried sums
 	for k := 1; k <= n; k++ {
 		g := newGrid(in, factor)
 		next := make([]i128, g.outLen)
 		out := newOut(g.out, into, k, n)
 		od := out.Data()
+		sh := uint(fam) * (j + 1)
 		g.forEachBlock(workers, pow2, func(o int, idx []int) {
 			var s i128
 			for _, i := range idx {
 				s = s.add(acc[i])
 			}
 			if !pow2 {
-				// Mean of the present voxels, floored for carrying.
+				// Mean of the present voxels, rounded for carrying.
 				od[o] = fromI128[T](s.div(uint64(len(idx)), divTrunc))
-				next[o] = s.div(uint64(len(idx)), divFloor)
+				next[o] = s.div(uint64(len(idx)), cmode)
 				return
 			}
 			next[o] = s
-			od[o] = fromI128[T](s.div(uint64(1)<<(uint(fam)*uint(j+1)), divTrunc))
+			od[o] = fromI128[T](s.shr(sh, divTrunc))
 		})
 		j++
-		if pow2 && k%cyc == 0 {
+		if pow2 && cyc > 0 && k%cyc == 0 {
 			for i := range next {
-				next[i] = next[i].div(uint64(1)<<(uint(fam)*uint(j)), divFloor)
+				next[i] = next[i].shr(uint(fam)*j, cmode)
 			}
 			j = 0
 		}
@@ -81,6 +88,87 @@ func meanTruncGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers in
 		acc, in = next, g.out
 	}
 	return res
+}
+
+// maxExactDen bounds the common denominator of meanExact (a variable so
+// that tests can reach the fallback on small arrays).
+var maxExactDen uint64 = 1 << 62
+
+// meanExact is the never-rounded Truncate mean for factors other than
+// 1 and 2: M_k is kept exactly as acc/den with one denominator for the
+// whole level. A block of c present voxels gives M = sum/(den*c); with
+// mul the product over axes of lcm(f, c_last) (c_last the voxels of the
+// axis's last, partial block, which with f divides every block's count on
+// that axis), the next level's numerator is sum*(mul/c) over den*mul.
+// Should den*mul pass maxExactDen (only after many levels of odd sizes)
+// the carried mean is floored at that level and den restarts at 1.
+func meanExact[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T]) []*nd.Array[T] {
+	in := src.Shape()
+	data, _ := src.Flat()
+	acc := make([]i128, len(data))
+	for i, v := range data {
+		acc[i] = toI128(v)
+	}
+	den := uint64(1)
+	var res []*nd.Array[T]
+	for k := 1; k <= n; k++ {
+		g := newGrid(in, factor)
+		mul, ok := levelMul(in, g.out, factor)
+		hi, nd2 := bits.Mul64(den, mul)
+		exact := ok && hi == 0 && nd2 <= maxExactDen
+		next := make([]i128, g.outLen)
+		out := newOut(g.out, into, k, n)
+		od := out.Data()
+		g.forEachBlock(workers, false, func(o int, idx []int) {
+			var s i128
+			for _, i := range idx {
+				s = s.add(acc[i])
+			}
+			c := uint64(len(idx))
+			q := s.div(den, divTrunc) // trunc(trunc(s/den)/c) = trunc(s/(den*c))
+			od[o] = fromI128[T](q.div(c, divTrunc))
+			if exact {
+				next[o] = s.mulU64(mul / c)
+			} else {
+				next[o] = s.div(den, divFloor).div(c, divFloor)
+			}
+		})
+		if exact {
+			den = nd2
+		} else {
+			den = 1
+		}
+		res = append(res, out)
+		acc, in = next, g.out
+	}
+	return res
+}
+
+// levelMul returns the product over axes of lcm(f, c_last), the factor by
+// which meanExact's denominator grows at one level, and false if it
+// overflows.
+func levelMul(in, out, factor []int) (uint64, bool) {
+	m := uint64(1)
+	for d, f := range factor {
+		cl := uint64(in[d] - (out[d]-1)*f) // voxels in the last block, 1..f
+		md, hi := cl, uint64(0)
+		if out[d] > 1 {
+			hi, md = bits.Mul64(cl/gcd64(uint64(f), cl), uint64(f))
+		}
+		h2, lo := bits.Mul64(m, md)
+		if hi != 0 || h2 != 0 {
+			return 0, false
+		}
+		m = lo
+	}
+	return m, true
+}
+
+func gcd64(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 func countNot1(factor []int) int {
@@ -312,7 +400,9 @@ func countlessIf[T comparable](a, b, c, d T) T {
 }
 
 // stippled is the sparse 2x2 mode: a nonzero pair among a, b, c wins,
-// else d if nonzero, else the first nonzero of a, b, c, else 0.
+// else d if nonzero, else the first nonzero of a, c, b, else 0. The
+// fallback order is tinybrain's: its second voxel is one step along its
+// y, which is our slow axis, so it is our c.
 func stippled[T nd.Number](a, b, c, d T) T {
 	switch {
 	case a != 0 && (a == b || a == c):
@@ -323,8 +413,8 @@ func stippled[T nd.Number](a, b, c, d T) T {
 		return d
 	case a != 0:
 		return a
-	case b != 0:
-		return b
+	case c != 0:
+		return c
 	}
-	return c
+	return b
 }

@@ -63,3 +63,29 @@ const (
 	divFloor                // toward -inf
 	divEven                 // nearest, ties to even
 )
+
+// shr divides a by 2^sh rounded by mode (divTrunc or divFloor), for any
+// sh, so that divisors beyond 64 bits need no uint64.
+func (a i128) shr(sh uint, mode divMode) i128 {
+	if mode == divTrunc && a.neg() {
+		return a.negate().shr(sh, divFloor).negate()
+	}
+	switch {
+	case sh == 0:
+		return a
+	case sh < 64:
+		return i128{hi: a.hi >> sh, lo: a.lo>>sh | uint64(a.hi)<<(64-sh)}
+	case sh < 128:
+		return i128{hi: a.hi >> 63, lo: uint64(a.hi >> (sh - 64))}
+	}
+	return i128{hi: a.hi >> 63, lo: uint64(a.hi >> 63)}
+}
+
+// mulU64 returns a*m; the caller knows the product fits.
+func (a i128) mulU64(m uint64) i128 {
+	if a.neg() {
+		return a.negate().mulU64(m).negate()
+	}
+	hi, lo := bits.Mul64(a.lo, m)
+	return i128{hi: int64(hi + uint64(a.hi)*m), lo: lo}
+}

@@ -75,7 +75,7 @@ func levels[T nd.Number](src *nd.Array[T], factor []int, n int, m Method, opt Op
 	case m == Mean && dt.IsInteger():
 		return meanTrunc(src, factor, n, w, into), nil
 	case m == SparseMean:
-		return sumCount(src, factor, n, w, true, divFloor, into), nil
+		return sumCount(src, factor, n, w, true, divTrunc, into), nil
 	}
 	var res []*nd.Array[T]
 	cur := src

@@ -107,12 +107,21 @@ type accum interface {
 // meanTruncRows is the Truncate mean for factors of 1 and 2 and element
 // types of up to 32 bits: the same arithmetic as meanTruncGeneric, row by
 // row, carrying sums in the narrowest accum type that holds the largest
-// carried sum (the largest magnitude of T times 2^(family*cycle)): for
+// carried sum (the largest magnitude of T times 2^(family*c), c the
+// levels between roundings of carryRule, at most n; past 63 bits the
+// generic 128-bit path takes over): for
 // unsigned T, whose largest value is below 2^bits, uint16 or uint32 when
 // bits <= 16 or 32; else int32 when it fits, else int64.
 func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T], round bool) []*nd.Array[T] {
 	dt := nd.DTypeOf[T]()
-	bits := dt.Size()*8 + family(factor)*cycle(factor, dt)
+	cyc, _ := carryRule(factor, dt)
+	if cyc == 0 || cyc > n {
+		cyc = n // sums are carried unrounded over all n levels
+	}
+	bits := dt.Size()*8 + family(factor)*cyc
+	if bits > 63 {
+		return meanTruncGeneric(src, factor, n, workers, into)
+	}
 	if !dt.IsSigned() && !wideAccum {
 		switch {
 		case bits <= 16:
@@ -133,7 +142,7 @@ func meanTruncRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, 
 func meanTruncAcc[T nd.Number, A accum](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T], round bool) []*nd.Array[T] {
 	dt := nd.DTypeOf[T]()
 	fam := uint(family(factor))
-	cyc := cycle(factor, dt)
+	cyc, cmode := carryRule(factor, dt)
 	last := len(factor) - 1
 	fx := factor[last]
 	if n == 1 {
@@ -173,9 +182,13 @@ func meanTruncAcc[T nd.Number, A accum](src *nd.Array[T], factor []int, n, worke
 			}
 		})
 		j++
-		if k%cyc == 0 {
+		if cyc > 0 && k%cyc == 0 {
 			for i, v := range next {
-				next[i] = v >> (fam * j) // arithmetic shift: floor
+				if cmode == divTrunc {
+					next[i] = shiftTrunc(v, fam*j)
+				} else {
+					next[i] = v >> (fam * j) // arithmetic shift: floor
+				}
 			}
 			j = 0
 		}

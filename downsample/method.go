@@ -49,7 +49,10 @@ type Rounding uint8
 const (
 	// Truncate is tinybrain's rule, bit for bit: the mean of the voxels
 	// present is carried across levels and truncated toward zero for each
-	// output, and the carried value is floored every Cycle levels.
+	// output; the carried value is floored every Cycle levels (8- and
+	// 16-bit 2x2 and 2x2x2), never rounded (8- and 16-bit, other
+	// factors) or truncated every level (32- and 64-bit). See the package
+	// documentation.
 	Truncate Rounding = iota
 	// NearestEven rounds the mean of the voxels present in the whole
 	// factor^k block of level 0 to the nearest integer, ties to even (as
@@ -186,20 +189,29 @@ func family(factor []int) int {
 	return n
 }
 
-// cycle returns after how many levels tinybrain floors the carried mean
-// for integer type dt: 4 for 2x2 of 8- and 16-bit types, 8 for 2x2x2 of
-// 8-bit, 5 for 2x2x2 of 16-bit, and 1 (every level) otherwise.
-func cycle(factor []int, dt nd.DType) int {
+// carryRule returns how the Truncate mean of integer type dt carries the
+// mean M_k of one level to the next: rounded by mode every cyc levels, or
+// never rounded (exact) when cyc is 0. These are tinybrain's three paths:
+//
+//   - 8- and 16-bit 2x2 and 2x2x2 (its accelerated path): floored every 4
+//     levels for 2x2, every 8 (8-bit) or 5 (16-bit) for 2x2x2;
+//   - 8- and 16-bit, every other factor (its numpy path, which carries the
+//     means in float32): never rounded, cyc 0;
+//   - 32- and 64-bit, any factor (numpy path, truncated every level):
+//     truncated toward zero every level.
+func carryRule(factor []int, dt nd.DType) (cyc int, mode divMode) {
 	fam, size := family(factor), dt.Size()
 	switch {
-	case fam == 2 && size <= 2:
-		return 4
+	case size >= 4:
+		return 1, divTrunc
+	case fam == 2:
+		return 4, divFloor
 	case fam == 3 && size == 1:
-		return 8
+		return 8, divFloor
 	case fam == 3 && size == 2:
-		return 5
+		return 5, divFloor
 	}
-	return 1
+	return 0, divFloor
 }
 
 // contiguous returns a as a C-contiguous array (a itself when it is one),

@@ -104,6 +104,37 @@ func ratEven(r *big.Rat) *big.Int {
 	return q
 }
 
+// refCarry is the spec's carry of the Truncate mean between levels, per
+// dtype: 8- and 16-bit types floor it every 4 levels for exactly two axes
+// of factor 2 (the others 1), every 8 (8-bit) or 5 (16-bit) levels for
+// exactly three; with any other factor they never round it (cyc 0).
+// 32- and 64-bit types truncate it every level.
+func refCarry(factor []int, dt nd.DType) (cyc int, trunc bool) {
+	twos, others := 0, 0
+	for _, f := range factor {
+		switch f {
+		case 1:
+		case 2:
+			twos++
+		default:
+			others++
+		}
+	}
+	switch {
+	case dt.Size() >= 4:
+		return 1, true
+	case others > 0:
+		return 0, false
+	case twos == 2:
+		return 4, false
+	case twos == 3 && dt.Size() == 1:
+		return 8, false
+	case twos == 3:
+		return 5, false
+	}
+	return 0, false
+}
+
 // reference computes n levels of img (C order) by the spec.
 func reference[T nd.Number](img *nd.Array[T], factor []int, n int, m Method, rnd Rounding) [][]T {
 	dt := nd.DTypeOf[T]()
@@ -112,7 +143,7 @@ func reference[T nd.Number](img *nd.Array[T], factor []int, n int, m Method, rnd
 	var res [][]T
 	switch {
 	case m == Mean && dt.IsInteger() && rnd == Truncate:
-		cyc := cycle(factor, dt)
+		cyc, truncCarry := refCarry(factor, dt)
 		cur := make([]*big.Rat, len(data0))
 		for i, v := range data0 {
 			cur[i] = ratOf(v)
@@ -130,7 +161,10 @@ func reference[T nd.Number](img *nd.Array[T], factor []int, n int, m Method, rnd
 				}
 				s.Quo(s, new(big.Rat).SetInt64(int64(len(blk))))
 				lvl = append(lvl, intToT[T](ratTrunc(s)))
-				if k%cyc == 0 {
+				switch {
+				case cyc > 0 && k%cyc == 0 && truncCarry:
+					s = new(big.Rat).SetInt(ratTrunc(s))
+				case cyc > 0 && k%cyc == 0:
 					s = new(big.Rat).SetInt(ratFloor(s))
 				}
 				next = append(next, s)
@@ -161,7 +195,7 @@ func reference[T nd.Number](img *nd.Array[T], factor []int, n int, m Method, rnd
 				case c == 0:
 					lvl = append(lvl, 0)
 				case m == SparseMean:
-					lvl = append(lvl, intToT[T](ratFloor(s.Quo(s, new(big.Rat).SetInt64(int64(c))))))
+					lvl = append(lvl, intToT[T](ratTrunc(s.Quo(s, new(big.Rat).SetInt64(int64(c))))))
 				default:
 					lvl = append(lvl, intToT[T](ratEven(s.Quo(s, new(big.Rat).SetInt64(int64(c))))))
 				}
@@ -239,7 +273,7 @@ func refMode[T nd.Number](v []T, two, sparse bool) T {
 		case nz(d):
 			return d
 		}
-		for _, x := range []T{a, b, c} {
+		for _, x := range []T{a, c, b} { // tinybrain's b is our c
 			if nz(x) {
 				return x
 			}

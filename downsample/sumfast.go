@@ -5,16 +5,20 @@ import "github.com/ryomen-dev/ryomen/nd"
 // sumCountRows is sumCountGeneric for factors of 1 and 2 and element types
 // of up to 32 bits, row by row with exact sums and counts: int32 when the
 // sum of a whole factor^n block fits (the magnitude bits of T plus n times
-// the number of factor-2 axes, at most 31), else int64 (a sum of 2^31
-// values of 32 bits fits).
+// the number of factor-2 axes, at most 31), else int64 up to 62 bits,
+// else the 128-bit generic path.
 func sumCountRows[T nd.Number](src *nd.Array[T], factor []int, n, workers int, sparse bool, mode divMode, into *nd.Array[T]) []*nd.Array[T] {
 	dt := nd.DTypeOf[T]()
 	bits := dt.Size() * 8
 	if dt.IsSigned() {
 		bits-- // |min| = 2^(bits-1)
 	}
-	if bits+n*family(factor) <= 30 && !wideAccum {
+	switch {
+	case bits+n*family(factor) <= 30 && !wideAccum:
 		return sumCountAcc[T, int32](src, factor, n, workers, sparse, mode, into)
+	case bits+n*family(factor) > 62:
+		// Blocks of more than 2^31 voxels of 32 bits: 128-bit sums.
+		return sumCountGeneric(src, factor, n, workers, sparse, mode, into)
 	}
 	return sumCountAcc[T, int64](src, factor, n, workers, sparse, mode, into)
 }
