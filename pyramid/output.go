@@ -99,12 +99,14 @@ func claim(ctx context.Context, p *Plan, o *Options) ([]byte, error) {
 	if _, err := store.CleanTemp(ctx, o.Store, o.prefix()); err != nil {
 		return nil, err
 	}
-	keys, err := o.Store.List(ctx, o.prefix())
+	// A few keys tell whether the output is empty and name what is
+	// there; only an overwrite needs them all.
+	keys, err := store.ListFirst(ctx, o.Store, o.prefix(), 8)
 	if err != nil {
 		return nil, fmt.Errorf("pyramid: listing %s: %w", name, err)
 	}
 	if len(keys) > 0 && o.Overwrite {
-		if err := o.clear(ctx, keys); err != nil {
+		if err := o.clear(ctx); err != nil {
 			return nil, err
 		}
 		keys = nil
@@ -159,10 +161,14 @@ func complete(ctx context.Context, o *Options) bool {
 // the chunks last. Only what a Zarr hierarchy owns is deleted: a key that
 // no array or group explains (a user's file) stops the overwrite before
 // anything is deleted, with its name in the error.
-func (o *Options) clear(ctx context.Context, keys []string) error {
+func (o *Options) clear(ctx context.Context) error {
 	name := o.outName()
 	if o.ShardCount > 1 {
 		return fmt.Errorf("pyramid: %s: overwrite cannot be combined with sharding (each shard would delete the others' work); empty the output first", name)
+	}
+	keys, err := o.Store.List(ctx, o.prefix())
+	if err != nil {
+		return fmt.Errorf("pyramid: listing %s: %w", name, err)
 	}
 	// Bookkeeping of this output's runs and of the runs that wrote its
 	// members (labels built into it, say).
@@ -239,7 +245,8 @@ func finish(ctx context.Context, o *Options, rec []byte, img ome.Image, pr *Prog
 	return store.Flush(ctx, o.Store)
 }
 
-// describeKeys names a few of the keys found at an output.
+// describeKeys names a few of the keys found at an output (keys holds the
+// first few of them).
 func describeKeys(keys []string, prefix string) string {
 	if len(keys) == 0 {
 		return "it exists"
@@ -254,7 +261,7 @@ func describeKeys(keys []string, prefix string) string {
 	if len(keys) == 1 {
 		return fmt.Sprintf("it holds %q", first)
 	}
-	return fmt.Sprintf("it holds %q and %d other file(s)", first, len(keys)-1)
+	return fmt.Sprintf("it holds %q and other files", first)
 }
 
 // diffRecords names the fields in which two run records differ, "" when

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -353,4 +354,64 @@ func FileFingerprint(p string) (string, error) {
 		h.Write(buf)
 	}
 	return fmt.Sprintf("sha256:%x", h.Sum(nil)), nil
+}
+
+// FirstLister is implemented by stores that can stop listing early.
+type FirstLister interface {
+	// ListFirst returns up to n keys that start with prefix, sorted.
+	ListFirst(ctx context.Context, prefix string, n int) ([]string, error)
+}
+
+// ListFirst returns up to n keys of st that start with prefix: enough to
+// tell whether a location is empty, and to name what is there, without
+// holding a listing of millions of chunks. Stores that are not a
+// [FirstLister] list everything and cut.
+func ListFirst(ctx context.Context, st Store, prefix string, n int) ([]string, error) {
+	if f, ok := st.(FirstLister); ok {
+		return f.ListFirst(ctx, prefix, n)
+	}
+	keys, err := st.List(ctx, prefix)
+	if len(keys) > n {
+		keys = keys[:n]
+	}
+	return keys, err
+}
+
+// errEnough stops a walk once it has found what it needs.
+var errEnough = errors.New("enough")
+
+// ListFirst implements [FirstLister]. The keys are the first n the walk
+// meets in lexical order of their directories, sorted.
+func (s *File) ListFirst(ctx context.Context, prefix string, n int) ([]string, error) {
+	var keys []string
+	err := s.walk(prefix, func(k string) error {
+		keys = append(keys, k)
+		if len(keys) >= n {
+			return errEnough
+		}
+		return ctx.Err()
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return nil, err
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
+// ListFirst implements [FirstLister].
+func (s *S3) ListFirst(ctx context.Context, prefix string, n int) ([]string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var keys []string
+	for o := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + prefix, Recursive: true, MaxKeys: n}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("store: listing s3://%s/%s%s: %w", s.bucket, s.prefix, prefix, o.Err)
+		}
+		keys = append(keys, strings.TrimPrefix(o.Key, s.prefix))
+		if len(keys) >= n {
+			break
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
 }

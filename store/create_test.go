@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -168,5 +169,29 @@ func TestFlush(t *testing.T) {
 	}
 	if err := store.Flush(context.Background(), st); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestListFirst: at most n keys, each a real key under the prefix, on
+// every store kind.
+func TestListFirst(t *testing.T) {
+	ctx := context.Background()
+	for name, st := range putNewStores(t) {
+		for i := range 30 {
+			st.Put(ctx, fmt.Sprintf("img/0/c/%d/%d", i/10, i%10), []byte("v"))
+		}
+		st.Put(ctx, "other", []byte("v"))
+		all, _ := st.List(ctx, "img/")
+		for _, n := range []int{1, 5, 30, 100} {
+			got, err := store.ListFirst(ctx, st, "img/", n)
+			if err != nil || len(got) != min(n, 30) {
+				t.Fatalf("%s: ListFirst(%d) = %d keys, %v", name, n, len(got), err)
+			}
+			for _, k := range got {
+				if !slices.Contains(all, k) {
+					t.Fatalf("%s: ListFirst returned %q, not a key under img/", name, k)
+				}
+			}
+		}
 	}
 }

@@ -210,6 +210,18 @@ func (s *File) Delete(_ context.Context, key string) error {
 // List implements [Store]. It walks only the deepest directory the prefix
 // names.
 func (s *File) List(_ context.Context, prefix string) ([]string, error) {
+	var keys []string
+	if err := s.walk(prefix, func(k string) error { keys = append(keys, k); return nil }); err != nil {
+		return nil, err
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// walk calls f with every key under prefix, walking only the deepest
+// directory the prefix names, in lexical order. An error from f stops the
+// walk and is returned as is.
+func (s *File) walk(prefix string, f func(key string) error) error {
 	dir := ""
 	if i := strings.LastIndex(prefix, "/"); i >= 0 {
 		dir = prefix[:i]
@@ -218,11 +230,11 @@ func (s *File) List(_ context.Context, prefix string) ([]string, error) {
 	if dir != "" {
 		p, err := s.path(dir)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		start = p
 	}
-	var keys []string
+	var ferr error
 	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -238,13 +250,17 @@ func (s *File) List(_ context.Context, prefix string) ([]string, error) {
 			return err
 		}
 		if k := filepath.ToSlash(rel); strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
+			if ferr = f(k); ferr != nil {
+				return ferr
+			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: listing %q: %w", prefix, err)
+	if ferr != nil {
+		return ferr
 	}
-	sort.Strings(keys)
-	return keys, nil
+	if err != nil {
+		return fmt.Errorf("store: listing %q: %w", prefix, err)
+	}
+	return nil
 }
