@@ -270,7 +270,10 @@ func (a *Array[T]) Flat() ([]T, bool) {
 	return a.data[a.offset : a.offset+a.Len()], true
 }
 
-// Clone returns a contiguous copy of a in the given order.
+// Clone returns a contiguous copy of a in the given order. It panics, as
+// [New] does, if the copy exceeds [MaxAllocBytes], which only a view with
+// zero strides (a broadcast) can make happen; copy such views with
+// [NewChecked] and [Copy].
 func (a *Array[T]) Clone(order Order) *Array[T] {
 	c := New[T](a.shape, order)
 	Copy(c, a)

@@ -295,7 +295,8 @@ func prod(s []int) int {
 
 // Stack collates crops of equal shape into one new C-order array with a
 // leading batch axis, for functions (such as a network) that want one
-// tensor per batch.
+// tensor per batch. It panics if the shapes differ (a programming error:
+// the crops of one plan all have its CropShape).
 func Stack[T nd.Number](crops []*nd.Array[T]) *nd.Array[T] {
 	if len(crops) == 0 {
 		return nd.New[T]([]int{0}, nd.C)
@@ -312,7 +313,7 @@ func Stack[T nd.Number](crops []*nd.Array[T]) *nd.Array[T] {
 }
 
 // Unstack splits the leading batch axis of a into views, the inverse of
-// [Stack].
+// [Stack]. It panics if a has rank 0.
 func Unstack[T nd.Number](a *nd.Array[T]) []*nd.Array[T] {
 	shape := a.Shape()
 	out := make([]*nd.Array[T], shape[0])
