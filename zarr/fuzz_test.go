@@ -1,6 +1,8 @@
 package zarr
 
 import (
+	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -27,11 +29,35 @@ func fuzzOpen(t *testing.T, m *Meta) {
 	}
 }
 
+// fuzzFill checks that accepted metadata, written back by us, parses again
+// with the same fill bytes (v2 has a single NaN, so there only NaN-ness
+// must survive).
+func fuzzFill(t *testing.T, m *Meta) {
+	var b []byte
+	var err error
+	var m2 *Meta
+	if m.ZarrFormat == 2 {
+		if b, err = m.v2JSON(); err == nil {
+			m2, err = ParseV2("again/.zarray", b)
+		}
+	} else if b, err = m.v3JSON(); err == nil {
+		m2, err = ParseV3("again/zarr.json", b)
+	}
+	if err != nil {
+		t.Fatalf("our own metadata does not parse: %v\n%s", err, b)
+	}
+	if !bytes.Equal(m.FillValue, m2.FillValue) && !(m.ZarrFormat == 2 && math.IsNaN(m.FillFloat64()) && math.IsNaN(m2.FillFloat64())) {
+		t.Fatalf("fill %x written as %s reads back as %x", m.FillValue, b, m2.FillValue)
+	}
+}
+
 func FuzzParseV2Meta(f *testing.F) {
 	seedMeta(f, "testdata/v2/*/.zarray")
+	seedMeta(f, "testdata/fill/*/.zarray")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if m, err := ParseV2("fuzz/.zarray", b); err == nil {
 			fuzzOpen(t, m)
+			fuzzFill(t, m)
 		}
 	})
 }
@@ -39,9 +65,13 @@ func FuzzParseV2Meta(f *testing.F) {
 func FuzzParseV3Meta(f *testing.F) {
 	seedMeta(f, "testdata/v3/*/zarr.json")
 	f.Add([]byte(`{"zarr_format":3,"node_type":"array","shape":[4,4],"data_type":"uint16","chunk_grid":{"name":"regular","configuration":{"chunk_shape":[4,4]}},"chunk_key_encoding":{"name":"default"},"fill_value":"NaN","codecs":[{"name":"sharding_indexed","configuration":{"chunk_shape":[2,2],"codecs":[{"name":"transpose","configuration":{"order":[1,0]}},{"name":"bytes","configuration":{"endian":"big"}},{"name":"gzip","configuration":{"level":1}}],"index_codecs":[{"name":"bytes","configuration":{"endian":"little"}},{"name":"crc32c"}],"index_location":"start"}}]}`))
+	for _, c := range [][2]string{{"bool", "true"}, {"float16", `"0x7e01"`}, {"int64", "-9223372036854775808"}, {"uint64", "18446744073709551615"}, {"float32", `"-Infinity"`}} {
+		f.Add([]byte(`{"zarr_format":3,"node_type":"array","shape":[3],"data_type":"` + c[0] + `","chunk_grid":{"name":"regular","configuration":{"chunk_shape":[2]}},"chunk_key_encoding":{"name":"default"},"fill_value":` + c[1] + `,"codecs":[]}`))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if m, err := ParseV3("fuzz/zarr.json", b); err == nil {
 			fuzzOpen(t, m)
+			fuzzFill(t, m)
 		}
 	})
 }
