@@ -88,3 +88,24 @@ func TestNewChecked(t *testing.T) {
 		t.Errorf("NewAnyChecked(float32 [2 3]) = %v, %v", b, err)
 	}
 }
+
+// FuzzFromStrided: FromStrided either fails or gives a view whose every
+// element, including the last on each axis, lies inside data.
+func FuzzFromStrided(f *testing.F) {
+	f.Add(int64(2), int64(3), int64(3), int64(1), int64(0), uint16(6))
+	f.Add(int64(1<<40), int64(1<<40), int64(1<<40), int64(1), int64(0), uint16(8))
+	f.Add(int64(math.MaxInt64), int64(2), int64(2), int64(1), int64(5), uint16(100))
+	f.Fuzz(func(t *testing.T, s0, s1, st0, st1, off int64, n uint16) {
+		data := make([]uint8, n)
+		a, err := FromStrided(data, []int{int(s0), int(s1)}, []int{int(st0), int(st1)}, int(off))
+		if err != nil || a.Len() == 0 {
+			return
+		}
+		sh := a.Shape()
+		for _, idx := range [][]int{{0, 0}, {sh[0] - 1, 0}, {0, sh[1] - 1}, {sh[0] - 1, sh[1] - 1}} {
+			if i := a.Index(idx...); i < 0 || i >= len(data) {
+				t.Fatalf("shape %v strides %v offset %d over %d: element %v at %d", sh, a.Strides(), off, n, idx, i)
+			}
+		}
+	})
+}
