@@ -63,17 +63,56 @@ func (h Float16) String() string {
 // (after rounding) become ±Inf, tiny values become subnormals or ±0, and a
 // NaN keeps the top ten bits of its payload (made non-zero).
 func Float16FromFloat32(f float32) Float16 {
-	if f != f {
-		// Not through float64: the hardware conversion would set the
-		// quiet bit of a signalling NaN.
-		b := math.Float32bits(f)
-		m := uint16(b>>13) & 0x3ff
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int(b>>23) & 0xff
+	mant := b & (1<<23 - 1)
+	switch {
+	case exp == 0xff && mant != 0:
+		// Keep the payload's top bits (made non-zero), as NumPy does; no
+		// float64 detour, which would set a signalling NaN's quiet bit.
+		m := uint16(mant >> 13)
 		if m == 0 {
 			m = 1
 		}
-		return Float16(uint16(b>>16)&0x8000 | 0x7c00 | m)
+		return Float16(sign | 0x7c00 | m)
+	case exp == 0xff:
+		return Float16(sign | 0x7c00)
+	case exp < 127-25:
+		// Below half the smallest subnormal (float32 subnormals included).
+		return Float16(sign)
 	}
-	return Float16FromFloat64(float64(f))
+	return Float16(sign | roundHalf(uint64(mant|1<<23), exp-127+15, 13))
+}
+
+// roundHalf rounds the significand sig (implicit bit included, value
+// sig * 2^(e16-15-(drop+10))) to float16 bits without sign, nearest even:
+// drop is how many low bits of sig lie below a normal float16's mantissa.
+func roundHalf(sig uint64, e16, drop int) uint16 {
+	shift := drop
+	if e16 < 1 {
+		// Subnormal result: units of 2^-24.
+		shift += 1 - e16
+		if shift > 63 {
+			return 0
+		}
+	}
+	q := sig >> shift
+	rem := sig & (1<<shift - 1)
+	half := uint64(1) << (shift - 1)
+	if rem > half || (rem == half && q&1 == 1) {
+		q++
+	}
+	bits := q // subnormal (q == 1<<10 is the smallest normal, also correct)
+	if e16 >= 1 {
+		// Normal: the implicit bit in q carries into the exponent field,
+		// which also handles rounding up to the next binade.
+		bits = uint64(e16-1)<<10 + q
+	}
+	if bits >= 0x7c00 {
+		return 0x7c00
+	}
+	return uint16(bits)
 }
 
 // Float16FromFloat64 rounds f to the nearest float16, ties to even, in one
@@ -96,35 +135,7 @@ func Float16FromFloat64(f float64) Float16 {
 		// float64 zero or subnormal: far below half the smallest float16.
 		return Float16(sign)
 	}
-	e := exp - 1023
-	sig := mant | 1<<52 // 53-bit significand, value sig * 2^(e-52)
-	shift, e16 := 42, e+15
-	if e16 < 1 {
-		// Subnormal result: units of 2^-24.
-		shift, e16 = 42+1-e16, 1
-		if shift > 63 {
-			return Float16(sign)
-		}
-	}
-	q := sig >> shift
-	rem := sig & (1<<shift - 1)
-	half := uint64(1) << (shift - 1)
-	if rem > half || (rem == half && q&1 == 1) {
-		q++
-	}
-	var bits uint64
-	if sig>>shift >= 1<<10 {
-		// Normal: the implicit bit in q carries into the exponent field,
-		// which also handles rounding up to the next binade.
-		bits = uint64(e16-1)<<10 + q
-	} else {
-		// Subnormal (q == 1<<10 is the smallest normal, also correct).
-		bits = q
-	}
-	if bits >= 0x7c00 {
-		return Float16(sign | 0x7c00)
-	}
-	return Float16(sign | uint16(bits))
+	return Float16(sign | roundHalf(mant|1<<52, exp-1023+15, 42))
 }
 
 // Bool is a boolean element, one byte holding 0 (false) or 1 (true), as
@@ -199,6 +210,34 @@ func clampScalar[D Number](v float64) D {
 
 // convertSpecial is ConvertAny when dst or src is Float16 or Bool.
 func convertSpecial(dst, src Any) error {
+	// The float32 <-> float16 pairs (model outputs) skip the closures.
+	switch s := src.(type) {
+	case *Array[float32]:
+		if d, ok := dst.(*Array[Float16]); ok {
+			mustSameShape(d.shape, s.shape, "ConvertAny")
+			forEachRun2(d.shape, d.strides, s.strides, d.offset, s.offset, func(od, os, n, sd, ss int) {
+				for i := 0; i < n; i++ {
+					v := s.data[os+i*ss]
+					h := Float16FromFloat32(v)
+					if h&0x7fff == 0x7c00 && v-v == 0 {
+						h = h&0x8000 | Float16Max // finite beyond ±65504: clamp
+					}
+					d.data[od+i*sd] = h
+				}
+			})
+			return nil
+		}
+	case *Array[Float16]:
+		if d, ok := dst.(*Array[float32]); ok {
+			mustSameShape(d.shape, s.shape, "ConvertAny")
+			forEachRun2(d.shape, d.strides, s.strides, d.offset, s.offset, func(od, os, n, sd, ss int) {
+				for i := 0; i < n; i++ {
+					d.data[od+i*sd] = s.data[os+i*ss].Float32()
+				}
+			})
+			return nil
+		}
+	}
 	switch s := src.(type) {
 	case *Array[Float16]:
 		return convertFrom(dst, s, func(h Float16) float64 { return h.Float64() }, func(h Float16) Bool { return BoolOf(h&0x7fff != 0) })

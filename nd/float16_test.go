@@ -324,3 +324,31 @@ func TestParseDTypeNumPyCodes(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkConvertFloat32ToFloat16(b *testing.B) {
+	src := New[float32]([]int{1 << 20}, C)
+	for i := range src.Data() {
+		src.Data()[i] = float32(i) * 0.001
+	}
+	dst := New[Float16]([]int{1 << 20}, C)
+	b.SetBytes(4 << 20)
+	for b.Loop() {
+		if err := ConvertAny(dst, src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkConvertFloat16ToFloat32(b *testing.B) {
+	src := New[Float16]([]int{1 << 20}, C)
+	for i := range src.Data() {
+		src.Data()[i] = Float16(i)
+	}
+	dst := New[float32]([]int{1 << 20}, C)
+	b.SetBytes(2 << 20)
+	for b.Loop() {
+		if err := ConvertAny(dst, src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
