@@ -178,3 +178,31 @@ func TestMeanExactFallback(t *testing.T) {
 		}
 	}
 }
+
+// i128.shr (floor and trunc, any shift) and i128.mulU64 agree with
+// math/big on random values of up to 100 bits.
+func TestI128ShrMul(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	toBig := func(a i128) *big.Int {
+		b := new(big.Int).Lsh(big.NewInt(a.hi), 64)
+		return b.Add(b, new(big.Int).SetUint64(a.lo))
+	}
+	for range 5000 {
+		a := i128{hi: r.Int64N(1<<36) - 1<<35, lo: r.Uint64()}
+		sh := uint(r.IntN(131))
+		d := new(big.Int).Lsh(big.NewInt(1), sh)
+		fl, _ := new(big.Int).DivMod(toBig(a), d, new(big.Int)) // floor: d > 0
+		tr := new(big.Int).Quo(toBig(a), d)
+		if got := toBig(a.shr(sh, divFloor)); got.Cmp(fl) != 0 {
+			t.Fatalf("%v >> %d floor = %v, want %v", toBig(a), sh, got, fl)
+		}
+		if got := toBig(a.shr(sh, divTrunc)); got.Cmp(tr) != 0 {
+			t.Fatalf("%v >> %d trunc = %v, want %v", toBig(a), sh, got, tr)
+		}
+		m := r.Uint64N(1 << 26)
+		want := new(big.Int).Mul(toBig(a), new(big.Int).SetUint64(m))
+		if got := toBig(a.mulU64(m)); got.Cmp(want) != 0 {
+			t.Fatalf("%v * %d = %v, want %v", toBig(a), m, got, want)
+		}
+	}
+}
