@@ -352,3 +352,40 @@ func BenchmarkConvertFloat16ToFloat32(b *testing.B) {
 		}
 	}
 }
+
+// The float32 <-> float16 fast paths of ConvertAny agree element for
+// element with the scalar conversions, clamping included, on strided views.
+func TestConvertHalfFastPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	src := New[float32]([]int{7, 9}, C)
+	for i := range src.Data() {
+		src.Data()[i] = math.Float32frombits(r.Uint32())
+	}
+	copy(src.Data(), []float32{70000, -1e30, float32(math.Inf(1)), float32(math.NaN()), 65519, 65520, 6e-8, -0.1})
+	h := New[Float16]([]int{7, 9}, F)
+	if err := ConvertAny(h, src); err != nil {
+		t.Fatal(err)
+	}
+	back := New[float32]([]int{9, 7}, C).Transpose(1, 0)
+	if err := ConvertAny(back, h); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 7 {
+		for j := range 9 {
+			v := src.At(i, j)
+			want := Float16FromFloat32(v)
+			if want&0x7fff == 0x7c00 && !math.IsInf(float64(v), 0) {
+				want = want&0x8000 | Float16Max
+			}
+			if got := h.At(i, j); got != want {
+				t.Fatalf("(%d,%d) %v: %#04x, want %#04x", i, j, v, uint16(got), uint16(want))
+			}
+			if b := back.At(i, j); math.Float32bits(b) != math.Float32bits(want.Float32()) {
+				t.Fatalf("(%d,%d): back %v, want %v", i, j, b, want.Float32())
+			}
+		}
+	}
+	if h.At(0, 0) != Float16Max || h.At(0, 1) != Float16Max|0x8000 || h.At(0, 2) != Float16Inf || !h.At(0, 3).IsNaN() || h.At(0, 4) != Float16Max || h.At(0, 5) != Float16Max {
+		t.Errorf("clamping: %v", h.Sub(NewBox([]int{0, 0}, []int{1, 6})).Clone(C).Data())
+	}
+}
