@@ -3,7 +3,9 @@ package nd
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"unsafe"
 )
 
 // Float16 is an IEEE 754 binary16 ("half") value held as its 16 bits: one
@@ -358,4 +360,24 @@ func FillBytes(a Any, elem []byte) error {
 		return fmt.Errorf("nd: FillBytes of unsupported type %T", a)
 	}
 	return nil
+}
+
+// BoolAsUint8 returns a uint8 view of a Bool array: same shape, strides
+// and memory, so uint8 label code (mode, min, max, stride pooling) runs on
+// bool data unchanged and writes through. Any non-zero byte is true.
+func BoolAsUint8(a *Array[Bool]) *Array[uint8] {
+	return &Array[uint8]{data: castElems[Bool, uint8](a.data), shape: slices.Clone(a.shape), strides: slices.Clone(a.strides), offset: a.offset}
+}
+
+// Uint8AsBool is the inverse view of [BoolAsUint8].
+func Uint8AsBool(a *Array[uint8]) *Array[Bool] {
+	return &Array[Bool]{data: castElems[uint8, Bool](a.data), shape: slices.Clone(a.shape), strides: slices.Clone(a.strides), offset: a.offset}
+}
+
+// castElems reinterprets a slice of one-byte elements as another.
+func castElems[S, D Bool | uint8](s []S) []D {
+	if len(s) == 0 {
+		return []D{}
+	}
+	return unsafe.Slice((*D)(unsafe.Pointer(&s[0])), len(s))
 }

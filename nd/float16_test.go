@@ -3,6 +3,7 @@ package nd
 import (
 	"bufio"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -387,5 +388,21 @@ func TestConvertHalfFastPath(t *testing.T) {
 	}
 	if h.At(0, 0) != Float16Max || h.At(0, 1) != Float16Max|0x8000 || h.At(0, 2) != Float16Inf || !h.At(0, 3).IsNaN() || h.At(0, 4) != Float16Max || h.At(0, 5) != Float16Max {
 		t.Errorf("clamping: %v", h.Sub(NewBox([]int{0, 0}, []int{1, 6})).Clone(C).Data())
+	}
+}
+
+// A uint8 view of a strided Bool view reads and writes the same bytes.
+func TestBoolAsUint8(t *testing.T) {
+	b := New[Bool]([]int{4, 5}, F)
+	sub := b.Sub(NewBox([]int{1, 1}, []int{3, 4}))
+	u := BoolAsUint8(sub)
+	u.Set(1, 1, 2)
+	u.Set(7, 0, 2)
+	if b.At(2, 3) != 1 || b.At(1, 3) != 7 || fmt.Sprint(u.Shape()) != "[2 3]" || u.At(1, 2) != 1 || u.At(1, 1) != 0 {
+		t.Fatalf("view: %v", b.Clone(C).Data())
+	}
+	back := Uint8AsBool(u)
+	if back.At(0, 2) != 7 || back.DType() != DTypeBool {
+		t.Fatalf("inverse view: %v", back.Clone(C).Data())
 	}
 }
