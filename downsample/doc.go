@@ -29,25 +29,29 @@
 //   - Mean, integers, Rounding Truncate (the default): tinybrain's
 //     multi-level rule. M0 is the image; Mk is the mean of the present
 //     voxels of each block of M(k-1) (for factor 2 the same as repeating
-//     the edge voxel); level k is trunc(Mk), toward zero. How Mk is carried
-//     to the next level depends on the type and factor, one rule per
-//     dtype, each the one of the tinybrain code path that handles it:
-//     8- and 16-bit 2x2 (exactly two axes of factor 2, the others 1) and
-//     2x2x2: Mk is replaced by floor(Mk) every Cycle levels, Cycle 4 for
-//     2x2, 8 for 2x2x2 of 8-bit, 5 for 2x2x2 of 16-bit (its accelerated
-//     path); 8- and 16-bit with any other factor, such as (2,1), 3 or
-//     2x2x2x2: Mk is carried exactly and never rounded (its numpy path
-//     carries float32 means; ours are exact, so where float32 rounding
-//     would move a mean across an integer we give the exact result);
-//     32- and 64-bit: Mk is replaced
-//     by trunc(Mk) every level (its numpy path truncates each level). For
-//     unsigned types trunc and floor agree. Sums are exact (the narrowest
-//     of uint16, uint32, int32 and int64 that holds them, as tinybrain's
-//     uint16 for uint8 2x2; 128-bit for 64-bit types or deep carries).
-//     The exact carry keeps one denominator per level, which grows by
-//     lcm(f, size of the last partial block) per axis and level; should it
-//     pass 2^62 (after eight or more levels of odd factors on odd sizes,
-//     more than arrays in memory allow) the carried mean is floored there.
+//     the edge voxel); level k is trunc(Mk), toward zero. How Mk is
+//     carried to the next level is one rule per dtype, the one of the
+//     tinybrain code path that handles that dtype and factor. 8- and
+//     16-bit 2x2 and 2x2x2 (its accelerated path): floor(Mk) every Cycle
+//     levels, Cycle 4 for 2x2, 8 for 2x2x2 of 8-bit, 5 for 2x2x2 of
+//     16-bit. 8- and 16-bit with any other factor, such as (2,1), 3 or
+//     2x2x2x2 (its numpy path, which carries float32 means): Mk exactly,
+//     never rounded; ours is exact, so where float32 rounding would move
+//     a mean across an integer we give the exact result. 32- and 64-bit,
+//     any factor (its numpy path, which truncates each level): trunc(Mk)
+//     every level. For unsigned types trunc and floor agree.
+//
+//     "2x2" is any two axes of factor 2 with the others 1 ("2x2x2" any
+//     three): tinybrain takes its accelerated path only when they are its
+//     x and y (and z), and carries exactly for, say, x and z; we keep one
+//     rule whatever the axes, so transposing a volume never changes its
+//     pyramid. Sums are exact (the narrowest of uint16, uint32, int32 and
+//     int64 that holds them, as tinybrain's uint16 for uint8 2x2; 128-bit
+//     for 64-bit types and deep carries). The exact carry keeps one
+//     denominator per level, which grows by lcm(f, length of the last,
+//     partial block) per axis and level; once it would pass 2^62 the
+//     remaining levels, by then at least 2^31 times smaller than the
+//     input, are computed with math/big rationals.
 //   - Mean, integers, Rounding NearestEven: the mean of the present voxels
 //     of the whole f^k block of level 0, rounded to nearest, ties to even.
 //   - Mean, floats: each level is the mean of the present voxels of each

@@ -1,6 +1,7 @@
 package downsample
 
 import (
+	"math/big"
 	"math/bits"
 	"slices"
 
@@ -91,7 +92,7 @@ func meanTruncGeneric[T nd.Number](src *nd.Array[T], factor []int, n, workers in
 }
 
 // maxExactDen bounds the common denominator of meanExact (a variable so
-// that tests can reach the fallback on small arrays).
+// that tests can reach the rational fallback on small arrays).
 var maxExactDen uint64 = 1 << 62
 
 // meanExact is the never-rounded Truncate mean for factors other than
@@ -100,8 +101,9 @@ var maxExactDen uint64 = 1 << 62
 // mul the product over axes of lcm(f, c_last) (c_last the voxels of the
 // axis's last, partial block, which with f divides every block's count on
 // that axis), the next level's numerator is sum*(mul/c) over den*mul.
-// Should den*mul pass maxExactDen (only after many levels of odd sizes)
-// the carried mean is floored at that level and den restarts at 1.
+// Should den*mul pass maxExactDen, the remaining levels use math/big
+// rationals (meanRat); mul is at most the square of the block volume, so
+// by then the level has at least 2^31 times fewer voxels than the input.
 func meanExact[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into *nd.Array[T]) []*nd.Array[T] {
 	in := src.Shape()
 	data, _ := src.Flat()
@@ -114,8 +116,10 @@ func meanExact[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into
 	for k := 1; k <= n; k++ {
 		g := newGrid(in, factor)
 		mul, ok := levelMul(in, g.out, factor)
-		hi, nd2 := bits.Mul64(den, mul)
-		exact := ok && hi == 0 && nd2 <= maxExactDen
+		hi, den2 := bits.Mul64(den, mul)
+		if !ok || hi != 0 || den2 > maxExactDen {
+			return append(res, meanRat(acc, den, in, factor, k, n, into)...)
+		}
 		next := make([]i128, g.outLen)
 		out := newOut(g.out, into, k, n)
 		od := out.Data()
@@ -127,19 +131,40 @@ func meanExact[T nd.Number](src *nd.Array[T], factor []int, n, workers int, into
 			c := uint64(len(idx))
 			q := s.div(den, divTrunc) // trunc(trunc(s/den)/c) = trunc(s/(den*c))
 			od[o] = fromI128[T](q.div(c, divTrunc))
-			if exact {
-				next[o] = s.mulU64(mul / c)
-			} else {
-				next[o] = s.div(den, divFloor).div(c, divFloor)
-			}
+			next[o] = s.mulU64(mul / c)
 		})
-		if exact {
-			den = nd2
-		} else {
-			den = 1
-		}
 		res = append(res, out)
-		acc, in = next, g.out
+		acc, in, den = next, g.out, den2
+	}
+	return res
+}
+
+// meanRat computes levels k..n of meanExact from the carried means
+// acc/den with math/big rationals, on one goroutine.
+func meanRat[T nd.Number](acc []i128, den uint64, in, factor []int, k, n int, into *nd.Array[T]) []*nd.Array[T] {
+	cur := make([]*big.Rat, len(acc))
+	d := new(big.Int).SetUint64(den)
+	for i, a := range acc {
+		num := new(big.Int).Lsh(big.NewInt(a.hi), 64)
+		cur[i] = new(big.Rat).SetFrac(num.Add(num, new(big.Int).SetUint64(a.lo)), d)
+	}
+	var res []*nd.Array[T]
+	for ; k <= n; k++ {
+		g := newGrid(in, factor)
+		next := make([]*big.Rat, g.outLen)
+		out := newOut(g.out, into, k, n)
+		od := out.Data()
+		g.forEachBlock(1, false, func(o int, idx []int) {
+			s := new(big.Rat)
+			for _, i := range idx {
+				s.Add(s, cur[i])
+			}
+			s.Quo(s, new(big.Rat).SetInt64(int64(len(idx))))
+			next[o] = s
+			od[o] = T(new(big.Int).Quo(s.Num(), s.Denom()).Int64()) // trunc; fits T
+		})
+		res = append(res, out)
+		cur, in = next, g.out
 	}
 	return res
 }
