@@ -39,9 +39,8 @@
 //     never rounded; ours is exact, so where float32 rounding would move
 //     a mean across an integer we give the exact result. 32- and 64-bit,
 //     any factor (its numpy path, which truncates each level): trunc(Mk)
-//     every level. For unsigned types trunc and floor agree.
-//
-//     "2x2" is any two axes of factor 2 with the others 1 ("2x2x2" any
+//     every level. For unsigned types trunc and floor agree. "2x2" is
+//     any two axes of factor 2 with the others 1 ("2x2x2" any
 //     three): tinybrain takes its accelerated path only when they are its
 //     x and y (and z), and carries exactly for, say, x and z; we keep one
 //     rule whatever the axes, so transposing a volume never changes its
