@@ -190,6 +190,8 @@ type Image struct {
 	Labels []string
 	// ImageLabel is set on label images.
 	ImageLabel *ImageLabel
+	// Omero holds the channels' rendering settings (images only).
+	Omero *Omero
 }
 
 // Write stores img's metadata in the group at path, creating it with Zarr
@@ -224,6 +226,12 @@ func Write(ctx context.Context, st store.Store, path string, img Image) error {
 	}
 	if img.Labels != nil {
 		inner["labels"] = img.Labels
+	}
+	if img.Omero != nil {
+		if err := img.Omero.Validate(); err != nil {
+			return fmt.Errorf("ome: write %q: %w", path, err)
+		}
+		inner["omero"] = img.Omero
 	}
 	if img.ImageLabel != nil {
 		il := *img.ImageLabel
@@ -270,11 +278,12 @@ func Read(ctx context.Context, st store.Store, path string) (*Image, error) {
 		Multiscales []Multiscale `json:"multiscales"`
 		Labels      []string     `json:"labels"`
 		ImageLabel  *ImageLabel  `json:"image-label"`
+		Omero       *Omero       `json:"omero"`
 	}
 	if err := json.Unmarshal(b, &j); err != nil {
 		return nil, fmt.Errorf("ome: %q: %v", path, err)
 	}
-	img := &Image{Version: j.Version, Multiscales: j.Multiscales, Labels: j.Labels, ImageLabel: j.ImageLabel}
+	img := &Image{Version: j.Version, Multiscales: j.Multiscales, Labels: j.Labels, ImageLabel: j.ImageLabel, Omero: j.Omero}
 	if format == 2 {
 		img.Version = V04
 		for _, m := range j.Multiscales {
@@ -283,7 +292,7 @@ func Read(ctx context.Context, st store.Store, path string) (*Image, error) {
 			}
 		}
 	}
-	if img.Multiscales == nil && img.Labels == nil && img.ImageLabel == nil {
+	if img.Multiscales == nil && img.Labels == nil && img.ImageLabel == nil && img.Omero == nil {
 		return nil, fmt.Errorf("%w at %q", ErrNoOME, path)
 	}
 	for i := range img.Multiscales {
