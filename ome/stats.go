@@ -24,6 +24,7 @@ type Stats struct {
 	// Exact reports whether Percentile is exact.
 	Exact bool
 
+	dt     nd.DType
 	hist   []int64 // histogram: hist[i] counts the value i+histLo
 	histLo int
 	sample []float64 // sorted; every value when Exact
@@ -35,8 +36,11 @@ const SampleSize = 1 << 18
 
 // Percentile returns the p-th percentile (0 <= p <= 100) of the values,
 // interpolated linearly between the two nearest ranks exactly as
-// numpy.percentile's default method. It returns NaN when there are no
-// values or p is out of range.
+// numpy.percentile's default method (for float32 and float16 data the
+// difference of the two neighbours is rounded to the data's precision,
+// as numpy computes it; int64 and uint64 values beyond 2^53 are rounded
+// to float64). It returns NaN when there are no values or p is out of
+// range.
 func (s *Stats) Percentile(p float64) float64 {
 	if s.Count == 0 || !(p >= 0 && p <= 100) {
 		return math.NaN()
@@ -56,6 +60,12 @@ func (s *Stats) Percentile(p float64) float64 {
 	t := vi - float64(lo)
 	a, b := at(lo), at(lo+1)
 	d := b - a
+	switch s.dt {
+	case nd.Float32:
+		d = float64(float32(b) - float32(a))
+	case nd.DTypeFloat16:
+		d = nd.Float16FromFloat64(d).Float64()
+	}
 	if t >= 0.5 {
 		return b - d*(1-t)
 	}
@@ -179,6 +189,7 @@ func eachBlock(shape, blk []int, f func(nd.Box) error) error {
 
 // accum gathers one channel's values: a histogram or a reservoir sample.
 type accum struct {
+	dt     nd.DType
 	hist   []int64
 	histLo int
 	min    float64
@@ -189,7 +200,7 @@ type accum struct {
 }
 
 func newAccum(dt nd.DType) accum {
-	a := accum{min: math.Inf(1), max: math.Inf(-1)}
+	a := accum{dt: dt, min: math.Inf(1), max: math.Inf(-1)}
 	switch dt {
 	case nd.Uint8, nd.DTypeBool:
 		a.hist = make([]int64, 256)
@@ -270,7 +281,7 @@ func sampleAll[T uint32 | int32 | uint64 | int64 | float32 | float64](a *nd.Arra
 
 // stats finishes the accumulation.
 func (a *accum) stats() Stats {
-	s := Stats{Exact: true}
+	s := Stats{dt: a.dt, Exact: true}
 	if a.hist != nil {
 		s.hist, s.histLo = a.hist, a.histLo
 		first, last := -1, -1
