@@ -242,4 +242,3 @@ func TestChannelStatsBlocks(t *testing.T) {
 func reflect2(a, b Stats) bool {
 	return a.Min == b.Min && a.Max == b.Max && a.Count == b.Count && slices.Equal(a.hist, b.hist)
 }
-
