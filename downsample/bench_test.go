@@ -128,3 +128,8 @@ func BenchmarkMeanU8_2x2x2_Into(b *testing.B) { runInto(b, benchU8(vol64), f222,
 func BenchmarkModeU64Random_2x2_Into(b *testing.B) {
 	runInto(b, benchLabels(lab32, 1), f221, Mode)
 }
+
+// The exact carry of 8-bit means with other factors (meanExact) and the
+// 32-bit truncating carry, over several levels.
+func BenchmarkMeanU8_3x3x3_3mips(b *testing.B) { run(b, benchU8(vol64), []int{3, 3, 3}, 3, Mean, 1) }
+func BenchmarkMeanU8_2x1_4mips(b *testing.B)   { run(b, benchU8(vol64), []int{1, 1, 2}, 4, Mean, 1) }
