@@ -200,7 +200,8 @@ func (p *Plan) Grid() []int {
 }
 
 // Starts returns the crop starts along tiled axis i (0 is the first tiled
-// axis), in image coordinates; with padding the first is -margin.
+// axis), in image coordinates; with padding the first is -margin. It
+// panics if i is not in [0, len(Grid())).
 func (p *Plan) Starts(i int) []int { return slices.Clone(p.axes[i].starts) }
 
 // CropShape returns the shape of every input crop: the leading axes whole
