@@ -42,11 +42,13 @@ func axisWeights(a *axis, m Merge, sigma float64) [][]float64 {
 	n := sc(a.n)
 	c := float64(sc(a.crop))
 	raw := make([][]float64, len(a.starts))
-	lo, hi := axisRegions(a)
+	lo := make([]int, len(a.starts))
 	sum := make([]float64, n)
 	for g, s := range a.starts {
+		lo[g] = sc(max(s, 0))
+		hi := sc(min(s+a.crop, a.n))
 		centre := float64(sc(s)) + c/2 - 0.5
-		raw[g] = make([]float64, hi[g]-lo[g])
+		raw[g] = make([]float64, hi-lo[g])
 		for i := range raw[g] {
 			w := 1.0
 			if m == BlendGaussian {
@@ -63,56 +65,6 @@ func axisWeights(a *axis, m Merge, sigma float64) [][]float64 {
 		}
 	}
 	return raw
-}
-
-// axisRegions returns the output region [lo[g], hi[g]) of each crop g of
-// axis a.
-func axisRegions(a *axis) (lo, hi []int) {
-	sc := func(v int) int { x, _ := a.scale.scale(v); return x }
-	lo, hi = make([]int, len(a.starts)), make([]int, len(a.starts))
-	for g, s := range a.starts {
-		lo[g], hi[g] = sc(max(s, 0)), sc(min(s+a.crop, a.n))
-	}
-	return lo, hi
-}
-
-// axisSingle reports, for each output coordinate of axis a, whether
-// exactly one crop covers it; there its normalised weight is exactly 1.
-func axisSingle(a *axis) []bool {
-	lo, hi := axisRegions(a)
-	n, _ := a.scale.scale(a.n)
-	cnt := make([]int, n)
-	for g := range lo {
-		for x := lo[g]; x < hi[g]; x++ {
-			cnt[x]++
-		}
-	}
-	one := make([]bool, n)
-	for x, c := range cnt {
-		one[x] = c == 1
-	}
-	return one
-}
-
-// span is a run [a, b) of last-axis coordinates, covered by one crop
-// (single) or by several.
-type span struct {
-	a, b   int
-	single bool
-}
-
-// spans splits [lo, hi) into runs of equal single[x].
-func spans(single []bool, lo, hi int) []span {
-	var out []span
-	for x := lo; x < hi; {
-		y := x + 1
-		for y < hi && single[y] == single[x] {
-			y++
-		}
-		out = append(out, span{x, y, single[x]})
-		x = y
-	}
-	return out
 }
 
 // accum is the element type of the blending accumulators.
@@ -185,18 +137,6 @@ type band[U nd.Number, A accum] struct {
 	flushed int   // output rows [0, flushed) are written
 	written int64
 	top     U // the largest U, what values at or above its limit become
-	// Voxels covered by a single crop (weight exactly 1) skip the
-	// accumulators: their values are copied to stage rows of U, which
-	// saves the accumulators' memory traffic there. Used when the band
-	// axis is not the last axis.
-	staged    bool
-	single    [][]bool // per output axis: coordinate covered by one crop
-	subSingle []bool   // per last-axis row of a band row: single on the axes other than band and last
-	lastSpans []span   // runs of the whole last axis
-	tileSpans [][]span // per crop of the last axis: runs of its region
-	stage     [][]U    // stage[i] holds the single voxels of row flushed+i
-	freeStage [][]U
-	zeros     []A // an accumulator row that stays zero
 	// Scratch reused from tile to tile (guarded by mu).
 	idx    []int
 	wts    [][]A
@@ -249,58 +189,7 @@ func newBand[U nd.Number, A accum](p *Plan, dst nd.Writer, m Merge, sigma float6
 	}
 	b.idx = make([]int, r)
 	b.wts = make([][]A, r)
-	if b.axis != r-1 {
-		b.initStage()
-	}
 	return b
-}
-
-// initStage sets up the single-coverage tables.
-func (b *band[U, A]) initStage() {
-	r := len(b.out)
-	last := r - 1
-	b.staged = true
-	b.single = make([][]bool, r)
-	for d := range r {
-		if d < b.p.lead {
-			b.single[d] = make([]bool, b.out[d])
-			for x := range b.single[d] {
-				b.single[d][x] = true
-			}
-			continue
-		}
-		b.single[d] = axisSingle(&b.p.axes[d-b.p.lead])
-	}
-	b.lastSpans = spans(b.single[last], 0, b.out[last])
-	lo, hi := axisRegions(&b.p.axes[last-b.p.lead])
-	for g := range lo {
-		b.tileSpans = append(b.tileSpans, spans(b.single[last], lo[g], hi[g]))
-	}
-	// Last-axis rows of a band row, in C order over the axes other than
-	// band and last.
-	var dims []int
-	for d := range last {
-		if d != b.axis {
-			dims = append(dims, d)
-		}
-	}
-	n := b.rowLen / b.out[last]
-	b.subSingle = make([]bool, n)
-	idx := make([]int, len(dims))
-	for q := range n {
-		one := true
-		for k, d := range dims {
-			one = one && b.single[d][idx[k]]
-		}
-		b.subSingle[q] = one
-		for k := len(idx) - 1; k >= 0; k-- {
-			idx[k]++
-			if idx[k] < b.out[dims[k]] {
-				break
-			}
-			idx[k] = 0
-		}
-	}
 }
 
 // add accumulates result y of tile t and writes any finished rows.
@@ -376,55 +265,17 @@ func (b *band[U, A]) accumulate(t Tile, y *nd.Array[U]) error {
 	copy(idx, reg.Min[:last])
 	for {
 		w, yo, ro, bx := b.rowStart(t, y.Offset(), ys, idx)
-		if b.staged && b.rowSingle(idx) {
-			// Single spans are copied, the others accumulated.
-			for _, sp := range b.tileSpans[t.Grid[last-b.p.lead]] {
-				i, m := sp.a-reg.Min[last], sp.b-sp.a
-				if sp.single {
-					copyRow(b.stageRow(bx)[ro+sp.a:][:m], yd, yo+i*ylast, ylast)
-				} else {
-					addRow(b.row(bx)[ro+sp.a:][:m], wl[i:i+m], w, yd, yo+i*ylast, ylast)
-				}
-			}
+		row := b.row(bx)[ro+reg.Min[last]*b.rs[last]:][:n]
+		if ylast == 1 {
+			axpyRow(row, wl, w, yd[yo:yo+n])
 		} else {
-			addRow(b.row(bx)[ro+reg.Min[last]:][:n], wl, w, yd, yo, ylast)
+			for i := range row {
+				row[i] += w * wl[i] * A(yd[yo+i*ylast])
+			}
 		}
 		if !nextRow(idx, reg) {
 			return nil
 		}
-	}
-}
-
-// rowSingle reports whether the last-axis row at idx has coordinates
-// covered by a single crop on every axis but the last.
-func (b *band[U, A]) rowSingle(idx []int) bool {
-	for d, x := range idx {
-		if !b.single[d][x] {
-			return false
-		}
-	}
-	return true
-}
-
-// addRow adds w * wl[i] * y[yo + i*ys] to row[i].
-func addRow[A accum, U nd.Number](row, wl []A, w A, yd []U, yo, ys int) {
-	if ys == 1 {
-		axpyRow(row, wl, w, yd[yo:yo+len(row)])
-		return
-	}
-	for i := range row {
-		row[i] += w * wl[i] * A(yd[yo+i*ys])
-	}
-}
-
-// copyRow sets dst[i] = y[yo + i*ys].
-func copyRow[U nd.Number](dst, yd []U, yo, ys int) {
-	if ys == 1 {
-		copy(dst, yd[yo:])
-		return
-	}
-	for i := range dst {
-		dst[i] = yd[yo+i*ys]
 	}
 }
 
@@ -531,25 +382,6 @@ func (b *band[U, A]) row(x int) []A {
 	return rw
 }
 
-// stageRow returns the stage row of band row x (x >= b.flushed).
-func (b *band[U, A]) stageRow(x int) []U {
-	i := x - b.flushed
-	for len(b.stage) <= i {
-		b.stage = append(b.stage, nil)
-	}
-	rw := b.stage[i]
-	if rw == nil {
-		if n := len(b.freeStage); n > 0 {
-			rw = b.freeStage[n-1]
-			b.freeStage = b.freeStage[:n-1]
-		} else {
-			rw = make([]U, b.rowLen)
-		}
-		b.stage[i] = rw
-	}
-	return rw
-}
-
 // flush converts rows [lo, hi) to U (rounding half away from zero and
 // clamping for integers) and writes them; lo is b.flushed.
 func (b *band[U, A]) flush(lo, hi int) error {
@@ -574,21 +406,23 @@ func (b *band[U, A]) flush(lo, hi int) error {
 		data = b.outBuf[:m*b.rowLen]
 	}
 	for i := range m {
-		rw, st := b.take(i)
-		if b.staged && b.single[b.axis][lo+i] {
-			b.flushStaged(data, m, i, rw, st)
-			continue
+		var rw []A
+		if i < len(b.win) {
+			rw = b.win[i]
 		}
 		// The band row is outer runs of inner elements; in the C-order
 		// buffer run o of row i starts at (o*m + i) * inner.
 		for o := range b.outer {
-			convClear(data[(o*m+i)*b.inner:][:b.inner], rw[o*b.inner:][:b.inner], b.top)
+			d := data[(o*m+i)*b.inner:][:b.inner]
+			if rw == nil { // not covered: cannot happen, keep zeros
+				clear(d)
+				continue
+			}
+			convClear(d, rw[o*b.inner:][:b.inner], b.top)
 		}
-	}
-	if b.staged {
-		k := copy(b.stage, b.stage[min(m, len(b.stage)):])
-		clear(b.stage[k:])
-		b.stage = b.stage[:k]
+		if rw != nil {
+			b.free = append(b.free, rw)
+		}
 	}
 	k := copy(b.win, b.win[min(m, len(b.win)):])
 	clear(b.win[k:])
@@ -601,59 +435,6 @@ func (b *band[U, A]) flush(lo, hi int) error {
 		return fmt.Errorf("tile: writing blended rows [%d,%d) of axis %d: %w", lo, hi, b.axis, err)
 	}
 	return nil
-}
-
-// take returns the accumulator and stage rows of row flushed+i (a zero
-// row for an accumulator never used, nil for no stage row) and puts them
-// on the free lists: they are reused only after flush has read them.
-func (b *band[U, A]) take(i int) (rw []A, st []U) {
-	if i < len(b.win) {
-		rw = b.win[i]
-	}
-	if i < len(b.stage) {
-		st = b.stage[i]
-	}
-	if rw == nil {
-		if b.zeros == nil {
-			b.zeros = make([]A, b.rowLen)
-		}
-		rw = b.zeros
-	} else {
-		b.free = append(b.free, rw)
-	}
-	if st != nil {
-		b.freeStage = append(b.freeStage, st)
-	}
-	return rw, st
-}
-
-// flushStaged converts band row i of data (m rows), whose band coordinate
-// is covered by a single crop, from its accumulator row rw and stage row
-// st: last-axis rows single on every axis take their single spans from
-// st and the rest from rw; other rows come wholly from rw. It zeroes
-// what it reads of rw.
-func (b *band[U, A]) flushStaged(data []U, m, i int, rw []A, st []U) {
-	n := b.out[len(b.out)-1]
-	for q, one := range b.subSingle {
-		ro := q * n
-		o, j := ro/b.inner, ro%b.inner
-		d := data[(o*m+i)*b.inner+j:][:n]
-		a := rw[ro:][:n]
-		if !one {
-			convClear(d, a, b.top)
-			continue
-		}
-		for _, sp := range b.lastSpans {
-			switch {
-			case !sp.single:
-				convClear(d[sp.a:sp.b], a[sp.a:sp.b], b.top)
-			case st != nil:
-				copy(d[sp.a:sp.b], st[ro+sp.a:ro+sp.b])
-			default: // not covered: cannot happen, keep zeros
-				clear(d[sp.a:sp.b])
-			}
-		}
-	}
 }
 
 // convClear converts src to dst with convRow and zeroes src, in pieces

@@ -52,3 +52,36 @@ func BenchmarkTile2DBlendU16(b *testing.B) { benchBlend[uint16](b, shape2D, spec
 func BenchmarkTile2DBlendF32(b *testing.B) { benchBlend[float32](b, shape2D, spec2D) }
 func BenchmarkTile2DBlendF64(b *testing.B) { benchBlend[float64](b, shape2D, spec2D) }
 func BenchmarkTile2DBlendU8(b *testing.B)  { benchBlend[uint8](b, shape2D, spec2D) }
+
+// benchBlendAdd times the blender alone: every tile's result (one
+// crop-shaped array, reused) is added in plan order, without reading
+// crops, so the figure is the merge's own cost.
+func benchBlendAdd(b *testing.B, shape []int, s Spec) {
+	p, err := New(shape, s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := nd.New[uint8](p.OutShape(), nd.C)
+	clear(out.Data())
+	y := benchImage(p.OutCropShape())
+	tiles := make([]Tile, 0, p.Len())
+	for t := range p.All() {
+		tiles = append(tiles, t)
+	}
+	b.SetBytes(int64(out.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		bl := newBlender[uint8](p, out, BlendGaussian, 0.125)
+		for _, t := range tiles {
+			if err := bl.add(t, y); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := bl.checkAllFlushed(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBlendAdd2D(b *testing.B) { benchBlendAdd(b, shape2D, spec2D) }
+func BenchmarkBlendAdd3D(b *testing.B) { benchBlendAdd(b, shape3D, spec3D) }
