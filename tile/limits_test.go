@@ -133,3 +133,22 @@ func FuzzNewArgs(f *testing.F) {
 		}
 	})
 }
+
+// Regression: Options.Workers had no bound (only the batch count capped
+// it), so a typo could start a goroutine, each with its own crop buffers,
+// for every batch of a large plan.
+func TestMapWorkersBound(t *testing.T) {
+	shape := []int{4000}
+	p, err := New(shape, Spec{Crop: []int{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, out := nd.New[uint8](shape, nd.C), nd.New[uint8](shape, nd.C)
+	err = Map(context.Background(), p, img, out, identity[uint8], Options{Workers: 1 << 30})
+	if err == nil || !strings.Contains(err.Error(), "Options.Workers") {
+		t.Errorf("Workers 2^30: error %v, want one naming Options.Workers", err)
+	}
+	if err := Map(context.Background(), p, img, out, identity[uint8], Options{Workers: MaxWorkers}); err != nil {
+		t.Errorf("Workers = MaxWorkers: %v", err)
+	}
+}

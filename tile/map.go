@@ -41,7 +41,9 @@ type Progress struct {
 // batches of one crop and pastes the results.
 type Options struct {
 	// Workers is the number of goroutines that read, compute and write
-	// batches concurrently. Zero means runtime.GOMAXPROCS(0).
+	// batches concurrently. Zero means runtime.GOMAXPROCS(0); more than
+	// MaxWorkers is an error, and more than the number of batches runs
+	// one goroutine per batch.
 	Workers int
 	// BatchSize is the number of crops per call of the function; the last
 	// batch may be smaller. Zero means 1; a value above the plan's number
@@ -69,6 +71,11 @@ type Options struct {
 	Views bool
 }
 
+// MaxWorkers bounds Options.Workers: each worker holds a batch of crops
+// and results, so the bound keeps a typo from reserving memory for
+// millions of batches.
+const MaxWorkers = 1 << 12
+
 // Map runs fn over every tile of p, reading crops from src and merging the
 // results into dst. src must have p.Shape() and dtype T, dst p.OutShape()
 // and dtype U.
@@ -89,6 +96,9 @@ func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Wri
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers > MaxWorkers {
+		return fmt.Errorf("tile: Options.Workers = %d exceeds MaxWorkers (%d)", workers, MaxWorkers)
 	}
 	// Batches never hold more than the plan's tiles, whatever BatchSize
 	// says: the batch slices are sized by bs.
