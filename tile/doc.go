@@ -50,10 +50,14 @@
 // # Memory and limits
 //
 // Map holds at most Workers batches of crops and results; Paste needs
-// nothing more, and blending keeps one band of float64 rows along the
+// nothing more, and blending keeps one band of accumulator rows along the
 // first tiled axis with more than one crop. A plan stores only per-axis
 // positions, so its size is the sum, not the product, of the per-axis
 // crop counts; [MaxTiles] bounds the product. Padded reads fetch only the
 // image voxels the padding mirrors (at most the crop's size per axis).
-// Blending computes in float64, which is exact for integers up to 2^53.
+// Blending accumulates in float32 for 8- and 16-bit integer and float32
+// results (a blend of equal values is exact; a general one can differ
+// from float64 by one step only where the exact value lies within
+// (crops + rank + 2) * 2^-24 times the largest blended value of a
+// rounding tie) and in float64 otherwise, exact for integers up to 2^53.
 package tile
