@@ -1,0 +1,132 @@
+package label
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
+
+// OutDType returns the dtype for the labels: want when the object count
+// fits it, or (want Invalid) uint32, or uint64 when more than 2^32-1
+// objects were found. A dtype too small or not an unsigned integer is an
+// error naming it and the count.
+func (t *Table) OutDType(want nd.DType) (nd.DType, error) {
+	if want == nd.Invalid {
+		if t.objects > math.MaxUint32 {
+			return nd.Uint64, nil
+		}
+		return nd.Uint32, nil
+	}
+	var most uint64
+	switch want {
+	case nd.Uint8:
+		most = math.MaxUint8
+	case nd.Uint16:
+		most = math.MaxUint16
+	case nd.Uint32:
+		most = math.MaxUint32
+	case nd.Uint64:
+		most = math.MaxUint64
+	default:
+		return nd.Invalid, fmt.Errorf("label: output dtype %s: want uint8, uint16, uint32 or uint64", want)
+	}
+	if t.objects > most {
+		return nd.Invalid, fmt.Errorf("label: %d objects do not fit output dtype %s (at most %d)", t.objects, want, most)
+	}
+	return want, nil
+}
+
+// blockIndex returns the index of the block whose region is exactly b.
+func (t *Table) blockIndex(b nd.Box) (int, error) {
+	if b.Rank() != len(t.shape) {
+		return 0, fmt.Errorf("label: region %v has rank %d, the image %d", b, b.Rank(), len(t.shape))
+	}
+	k := t.blockOf(b.Min)
+	if want, _ := t.box(k); !want.Eq(b) {
+		return 0, fmt.Errorf("label: region %v is not one block of the %v grid (want e.g. %v)", b, t.o.Chunks, want)
+	}
+	return k, nil
+}
+
+// Relabel is pass 3 for one block: block holds the source values of the
+// block's region b (one of the blocks of the grid, exactly); it returns the
+// final labels in dtype dt (see [Table.OutDType]) and, when emit is not
+// nil, calls it with the statistics of every object piece in the block, in
+// ID order. Pieces with Partial set are parts of objects spanning several
+// blocks, to be merged with [Merge]. It is safe for concurrent use.
+func (t *Table) Relabel(ctx context.Context, block nd.Any, b nd.Box, dt nd.DType, emit func(Object)) (nd.Any, error) {
+	k, err := t.blockIndex(b)
+	if err != nil {
+		return nil, err
+	}
+	s := t.getScratch()
+	defer t.pool.Put(s)
+	n, err := s.label(block, t.o.Conn, t.o.Semantic)
+	if err != nil {
+		return nil, err
+	}
+	if n != t.n[k] {
+		return nil, fmt.Errorf("label: block %v now has %d objects, %d in pass 1: the input changed", b, n, t.n[k])
+	}
+	cnt := s.counts(n)
+	fin := t.finals(s, k, cnt)
+	out, err := nd.NewAnyChecked(dt, b.Shape(), nd.C)
+	if err != nil {
+		return nil, err
+	}
+	switch o := out.(type) {
+	case *nd.Array[uint8]:
+		mapLabels(o.Data(), s.lab, fin)
+	case *nd.Array[uint16]:
+		mapLabels(o.Data(), s.lab, fin)
+	case *nd.Array[uint32]:
+		mapLabels(o.Data(), s.lab, fin)
+	case *nd.Array[uint64]:
+		mapLabels(o.Data(), s.lab, fin)
+	default:
+		return nil, fmt.Errorf("label: output dtype %s: want an unsigned integer", dt)
+	}
+	if emit != nil {
+		t.emitStats(s, block, b, k, n, emit)
+	}
+	return out, ctx.Err()
+}
+
+// finals returns the final ID of every local label of block k, in one
+// sweep that counts the surviving objects starting in the block in local
+// label order, as pass 2 did.
+func (t *Table) finals(s *scratch, k int, cnt []uint32) []uint64 {
+	n := len(cnt) - 1
+	if cap(s.fin) < n+1 {
+		s.fin = make([]uint64, n+1)
+	}
+	fin := s.fin[:n+1]
+	fin[0] = 0
+	lo, hi := t.fbase[k], t.fbase[k+1]
+	j := lo
+	next := t.base[k]
+	for l := 1; l <= n; l++ {
+		if j < hi && t.flabel[j] == uint32(l) {
+			fin[l] = t.final[j]
+			if t.owner.has(j) {
+				next++
+			}
+			j++
+			continue
+		}
+		fin[l] = 0
+		if uint64(cnt[l]) >= t.o.MinSize {
+			next++
+			fin[l] = next
+		}
+	}
+	return fin
+}
+
+func mapLabels[T uint8 | uint16 | uint32 | uint64](dst []T, lab []uint32, fin []uint64) {
+	for p, l := range lab {
+		dst[p] = T(fin[l])
+	}
+}

@@ -1,0 +1,128 @@
+package label
+
+// backOffset is a neighbour offset before the voxel in scan order: its
+// flat distance (negative), its step on the last axis, and the rest.
+type backOffset struct {
+	delta int
+	dx    int
+	outer []int
+}
+
+func backOffsets(shape []int, c Conn) []backOffset {
+	r := len(shape)
+	strides := make([]int, r)
+	s := 1
+	for i := r - 1; i >= 0; i-- {
+		strides[i] = s
+		s *= shape[i]
+	}
+	var out []backOffset
+	for _, d := range c.Offsets(true) {
+		var o backOffset
+		for i, v := range d {
+			o.delta += v * strides[i]
+		}
+		o.dx, o.outer = d[r-1], d[:r-1]
+		out = append(out, o)
+	}
+	return out
+}
+
+// scan labels v (C order, shape) into s.lab with IDs 1..n in scan order of
+// each component's first voxel and returns n. Zero is background; two
+// neighbours connect when their values are equal. It works row by row
+// along the last axis: the offsets valid for a row are chosen once, and
+// only the row's two ends test the last axis.
+func scan[T comparable](s *scratch, v []T, shape []int, c Conn) uint32 {
+	var zero T
+	r := len(shape)
+	nx := shape[r-1]
+	lab := s.lab
+	par := append(s.par[:0], 0)
+	offs := backOffsets(shape, c)
+	var left, mid, right []int
+	outer := make([]int, r-1)
+	for base := 0; base < len(v); base += nx {
+		left, mid, right = left[:0], mid[:0], right[:0]
+		for _, o := range offs {
+			ok := true
+			for i, d := range o.outer {
+				if q := outer[i] + d; q < 0 || q >= shape[i] {
+					ok = false
+					break
+				}
+			}
+			switch {
+			case !ok:
+			case o.dx < 0:
+				left = append(left, o.delta)
+			case o.dx == 0:
+				mid = append(mid, o.delta)
+			default:
+				right = append(right, o.delta)
+			}
+		}
+		for x := 0; x < nx; x++ {
+			p := base + x
+			val := v[p]
+			if val == zero {
+				lab[p] = 0
+				continue
+			}
+			l := uint32(0)
+			if x > 0 {
+				l = join(par, v, lab, val, p, l, left)
+			}
+			l = join(par, v, lab, val, p, l, mid)
+			if x < nx-1 {
+				l = join(par, v, lab, val, p, l, right)
+			}
+			if l == 0 {
+				l = uint32(len(par))
+				par = append(par, l)
+			}
+			lab[p] = l
+		}
+		for i := r - 2; i >= 0; i-- {
+			outer[i]++
+			if outer[i] < shape[i] {
+				break
+			}
+			outer[i] = 0
+		}
+	}
+	// Parents are smaller than children: one ascending sweep numbers the
+	// roots 1, 2, ... and gives every other label its root's number.
+	n := uint32(0)
+	for i := 1; i < len(par); i++ {
+		if par[i] == uint32(i) {
+			n++
+			par[i] = n
+		} else {
+			par[i] = par[par[i]]
+		}
+	}
+	for p, l := range lab {
+		lab[p] = par[l]
+	}
+	s.par = par
+	return n
+}
+
+// join unites the label of voxel p (l, 0 if none yet) with its labelled
+// neighbours at the given deltas that hold the same value.
+func join[T comparable](par []uint32, v []T, lab []uint32, val T, p int, l uint32, deltas []int) uint32 {
+	for _, d := range deltas {
+		q := p + d
+		if v[q] != val {
+			continue
+		}
+		nl := lab[q]
+		if l == 0 {
+			l = nl
+		} else if nl != l {
+			l = union(par, l, nl)
+		}
+	}
+	return l
+}
