@@ -21,7 +21,9 @@ func IsTIFF(loc string) bool {
 func init() {
 	local := func(loc string) string { return strings.TrimPrefix(loc, "file://") }
 	RegisterFormat(Format{Name: "npy",
-		Match: func(loc string) bool { return strings.HasSuffix(strings.ToLower(loc), ".npy") && !strings.Contains(local(loc), "://") },
+		Match: func(loc string) bool {
+			return strings.HasSuffix(strings.ToLower(loc), ".npy") && !strings.Contains(local(loc), "://")
+		},
 		Open: func(_ context.Context, loc string, _ map[string]string, _ *OpenOptions) (*Image, error) {
 			return openNPY(local(loc))
 		}})

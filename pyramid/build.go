@@ -270,12 +270,12 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkAxes(p, o.Axes); err != nil {
+		return nil, err
+	}
 	rec, err := claim(ctx, p, &o)
 	if err != nil {
 		return nil, err
-	}
-	if len(o.Axes) != len(p.Shapes[0]) {
-		return nil, fmt.Errorf("pyramid: %d axes for rank %d", len(o.Axes), len(p.Shapes[0]))
 	}
 	names := make([]string, len(o.Axes))
 	for i, a := range o.Axes {
@@ -360,6 +360,24 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkAxes refuses a plan that reduces a channel, time or custom axis: a
+// pyramid averages (or votes) only over space, never across channels or
+// time points.
+func checkAxes(p *Plan, axes []ome.Axis) error {
+	if len(axes) != len(p.Shapes[0]) {
+		return fmt.Errorf("pyramid: %d axes for rank %d", len(axes), len(p.Shapes[0]))
+	}
+	for l, f := range p.Factors {
+		for i, a := range axes {
+			if f[i] > 1 && a.Type != "space" && a.Type != "" {
+				return fmt.Errorf("pyramid: level %d factor %v reduces axis %q of type %q: pyramids reduce space axes only (it would mix values across %s)",
+					l+1, f, a.Name, a.Type, a.Name)
+			}
+		}
+	}
+	return nil
 }
 
 func runTask(ctx context.Context, p *Plan, t Task, in nd.Reader, levels []*zarr.Array, reduce Reduce, pr *Progress) error {

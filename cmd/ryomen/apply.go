@@ -52,7 +52,7 @@ shape in --out-dtype and ryomen keeps the centre.`,
 				return usagef("give --op or --exec, not both")
 			case execCmd != "":
 				var halo []int
-				if halo, err = parseHalo(haloFlag, len(src.r.Shape())); err != nil {
+				if halo, err = parseHalo(haloFlag, src.spaceFlags()); err != nil {
 					return err
 				}
 				dt := src.r.DType()
@@ -91,12 +91,17 @@ shape in --out-dtype and ryomen keeps the centre.`,
 					return usagef("--sigma must be > 0")
 				}
 				r := int(math.Ceil(3 * sigma))
+				// Blur and context along space axes only: channels and
+				// time points stay apart.
+				space := src.spaceFlags()
 				o.Halo = make([]int, len(src.r.Shape()))
 				for i := range o.Halo {
-					o.Halo[i] = r
+					if space[i] {
+						o.Halo[i] = r
+					}
 				}
 				o.OutDType = nd.Float32
-				o.Apply = func(b nd.Any, inner nd.Box) (nd.Any, error) { return gaussian(b, inner, sigma) }
+				o.Apply = func(b nd.Any, inner nd.Box) (nd.Any, error) { return gaussian(b, inner, sigma, space) }
 				o.Params = map[string]string{"op": op, "sigma": strconv.FormatFloat(sigma, 'g', -1, 64)}
 			case "threshold":
 				o.OutDType = nd.Uint8
@@ -121,7 +126,7 @@ shape in --out-dtype and ryomen keeps the centre.`,
 	fl.DurationVar(&execTimeout, "exec-timeout", 10*time.Minute, "--exec: longest wait for one response (from its request, or from the previous response if later); then the server is killed and the run fails (0: no limit)")
 	fl.Float64Var(&sigma, "sigma", 1, "gaussian sigma in voxels")
 	fl.Float64Var(&value, "value", 0, "threshold value")
-	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape (one task per chunk or shard)")
+	fl.StringVar(&f.chunks, "chunks", "", "output chunk shape, per axis or per space axis (default: 64 per space axis of a volume, 256 of a plane; 1 for channel and time); one task per chunk or shard")
 	fl.StringVar(&f.shardShape, "shard-shape", "", "output shard shape (a multiple of --chunks)")
 	fl.StringVar(&f.shard, "shard", "", "run only shard i of N of the task plan: i/N")
 	fl.BoolVar(&f.resume, "resume", false, "continue an unfinished run")
@@ -152,7 +157,7 @@ func threshold(b nd.Any, inner nd.Box, v float64) (nd.Any, error) {
 
 // gaussian blurs b separably along every axis with edges clamped and returns
 // the inner region.
-func gaussian(b nd.Any, inner nd.Box, sigma float64) (nd.Any, error) {
+func gaussian(b nd.Any, inner nd.Box, sigma float64, space []bool) (nd.Any, error) {
 	a, err := toFloat(b)
 	if err != nil {
 		return nil, err
@@ -173,6 +178,9 @@ func gaussian(b nd.Any, inner nd.Box, sigma float64) (nd.Any, error) {
 	data, _ := a.Flat()
 	line := make([]float32, 0, 1024)
 	for ax := range sh {
+		if !space[ax] {
+			continue
+		}
 		n := sh[ax]
 		inner := 1
 		for _, s := range sh[ax+1:] {

@@ -38,7 +38,7 @@ opens it as a z stack; --codec none, zstd or gzip as deflate).`,
 	}
 	fl := c.Flags()
 	registerCodec(c, &f)
-	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape")
+	fl.StringVar(&f.chunks, "chunks", "", "output chunk shape, per axis or per space axis (default: 64 per space axis of a volume, 256 of a plane; 1 for channel and time)")
 	fl.StringVar(&f.shardShape, "shard-shape", "", "output shard shape (a multiple of --chunks)")
 	fl.StringVar(&f.shard, "shard", "", "run only shard i of N of the task plan: i/N")
 	fl.BoolVar(&f.resume, "resume", false, "continue an unfinished run")

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ryomen-dev/ryomen/ome"
-	"github.com/ryomen-dev/ryomen/synth"
 )
 
 func newDemo() *cobra.Command {
@@ -41,10 +40,6 @@ OUT defaults to ryomen-demo.ome.zarr in the current directory.`,
 			if len(sh) != 3 {
 				return usagef("--shape %q: want 3 sizes", shape)
 			}
-			vol, err := synth.New(synth.Params{Shape: sh, Seed: seed})
-			if err != nil {
-				return usageError{err}
-			}
 			oo, err := openOutput(ctx, out, nil)
 			if err != nil {
 				return err
@@ -56,8 +51,10 @@ OUT defaults to ryomen-demo.ome.zarr in the current directory.`,
 			// The image first: its build claims (or, with --overwrite,
 			// clears) the whole output; the labels go inside it after.
 			pf.method = "mean"
-			src := &source{r: vol.Image(), axes: spaceAxes(), scale: []float64{1, 1, 1}, format: "synthetic"}
-			src.id.Location = fmt.Sprintf("synth:%s?seed=%d", shape, seed)
+			src, err := openSource(ctx, fmt.Sprintf("synth:%s?seed=%d", shape, seed))
+			if err != nil {
+				return err
+			}
 			io, err := pf.options(src)
 			if err != nil {
 				return err
@@ -68,8 +65,9 @@ OUT defaults to ryomen-demo.ome.zarr in the current directory.`,
 				return demoErr(err, out)
 			}
 			pf.method, pf.label = "mode", true
-			src = &source{r: vol.Labels(), axes: spaceAxes(), scale: []float64{1, 1, 1}, format: "synthetic"}
-			src.id.Location = fmt.Sprintf("synth:%s?labels=1&seed=%d", shape, seed)
+			if src, err = openSource(ctx, fmt.Sprintf("synth:%s?labels=1&seed=%d", shape, seed)); err != nil {
+				return err
+			}
 			lo, err := pf.options(src)
 			if err != nil {
 				return err

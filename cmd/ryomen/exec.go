@@ -23,9 +23,11 @@ type execRun struct {
 	dt     nd.DType // input dtype
 }
 
-// parseHalo reads --halo: one value for every axis or one per axis, each
-// >= 0 (0: crops without context on that axis).
-func parseHalo(s string, rank int) ([]int, error) {
+// parseHalo reads --halo: one value for every space axis, or one per
+// axis, each >= 0 (0: crops without context on that axis). Channel and
+// time axes take no halo: a crop carries them whole.
+func parseHalo(s string, space []bool) ([]int, error) {
+	rank := len(space)
 	bad := func(why string) error {
 		return usagef("--halo %q: %s; want one value or %d comma-separated values >= 0", s, why, rank)
 	}
@@ -41,12 +43,21 @@ func parseHalo(s string, rank int) ([]int, error) {
 		v = append(v, x)
 	}
 	if len(v) == 1 {
-		for len(v) < rank {
-			v = append(v, v[0])
+		one := v[0]
+		v = make([]int, rank)
+		for i := range v {
+			if space[i] {
+				v[i] = one
+			}
 		}
 	}
 	if len(v) != rank {
 		return nil, bad(fmt.Sprintf("%d values for a %d-d image", len(v), rank))
+	}
+	for i, x := range v {
+		if x > 0 && !space[i] {
+			return nil, bad(fmt.Sprintf("axis %d is not a space axis and takes no halo", i))
+		}
 	}
 	return v, nil
 }

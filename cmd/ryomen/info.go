@@ -4,14 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ryomen-dev/ryomen/store"
-	"github.com/ryomen-dev/ryomen/zarr"
+	"github.com/ryomen-dev/ryomen/dataset"
 )
 
 type levelInfo struct {
@@ -30,7 +28,10 @@ type infoOut struct {
 	DType    string      `json:"dtype"`
 	Shape    []int       `json:"shape"`
 	Axes     []string    `json:"axes"`
+	Types    []string    `json:"axis_types"`
 	Units    []string    `json:"units"`
+	Channels []string    `json:"channels,omitempty"`
+	Series   []string    `json:"series,omitempty"`
 	Levels   []levelInfo `json:"levels"`
 	Labels   []string    `json:"labels,omitempty"`
 	Complete bool        `json:"complete"`
@@ -40,12 +41,11 @@ type infoOut struct {
 func newInfo() *cobra.Command {
 	return &cobra.Command{
 		Use:   "info PATH",
-		Short: "Describe an image: format, shape, dtype, chunks, codecs, levels, axes, size",
+		Short: "Describe an image: format, shape, dtype, axes, levels, chunks, codecs, series, labels, size",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			src, err := openSource(ctx, args[0])
-			if errors.Is(err, errIncomplete) {
+			src, err := openSource(cmd.Context(), args[0])
+			if errors.Is(err, dataset.ErrIncomplete) {
 				if g.json {
 					return printJSON(map[string]any{"path": args[0], "format": "unfinished ryomen output", "complete": false})
 				}
@@ -55,90 +55,73 @@ func newInfo() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			inf := infoOut{Path: args[0], Format: src.format, DType: src.r.DType().String(), Shape: src.r.Shape(), Complete: true}
-			for _, a := range src.axes {
-				inf.Axes = append(inf.Axes, a.Name)
-				inf.Units = append(inf.Units, a.Unit)
-			}
-			root, inner := splitPath(args[0])
-			var st store.Store = store.NewFile(root)
-			if strings.Contains(args[0], "://") {
-				if st, err = store.Open(ctx, args[0]); err != nil {
-					return err
-				}
-				inner = ""
-			}
-			if src.img != nil {
-				for _, d := range src.img.Multiscales[0].Datasets {
-					li := levelInfo{Path: d.Path}
-					for _, t := range d.CoordinateTransformations {
-						switch t.Type {
-						case "scale":
-							li.Scale = t.Scale
-						case "translation":
-							li.Translation = t.Translation
-						}
-					}
-					if a, err := zarr.Open(ctx, st, joinKey(inner, d.Path)); err == nil {
-						fillLevel(&li, a)
-					}
-					inf.Levels = append(inf.Levels, li)
-				}
-				if lim, err := readLabels(ctx, st, inner); err == nil {
-					inf.Labels = lim
-				}
-			} else if src.zarr != nil {
-				li := levelInfo{Path: inner}
-				fillLevel(&li, src.zarr)
-				inf.Levels = append(inf.Levels, li)
-			}
-			if _, err := os.Stat(filepath.Join(args[0], ".ryomen", "plan.json")); err == nil && src.img == nil {
-				inf.Complete = false
-			}
-			filepath.WalkDir(args[0], func(_ string, d fs.DirEntry, err error) error {
-				if err == nil && !d.IsDir() {
-					if fi, err := d.Info(); err == nil {
-						inf.Bytes += fi.Size()
-					}
-				}
-				return nil
-			})
+			defer src.Close()
+			inf := describe(args[0], src.Image)
 			if g.json {
 				return printJSON(inf)
 			}
-			fmt.Printf("%s\n  format: %s\n  dtype:  %s\n  shape:  %v\n  axes:   %s\n", inf.Path, inf.Format, inf.DType, inf.Shape, strings.Join(inf.Axes, ","))
-			if u := strings.Join(inf.Units, ","); strings.Trim(u, ",") != "" {
-				fmt.Printf("  units:  %s\n", u)
-			}
-			for i, l := range inf.Levels {
-				fmt.Printf("  level %d (%s): shape %v chunks %v", i, l.Path, l.Shape, l.Chunks)
-				if l.Shard != nil {
-					fmt.Printf(" shard %v", l.Shard)
-				}
-				if len(l.Codecs) > 0 {
-					fmt.Printf(" codecs %s", strings.Join(l.Codecs, ","))
-				}
-				if l.Scale != nil {
-					fmt.Printf(" scale %v translation %v", l.Scale, l.Translation)
-				}
-				fmt.Println()
-			}
-			if len(inf.Labels) > 0 {
-				fmt.Printf("  labels: %s\n", strings.Join(inf.Labels, ","))
-			}
-			fmt.Printf("  size on disk: %.1f MiB\n", float64(inf.Bytes)/(1<<20))
+			printInfo(inf)
 			return nil
 		},
 	}
 }
 
-func fillLevel(li *levelInfo, a *zarr.Array) {
-	m := a.Meta()
-	li.Shape, li.Chunks, li.Shard = m.Shape, m.Chunks, m.Shard
-	for _, c := range m.Codecs {
-		li.Codecs = append(li.Codecs, c.Name())
+// describe gathers what info prints.
+func describe(path string, im *dataset.Image) infoOut {
+	inf := infoOut{Path: path, Format: im.Format, DType: im.DType().String(), Shape: im.Shape(), Complete: true,
+		Labels: im.Labels, Channels: im.Channels, Series: im.Series}
+	for _, a := range im.Axes {
+		inf.Axes = append(inf.Axes, a.Name)
+		inf.Types = append(inf.Types, string(a.Type))
+		inf.Units = append(inf.Units, a.Unit)
 	}
-	if m.Compressor != nil {
-		li.Codecs = append(li.Codecs, m.Compressor.Name())
+	for _, l := range im.Levels {
+		inf.Levels = append(inf.Levels, levelInfo{Path: l.Path, Shape: l.Shape(), Chunks: l.Chunks, Shard: l.Shard,
+			Codecs: l.Codecs, Scale: l.Scale, Translation: l.Translation})
 	}
+	if im.Local != "" {
+		filepath.WalkDir(im.Local, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if fi, err := d.Info(); err == nil {
+					inf.Bytes += fi.Size()
+				}
+			}
+			return nil
+		})
+	}
+	return inf
+}
+
+func printInfo(inf infoOut) {
+	fmt.Printf("%s\n  format: %s\n  dtype:  %s\n  shape:  %v\n  axes:   %s (%s)\n", inf.Path, inf.Format, inf.DType, inf.Shape,
+		strings.Join(inf.Axes, ","), strings.Join(inf.Types, ","))
+	if u := strings.Join(inf.Units, ","); strings.Trim(u, ",") != "" {
+		fmt.Printf("  units:  %s\n", u)
+	}
+	if len(inf.Channels) > 0 {
+		fmt.Printf("  channels: %s\n", strings.Join(inf.Channels, ", "))
+	}
+	if len(inf.Series) > 1 {
+		fmt.Printf("  series: %d in the file (open one with #series=N): %s\n", len(inf.Series), strings.Join(inf.Series, "; "))
+	}
+	for i, l := range inf.Levels {
+		fmt.Printf("  level %d (%s): shape %v", i, l.Path, l.Shape)
+		if l.Chunks != nil {
+			fmt.Printf(" chunks %v", l.Chunks)
+		}
+		if l.Shard != nil {
+			fmt.Printf(" shard %v", l.Shard)
+		}
+		if len(l.Codecs) > 0 {
+			fmt.Printf(" codecs %s", strings.Join(l.Codecs, ","))
+		}
+		if l.Scale != nil {
+			fmt.Printf(" scale %v translation %v", l.Scale, l.Translation)
+		}
+		fmt.Println()
+	}
+	if len(inf.Labels) > 0 {
+		fmt.Printf("  labels: %s\n", strings.Join(inf.Labels, ","))
+	}
+	fmt.Printf("  size on disk: %.1f MiB\n", float64(inf.Bytes)/(1<<20))
 }

@@ -2,243 +2,63 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/url"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 
+	"github.com/ryomen-dev/ryomen/dataset"
 	"github.com/ryomen-dev/ryomen/nd"
-	"github.com/ryomen-dev/ryomen/npy"
 	"github.com/ryomen-dev/ryomen/ome"
 	"github.com/ryomen-dev/ryomen/pyramid"
 	"github.com/ryomen-dev/ryomen/store"
-	"github.com/ryomen-dev/ryomen/synth"
-	"github.com/ryomen-dev/ryomen/zarr"
 )
 
-// source is an opened input: the array plus what we know about its axes.
+// source is an opened input: the image plus the views of it the engine
+// takes (OME axes, physical scale, run-record identity).
 type source struct {
+	*dataset.Image
 	r      nd.Reader
 	format string
 	axes   []ome.Axis
 	scale  []float64
-	zarr   *zarr.Array
-	img    *ome.Image
-	// id is the input's canonical location and content fingerprint, for
-	// the output's run record and the in-place check; local is its local
-	// path ("" when not on the local file system).
-	id    pyramid.Source
-	local string
+	id     pyramid.Source
+	local  string
 }
 
-// splitPath separates a local directory holding a Zarr hierarchy from a path
-// inside it: "out.zarr/labels/cells" -> store "out.zarr", path
-// "labels/cells". The store root is the outermost directory with a
-// zarr.json or .zgroup/.zarray.
-func splitPath(p string) (root, inner string) {
-	p = filepath.Clean(p)
-	root, inner = p, ""
-	cur := p
-	for {
-		for _, m := range []string{"zarr.json", ".zgroup", ".zarray"} {
-			if _, err := os.Stat(filepath.Join(cur, m)); err == nil {
-				root = cur
-				rel, _ := filepath.Rel(cur, p)
-				if rel == "." {
-					rel = ""
-				}
-				inner = filepath.ToSlash(rel)
-			}
-		}
-		parent := filepath.Dir(cur)
-		if parent == cur {
-			return root, inner
-		}
-		cur = parent
-	}
-}
-
-// openSource opens IN: a Zarr array, an OME-Zarr image (level 0), or a
-// synthetic volume "synth:ZxYxX[?seed=1&labels=1|dtype=uint8]".
+// openSource opens IN through the library (see package dataset for the
+// location syntax: Zarr, OME-Zarr, TIFF series, .npy, http(s), s3, synth).
 func openSource(ctx context.Context, in string) (*source, error) {
-	if strings.HasPrefix(in, "synth:") {
-		u, err := url.Parse(in)
-		if err != nil {
-			return nil, usagef("bad synth URL %q: %v", in, err)
-		}
-		spec := u.Opaque
-		var shape []int
-		for _, f := range strings.Split(spec, "x") {
-			n, err := strconv.Atoi(f)
-			if err != nil || n <= 0 {
-				return nil, usagef("bad synth shape %q: want e.g. synth:128x256x256", spec)
-			}
-			shape = append(shape, n)
-		}
-		seed, _ := strconv.ParseUint(u.Query().Get("seed"), 10, 64)
-		v, err := synth.New(synth.Params{Shape: shape, Seed: seed})
-		if err != nil {
+	im, err := dataset.Open(ctx, in, nil)
+	if err != nil {
+		if strings.Contains(err.Error(), "synth") && strings.HasPrefix(in, "synth:") {
 			return nil, usageError{err}
 		}
-		s := &source{format: "synthetic", axes: spaceAxes(), scale: []float64{1, 1, 1}, r: v.Image()}
-		// Synthetic volumes are a pure function of their URL.
-		s.id.Location = "synth:" + spec + "?" + u.Query().Encode()
-		switch q := u.Query(); {
-		case q.Get("labels") != "":
-			s.r = v.Labels()
-		case q.Get("dtype") == "uint8":
-			s.r = v.Image8()
-		case q.Get("dtype") != "" && q.Get("dtype") != "uint16":
-			return nil, usagef("synth dtype %q: want uint16 (default) or uint8", q.Get("dtype"))
-		}
-		return s, nil
-	}
-	if strings.HasSuffix(in, ".npy") || isTIFF(in) {
-		open := openNPY
-		if isTIFF(in) {
-			open = openTIFF
-		}
-		s, err := open(in)
-		if err != nil {
-			return nil, err
-		}
-		return s, s.identifyFile(in)
-	}
-	if strings.Contains(in, "://") {
-		// http(s)://, s3://, file:// locations of a Zarr array or image.
-		st, err := store.Open(ctx, in)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		s, err := openZarr(ctx, st, "", in)
-		if err != nil {
-			return nil, err
-		}
-		return s, s.identifyZarr(ctx, st, "")
-	}
-	if _, err := os.Stat(in); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("input %q does not exist", in)
-		}
 		return nil, err
 	}
-	root, inner := splitPath(in)
-	st := store.NewFile(root)
-	s, err := openZarr(ctx, st, inner, in)
-	if err != nil {
-		return nil, err
-	}
-	s.local = in
-	return s, s.identifyZarr(ctx, st, inner)
+	return fromImage(im), nil
 }
 
-// identifyFile records the location and fingerprint of a one-file input.
-func (s *source) identifyFile(p string) error {
-	loc, err := store.FileLocation(p)
-	if err != nil {
-		return err
+// fromImage adapts a library image to the engine's options.
+func fromImage(im *dataset.Image) *source {
+	s := &source{Image: im, r: im.Reader, format: im.Format, scale: im.Scale(), local: im.Local,
+		id: pyramid.Source{Location: im.Location, Fingerprint: im.Fingerprint}}
+	for _, a := range im.Axes {
+		s.axes = append(s.axes, ome.Axis{Name: a.Name, Type: string(a.Type), Unit: a.Unit})
 	}
-	fp, err := store.FileFingerprint(p)
-	if err != nil {
-		return fmt.Errorf("%s: %w", p, err)
-	}
-	s.id, s.local = pyramid.Source{Location: loc, Fingerprint: fp}, p
-	return nil
+	return s
 }
 
-// fingerprintSample is how many chunks of a Zarr input the fingerprint
-// stats: enough to notice a regenerated input, few enough to cost
-// nothing next to the build.
-const fingerprintSample = 64
-
-// identifyZarr records the location and fingerprint of a Zarr input at
-// inner in st: its group and array metadata and the sizes and times (or
-// ETags) of a spread of its chunks.
-func (s *source) identifyZarr(ctx context.Context, st store.Store, inner string) error {
-	loc, _ := store.Location(st)
-	meta := s.zarr.MetadataKeys()
-	if s.img != nil {
-		meta = append(meta, joinKey(inner, "zarr.json"), joinKey(inner, ".zattrs"))
+// spaceFlags marks the space axes of src (the only ones pyramids reduce
+// and tiles pad).
+func (s *source) spaceFlags() []bool {
+	f := make([]bool, len(s.Axes))
+	for _, i := range s.SpaceAxes() {
+		f[i] = true
 	}
-	fp, err := store.Fingerprint(ctx, st, meta, s.zarr.SampleKeys(fingerprintSample))
-	if err != nil {
-		return fmt.Errorf("fingerprinting the input: %w", err)
-	}
-	s.id = pyramid.Source{Location: store.Join(loc, inner), Fingerprint: fp}
-	return nil
+	return f
 }
 
-func openZarr(ctx context.Context, st store.Store, inner, name string) (*source, error) {
-	if img, err := ome.Read(ctx, st, inner); err == nil && len(img.Multiscales) > 0 && len(img.Multiscales[0].Datasets) > 0 {
-		ms := img.Multiscales[0]
-		ds := ms.Datasets[0]
-		a, err := zarr.Open(ctx, st, joinKey(inner, ds.Path))
-		if err != nil {
-			return nil, fmt.Errorf("%s: level %s: %w", name, ds.Path, err)
-		}
-		s := &source{r: a, zarr: a, format: "OME-Zarr " + img.Version, axes: ms.Axes, img: img}
-		for _, t := range ds.CoordinateTransformations {
-			if t.Type == "scale" {
-				s.scale = t.Scale
-			}
-		}
-		return s, nil
-	}
-	a, err := zarr.Open(ctx, st, inner)
-	if err != nil {
-		if _, perr := st.GetRange(ctx, joinKey(inner, ".ryomen/plan.json"), 0, 1); perr == nil {
-			return nil, fmt.Errorf("%w: %s has no final metadata yet (a run is going on, or was killed: finish it with --resume)", errIncomplete, name)
-		}
-		return nil, fmt.Errorf("%s: not a Zarr array or OME-Zarr image: %w", name, err)
-	}
-	s := &source{r: a, zarr: a, format: fmt.Sprintf("Zarr v%d", a.Meta().ZarrFormat), axes: defaultAxes(len(a.Shape()), a.Meta().DimensionNames)}
-	return s, nil
-}
-
-// errIncomplete marks an output that a ryomen run has not finished.
-var errIncomplete = errors.New("unfinished ryomen output")
-
-// defaultAxes names the axes of an array without OME metadata the way
-// NGFF orders them: (t, c, z, y, x) from the right, micrometre units on
-// space axes; dimension names, when given, win.
-func defaultAxes(rank int, names []string) []ome.Axis {
-	std := []ome.Axis{{Name: "t", Type: "time"}, {Name: "c", Type: "channel"},
-		{Name: "z", Type: "space", Unit: "micrometer"}, {Name: "y", Type: "space", Unit: "micrometer"},
-		{Name: "x", Type: "space", Unit: "micrometer"}}
-	axes := make([]ome.Axis, rank)
-	for i := range axes {
-		if j := len(std) - rank + i; j >= 0 {
-			axes[i] = std[j]
-		} else {
-			axes[i] = ome.Axis{Name: fmt.Sprintf("dim_%d", i), Type: "space"}
-		}
-		if i < len(names) && names[i] != "" {
-			axes[i].Name = names[i]
-		}
-	}
-	return axes
-}
-
-// openNPY loads a .npy file (whole: .npy has no chunks) as a source.
-func openNPY(path string) (*source, error) {
-	a, err := npy.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	r, ok := a.(nd.Reader)
-	if !ok {
-		return nil, fmt.Errorf("%s: array type %T cannot be read", path, a)
-	}
-	scale := make([]float64, a.Rank())
-	for i := range scale {
-		scale[i] = 1
-	}
-	return &source{r: r, format: "npy", axes: defaultAxes(a.Rank(), nil), scale: scale}, nil
-}
-
+// joinKey joins store key paths.
 func joinKey(a, b string) string {
 	if a == "" {
 		return b
@@ -246,6 +66,7 @@ func joinKey(a, b string) string {
 	return strings.TrimSuffix(a, "/") + "/" + b
 }
 
+// spaceAxes are the axes of a synthetic 3-D volume.
 func spaceAxes() []ome.Axis {
 	return []ome.Axis{
 		{Name: "z", Type: "space", Unit: "micrometer"},

@@ -38,7 +38,7 @@ func (f *pyrFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.method, "method", "mean", "downsampling method: mean, mode, sparse-mean, sparse-mode, min, max, stride, median")
 	fl.StringVar(&f.factor, "factor", "auto", "factor per level, e.g. 2,2,2, or auto (near-isotropic from voxel size)")
 	fl.IntVar(&f.levels, "levels", 0, "number of levels including level 0 (0: until the smallest level fits one chunk)")
-	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape")
+	fl.StringVar(&f.chunks, "chunks", "", "output chunk shape, per axis or per space axis (default: 64 per space axis of a volume, 256 of a plane; 1 for channel and time)")
 	fl.StringVar(&f.shardShape, "shard-shape", "", "output shard shape (a multiple of --chunks; empty: unsharded)")
 	fl.StringVar(&f.shard, "shard", "", "run only shard i of N of the task plan: i/N (i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID when given as /N)")
 	fl.BoolVar(&f.resume, "resume", false, "continue an unfinished run, skipping finished tasks")
@@ -52,25 +52,18 @@ func (f *pyrFlags) register(c *cobra.Command) {
 func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 	var o pyramid.Options
 	shape := src.r.Shape()
-	chunks, err := parseInts(f.chunks)
+	space := src.spaceFlags()
+	chunks, err := perAxis("--chunks", f.chunks, shape, space, defaultChunk(space))
 	if err != nil {
-		return o, usagef("--chunks: %v", err)
-	}
-	if len(chunks) == 1 {
-		for len(chunks) < len(shape) {
-			chunks = append(chunks, chunks[0])
-		}
-	}
-	if len(chunks) != len(shape) {
-		return o, usagef("--chunks %v: need %d values for shape %v", chunks, len(shape), shape)
+		return o, err
 	}
 	for i := range chunks {
 		chunks[i] = min(chunks[i], shape[i])
 	}
 	var shardShape []int
 	if f.shardShape != "" {
-		if shardShape, err = parseInts(f.shardShape); err != nil || len(shardShape) != len(shape) {
-			return o, usagef("--shard-shape %q: need %d positive values", f.shardShape, len(shape))
+		if shardShape, err = perAxis("--shard-shape", f.shardShape, shape, space, 0); err != nil {
+			return o, err
 		}
 		for i := range shardShape {
 			// Like chunks, a shard larger than the array is pointless.
@@ -89,15 +82,17 @@ func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 		return o, usagef("--levels must be >= 0")
 	}
 	if f.factor == "auto" {
-		spatial := make([]bool, len(shape))
-		for i, a := range src.axes {
-			spatial[i] = a.Type == "space" || a.Type == ""
-		}
-		o.Factors = pyramid.AutoFactors(shape, src.scale, spatial, chunks, f.levels)
+		o.Factors = pyramid.AutoFactors(shape, src.scale, space, chunks, f.levels)
 	} else {
-		ff, err := parseInts(f.factor)
-		if err != nil || len(ff) != len(shape) {
-			return o, usagef("--factor %q: want auto or %d positive integers", f.factor, len(shape))
+		ff, err := perAxis("--factor", f.factor, shape, space, 1)
+		if err != nil {
+			return o, usagef("%v (or auto)", err)
+		}
+		for i, v := range ff {
+			if v > 1 && !space[i] {
+				return o, usagef("--factor %q reduces axis %q, a %s axis: pyramids reduce space axes only (reducing it would mix %ss)",
+					f.factor, src.Axes[i].Name, src.Axes[i].Type, src.Axes[i].Type)
+			}
 		}
 		o.Factors = pyramid.FixedFactors(shape, ff, chunks, f.levels)
 	}
@@ -196,6 +191,61 @@ others to finish a level before starting the next).`,
 	}
 	f.register(c)
 	return c
+}
+
+// defaultChunk is the default chunk edge of a space axis: 64 for volumes,
+// 256 for planes (64x64 planes make too many small chunks).
+func defaultChunk(space []bool) int {
+	n := 0
+	for _, s := range space {
+		if s {
+			n++
+		}
+	}
+	if n <= 2 {
+		return 256
+	}
+	return 64
+}
+
+// perAxis reads a per-axis list flag: one value per axis, one value per
+// space axis (channel and time axes then get 1, or def for an empty
+// flag), or one value for every space axis. An empty flag gives def on
+// space axes (def 0: the flag is required).
+func perAxis(flag, s string, shape []int, space []bool, def int) ([]int, error) {
+	nspace := 0
+	for _, sp := range space {
+		if sp {
+			nspace++
+		}
+	}
+	vals, err := parseInts(s)
+	if err != nil {
+		return nil, usagef("%s: %v", flag, err)
+	}
+	out := make([]int, len(shape))
+	switch {
+	case len(vals) == len(shape):
+		copy(out, vals)
+	case len(vals) == 0 && def > 0, len(vals) == 1, len(vals) == nspace:
+		k := 0
+		for i := range out {
+			switch {
+			case !space[i]:
+				out[i] = 1
+			case len(vals) == 0:
+				out[i] = def
+			case len(vals) == 1:
+				out[i] = vals[0]
+			default:
+				out[i] = vals[k]
+				k++
+			}
+		}
+	default:
+		return nil, usagef("%s %q: want %d values (one per axis) or %d (one per space axis) for shape %v", flag, s, len(shape), nspace, shape)
+	}
+	return out, nil
 }
 
 // registerCodec adds --codec and --level to a command writing Zarr.

@@ -7,52 +7,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/ryomen-dev/ryomen/dataset"
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/pyramid"
 	"github.com/ryomen-dev/ryomen/store"
 	"github.com/ryomen-dev/ryomen/tiff"
 )
 
-func isTIFF(p string) bool {
-	l := strings.ToLower(p)
-	return strings.HasSuffix(l, ".tif") || strings.HasSuffix(l, ".tiff")
-}
-
-// openTIFF opens a TIFF stack as a source; the file stays open for the
-// life of the process.
-func openTIFF(path string) (*source, error) {
-	f, err := tiff.OpenFile(path)
-	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stack()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	format := "TIFF"
-	if f.BigTIFF() {
-		format = "BigTIFF"
-	}
-	rank := len(st.Shape())
-	axes := defaultAxes(3, nil)
-	if rank == 4 {
-		// (z, y, x, samples): samples last, as TIFF stores them.
-		axes = append(axes, defaultAxes(4, nil)[0])
-		axes[3].Name, axes[3].Type, axes[3].Unit = "c", "channel", ""
-	}
-	scale := make([]float64, rank)
-	for i := range scale {
-		scale[i] = 1
-	}
-	if sp := f.Spacing(); sp > 0 {
-		scale[0] = sp
-	}
-	return &source{r: st, format: format, axes: axes, scale: scale}, nil
-}
+func isTIFF(p string) bool { return dataset.IsTIFF(p) }
 
 // writeTIFF copies src into a tiled TIFF stack, one z plane at a time.
 func writeTIFF(ctx context.Context, src *source, out string, f pyrFlags) error {
