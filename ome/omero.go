@@ -153,10 +153,10 @@ const (
 // dtype dt whose data statistics are stats (one per channel, from
 // [ChannelStats]). labels name the channels (nil gives "channel 0",
 // "channel 1", ...). Colours come from [ChannelColors]; each window's Min
-// and Max are the dtype's range for integers and the data's range for
-// floats; Start and End are the data's 0.1 and 99.9 percentiles (widened
-// to a non-empty interval when the channel is constant, so viewers can
-// map it). rdefs.model is "greyscale" for one channel and "color" for
+// and Max are the dtype's range for 8- and 16-bit integers (and bool) and
+// the data's range for wider integers and floats; Start and End are the
+// data's 0.1 and 99.9 percentiles (widened to a non-empty interval when
+// the channel is constant, so viewers can map it). rdefs.model is "greyscale" for one channel and "color" for
 // more.
 func NewOmero(labels []string, dt nd.DType, stats []Stats) (*Omero, error) {
 	n := len(stats)
@@ -166,7 +166,8 @@ func NewOmero(labels []string, dt nd.DType, stats []Stats) (*Omero, error) {
 	if labels != nil && len(labels) != n {
 		return nil, fmt.Errorf("ome: omero: %d labels for %d channels", len(labels), n)
 	}
-	lo, hi, isInt := dtypeRange(dt)
+	lo, hi, fixed := dtypeRange(dt)
+	isInt := dt.IsInteger() || dt == nd.DTypeBool
 	colors := ChannelColors(n)
 	o := &Omero{Rdefs: &Rdefs{Model: "color"}}
 	if n == 1 {
@@ -178,7 +179,7 @@ func NewOmero(labels []string, dt nd.DType, stats []Stats) (*Omero, error) {
 			label = labels[i]
 		}
 		w := Window{Min: lo, Max: hi}
-		if !isInt {
+		if !fixed {
 			w.Min, w.Max = s.Min, s.Max
 		}
 		if s.Count > 0 {
@@ -191,9 +192,10 @@ func NewOmero(labels []string, dt nd.DType, stats []Stats) (*Omero, error) {
 	return o, o.Validate()
 }
 
-// widen makes the window well formed: finite, Min < Max when possible
-// and Start < End inside [Min, Max] (a step of 1 for integers, or of the
-// value's magnitude for floats, when the data is constant).
+// widen makes the window well formed: finite, Min < Max and Start < End
+// inside [Min, Max]. For constant data Max grows by 1 (integers) or by
+// max(1, |Max|) (floats), and End moves one step from Start: 1 for
+// integers, (Max-Min)/256 for floats.
 func widen(w Window, isInt bool) Window {
 	for _, p := range []*float64{&w.Min, &w.Max, &w.Start, &w.End} {
 		if math.IsNaN(*p) || math.IsInf(*p, 0) {
@@ -203,8 +205,11 @@ func widen(w Window, isInt bool) Window {
 	if w.Min > w.Max {
 		w.Min, w.Max = 0, 0
 	}
-	if !isInt && w.Min == w.Max {
-		d := math.Max(1, math.Abs(w.Max))
+	if w.Min == w.Max {
+		d := 1.0
+		if !isInt {
+			d = math.Max(1, math.Abs(w.Max))
+		}
 		w.Max += d
 	}
 	w.Start = math.Min(math.Max(w.Start, w.Min), w.Max)
@@ -223,26 +228,18 @@ func widen(w Window, isInt bool) Window {
 	return w
 }
 
-// dtypeRange returns the finite range of dt and whether it is an integer
-// type (bool counts as 0..1).
-func dtypeRange(dt nd.DType) (lo, hi float64, isInt bool) {
+// dtypeRange returns the range of dt when it is an 8- or 16-bit integer
+// type or bool (ok true); wider types have no useful fixed range.
+func dtypeRange(dt nd.DType) (lo, hi float64, ok bool) {
 	switch dt {
 	case nd.Uint8:
 		lo, hi = nd.Limits[uint8]()
 	case nd.Uint16:
 		lo, hi = nd.Limits[uint16]()
-	case nd.Uint32:
-		lo, hi = nd.Limits[uint32]()
-	case nd.Uint64:
-		lo, hi = nd.Limits[uint64]()
 	case nd.Int8:
 		lo, hi = nd.Limits[int8]()
 	case nd.Int16:
 		lo, hi = nd.Limits[int16]()
-	case nd.Int32:
-		lo, hi = nd.Limits[int32]()
-	case nd.Int64:
-		lo, hi = nd.Limits[int64]()
 	case nd.DTypeBool:
 		return 0, 1, true
 	default:

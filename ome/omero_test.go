@@ -207,6 +207,18 @@ func TestNewOmero(t *testing.T) {
 	if err != nil || co.Channels[0].Window != (Window{5, 10, 5, 5 + 5.0/256}) {
 		t.Errorf("constant float window %+v, %v", co.Channels[0].Window, err)
 	}
+	// 32-bit integers: the data's range, not the dtype's.
+	i32 := nd.FromSlice([]int32{-40, 9, 9, 9, 100000}, []int{5}, nd.C)
+	is, _ := ChannelStats(i32, -1)
+	io, err := NewOmero(nil, nd.Int32, is)
+	if err != nil || io.Channels[0].Window.Min != -40 || io.Channels[0].Window.Max != 100000 {
+		t.Errorf("int32 window %+v, %v", io.Channels[0].Window, err)
+	}
+	k := nd.FromSlice([]uint32{7, 7}, []int{2}, nd.C)
+	ks, _ := ChannelStats(k, -1)
+	if ko, _ := NewOmero(nil, nd.Uint32, ks); ko.Channels[0].Window != (Window{7, 8, 7, 8}) {
+		t.Errorf("constant uint32 window %+v", ko.Channels[0].Window)
+	}
 	if _, err := NewOmero([]string{"a"}, nd.Uint16, st); err == nil || !strings.Contains(err.Error(), "1 labels for 2 channels") {
 		t.Errorf("label count: %v", err)
 	}
@@ -235,5 +247,19 @@ func TestImageOmero(t *testing.T) {
 	}
 	if _, err := ImageOmero(a, czyx[1:], []int{41, 400, 400}, nil); err == nil {
 		t.Error("axes of the wrong rank accepted")
+	}
+}
+
+// A malformed omero block is an error naming the group and the field.
+func TestReadBadOmero(t *testing.T) {
+	ctx := context.Background()
+	st := store.NewMemory()
+	attrs := map[string]any{"omero": map[string]any{"channels": []any{map[string]any{"color": 255}}}}
+	if err := zarr.CreateGroup(ctx, st, "img", 2, attrs); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Read(ctx, st, "img")
+	if err == nil || !strings.Contains(err.Error(), `"img"`) || !strings.Contains(err.Error(), "omero.channels.color") {
+		t.Errorf("error %v", err)
 	}
 }
