@@ -23,12 +23,15 @@ func Conv(out, in, k []float32, step int) {
 		n = len(out) &^ 7
 		convVec(&out[0], &in[0], &k[0], len(k), step, n)
 	}
-	for i := n; i < len(out); i++ {
-		var acc float32
-		for j, kj := range k {
-			acc += kj * in[i+j*step]
+	// The reference loop with the taps outermost: the same sums in the
+	// same order, over contiguous memory.
+	rest := out[n:]
+	clear(rest)
+	for j, kj := range k {
+		x := in[n+j*step:][:len(rest)]
+		for i := range rest {
+			rest[i] += kj * x[i]
 		}
-		out[i] = acc
 	}
 }
 

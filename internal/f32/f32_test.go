@@ -61,6 +61,27 @@ func TestConvMatchesReference(t *testing.T) {
 	}
 }
 
+// The pure-Go path (taps outermost) against the literal reference loop
+// of Conv's doc comment.
+func TestConvPureGoIsReferenceLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, step := range []int{1, 7} {
+		k := randF(r, 9, 1)
+		in := randF(r, 300, 1000)
+		out := make([]float32, 300-8*step)
+		withVector(false, func() { Conv(out, in, k, step) })
+		for i := range out {
+			var acc float32
+			for j, kj := range k {
+				acc += kj * in[i+j*step]
+			}
+			if !near(out[i], acc, 1e-6*acc) {
+				t.Fatalf("step %d: out[%d] = %v, reference loop %v", step, i, out[i], acc)
+			}
+		}
+	}
+}
+
 // The reference itself against a float64 direct sum.
 func TestConvReferenceValue(t *testing.T) {
 	in := []float32{1, 2, 3, 4, 5, 6, 7}
