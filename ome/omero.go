@@ -1,11 +1,15 @@
 package ome
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
+	"path"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/store"
+	"github.com/ryomen-dev/ryomen/zarr"
 )
 
 // Window is a channel's display window: Min and Max bound the values the
@@ -248,12 +252,18 @@ func dtypeRange(dt nd.DType) (lo, hi float64, ok bool) {
 	return lo, hi, true
 }
 
+// MaxSampleElements bounds the values [ImageOmero] reads: a larger sample
+// is cut to its centre, every channel and time point kept and the space
+// axes shrunk alike.
+const MaxSampleElements = 1 << 26
+
 // ImageOmero builds the default omero block of an image with the given
 // axes and level-0 shape, taking the channel statistics from sample
-// (usually the pyramid's coarsest level, which has the same axes): the
-// channel axis is the one of type "channel" (none: one channel), labels
-// name the channels (nil for defaults), rdefs.defaultZ is the middle z
-// plane and defaultT the first time point. See [NewOmero].
+// (usually the pyramid's coarsest level, which has the same axes; beyond
+// [MaxSampleElements] values only its centre is read): the channel axis
+// is the one of type "channel" (none: one channel), labels name the
+// channels (nil for defaults), rdefs.defaultZ is the middle z plane and
+// defaultT the first time point. See [NewOmero].
 func ImageOmero(sample nd.Reader, axes []Axis, shape []int, labels []string) (*Omero, error) {
 	rank := len(sample.Shape())
 	if len(axes) != rank || len(shape) != rank {
@@ -268,7 +278,7 @@ func ImageOmero(sample nd.Reader, axes []Axis, shape []int, labels []string) (*O
 			ch = i
 		}
 	}
-	st, err := ChannelStats(sample, ch)
+	st, err := ChannelStats(centre(sample, axes, MaxSampleElements), ch)
 	if err != nil {
 		return nil, err
 	}
@@ -280,6 +290,81 @@ func ImageOmero(sample nd.Reader, axes []Axis, shape []int, labels []string) (*O
 		if a.Name == "z" && a.Type == "space" {
 			o.Rdefs.DefaultZ = shape[i] / 2
 		}
+	}
+	return o, nil
+}
+
+// centre returns r, or the centred crop of r of at most limit elements,
+// when r is larger, that shrinks the space axes by one factor.
+func centre(r nd.Reader, axes []Axis, limit int) nd.Reader {
+	shape := r.Shape()
+	total := 1.0
+	nspace := 0
+	for i, s := range shape {
+		total *= float64(s)
+		if axes[i].Type == "space" {
+			nspace++
+		}
+	}
+	if total <= float64(limit) || nspace == 0 {
+		return r
+	}
+	f := math.Pow(float64(limit)/total, 1/float64(nspace))
+	b := nd.BoxOf(shape)
+	for i, s := range shape {
+		if axes[i].Type == "space" {
+			n := max(1, int(float64(s)*f))
+			b.Min[i] = (s - n) / 2
+			b.Max[i] = b.Min[i] + n
+		}
+	}
+	return crop{r, b}
+}
+
+// crop is the region b of a reader, as a reader.
+type crop struct {
+	r nd.Reader
+	b nd.Box
+}
+
+func (c crop) DType() nd.DType { return c.r.DType() }
+func (c crop) Shape() []int    { return c.b.Shape() }
+func (c crop) ReadRegion(b nd.Box, dst nd.Any) error {
+	return c.r.ReadRegion(b.Translate(c.b.Min), dst)
+}
+
+// WriteOmero computes the default omero block of the multiscales image at
+// imagePath from its coarsest level (see [ImageOmero]; labels name the
+// channels, nil for defaults), stores it in the image's metadata and
+// returns it. Label images are refused: viewers colour them by value.
+func WriteOmero(ctx context.Context, st store.Store, imagePath string, labels []string) (*Omero, error) {
+	img, err := Read(ctx, st, imagePath)
+	if err != nil {
+		return nil, fmt.Errorf("ome: write omero: %w", err)
+	}
+	if len(img.Multiscales) == 0 || len(img.Multiscales[0].Datasets) == 0 {
+		return nil, fmt.Errorf("ome: write omero: %q is not a multiscales image: %w", imagePath, ErrNoOME)
+	}
+	if img.ImageLabel != nil {
+		return nil, fmt.Errorf("ome: write omero: %q is a label image", imagePath)
+	}
+	ms := img.Multiscales[0]
+	ds := ms.Datasets
+	first, err := zarr.Open(ctx, st, path.Join(imagePath, ds[0].Path))
+	if err != nil {
+		return nil, fmt.Errorf("ome: write omero: level 0 of %q: %w", imagePath, err)
+	}
+	last, err := zarr.Open(ctx, st, path.Join(imagePath, ds[len(ds)-1].Path))
+	if err != nil {
+		return nil, fmt.Errorf("ome: write omero: coarsest level of %q: %w", imagePath, err)
+	}
+	o, err := ImageOmero(last, ms.Axes, first.Shape(), labels)
+	if err != nil {
+		return nil, fmt.Errorf("ome: write omero: %q: %w", imagePath, err)
+	}
+	img.Omero = o
+	if err := Write(ctx, st, imagePath, *img); err != nil {
+		return nil, err
 	}
 	return o, nil
 }

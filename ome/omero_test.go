@@ -3,6 +3,8 @@ package ome
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -15,27 +17,39 @@ import (
 
 var czyx = []Axis{{"c", "channel", ""}, {"z", "space", "micrometer"}, {"y", "space", "micrometer"}, {"x", "space", "micrometer"}}
 
-// writeImage stores data as a one-level OME-Zarr image at p (Zarr v2 for
-// 0.4, v3 for 0.5) with the given extra metadata.
-func writeImage(t *testing.T, st store.Store, p, version string, axes []Axis, data nd.Any, img Image) {
+// writeImage stores data (and coarser levels, each shape dividing the
+// previous) as an OME-Zarr image at p (Zarr v2 for 0.4, v3 for 0.5) with
+// the given extra metadata.
+func writeImage(t *testing.T, st store.Store, p, version string, axes []Axis, data nd.Any, img Image, coarser ...nd.Any) {
 	t.Helper()
 	ctx := context.Background()
-	m := zarr.Meta{ZarrFormat: 3, Shape: data.Shape(), Chunks: data.Shape(), DType: data.DType()}
-	if version == V04 {
-		m.ZarrFormat, m.DimensionSeparator = 2, "/"
-	} else {
-		for _, a := range axes {
-			m.DimensionNames = append(m.DimensionNames, a.Name)
+	var factors [][]int
+	for l, lv := range append([]nd.Any{data}, coarser...) {
+		m := zarr.Meta{ZarrFormat: 3, Shape: lv.Shape(), Chunks: lv.Shape(), DType: lv.DType()}
+		if version == V04 {
+			m.ZarrFormat, m.DimensionSeparator = 2, "/"
+		} else {
+			for _, a := range axes {
+				m.DimensionNames = append(m.DimensionNames, a.Name)
+			}
+		}
+		a, err := zarr.Create(ctx, st, fmt.Sprintf("%s/%d", p, l), m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.WriteRegion(lv.Bounds(), lv); err != nil {
+			t.Fatal(err)
+		}
+		if l > 0 {
+			prev := append([]nd.Any{data}, coarser...)[l-1].Shape()
+			f := make([]int, len(prev))
+			for i := range f {
+				f[i] = prev[i] / lv.Shape()[i]
+			}
+			factors = append(factors, f)
 		}
 	}
-	a, err := zarr.Create(ctx, st, p+"/0", m, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.WriteRegion(data.Bounds(), data); err != nil {
-		t.Fatal(err)
-	}
-	l, err := Levels(data.Shape(), nil, nil, "mean")
+	l, err := Levels(data.Shape(), nil, factors, "mean")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,5 +275,69 @@ func TestReadBadOmero(t *testing.T) {
 	_, err := Read(ctx, st, "img")
 	if err == nil || !strings.Contains(err.Error(), `"img"`) || !strings.Contains(err.Error(), "omero.channels.color") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// WriteOmero takes the statistics from the coarsest level and defaultZ
+// from level 0, keeps the multiscales, and refuses label images.
+func TestWriteOmero(t *testing.T) {
+	ctx := context.Background()
+	for _, v := range []string{V04, V05} {
+		st := store.NewMemory()
+		l0 := nd.New[uint16]([]int{2, 8, 8, 8}, nd.C)
+		l0.Fill(60000) // level 0 alone would give windows near 60000
+		l1 := nd.New[uint16]([]int{2, 4, 4, 4}, nd.C)
+		for i := range l1.Data() {
+			l1.Data()[i] = uint16(i) // channel 0: 0..63, channel 1: 64..127
+		}
+		writeImage(t, st, "img", v, czyx, l0, Image{}, l1)
+		o, err := WriteOmero(ctx, st, "img", []string{"a", "b"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Read(ctx, st, "img")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Omero, o) || len(got.Multiscales[0].Datasets) != 2 || o.Rdefs.DefaultZ != 4 {
+			t.Fatalf("%s: read %+v, wrote %+v", v, got, o)
+		}
+		// numpy.percentile(np.arange(64), [0.1, 99.9]).tolist() = [0.063, 62.937000000000005]
+		if w := o.Channels[0].Window; w != (Window{0, 65535, 0.063, 62.937000000000005}) {
+			t.Errorf("%s: window %+v", v, w)
+		}
+		if w := o.Channels[1].Window; !near(w.Start, 64.063) || !near(w.End, 126.937) {
+			t.Errorf("%s: window %+v", v, w)
+		}
+		writeImage(t, st, "img/labels/x", v, czyx, l1, Image{ImageLabel: NewImageLabel()})
+		if _, err := WriteOmero(ctx, st, "img/labels/x", nil); err == nil || !strings.Contains(err.Error(), "label image") {
+			t.Errorf("%s: label image: %v", v, err)
+		}
+		if _, err := WriteOmero(ctx, st, "nothing", nil); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: missing image: %v", v, err)
+		}
+	}
+}
+
+// A sample beyond the limit is read at its centre, all channels kept.
+func TestCentre(t *testing.T) {
+	a := nd.New[int32]([]int{2, 100, 100, 100}, nd.C)
+	for i := range a.Data() {
+		a.Data()[i] = int32(i)
+	}
+	r := centre(a, czyx, 1000)
+	if !slices.Equal(r.Shape(), []int{2, 7, 7, 7}) {
+		t.Fatalf("crop shape %v", r.Shape())
+	}
+	got := nd.New[int32]([]int{2, 7, 7, 7}, nd.C)
+	if err := r.ReadRegion(nd.BoxOf(got.Shape()), got); err != nil {
+		t.Fatal(err)
+	}
+	want := a.Sub(nd.NewBox([]int{0, 46, 46, 46}, []int{2, 53, 53, 53})).Clone(nd.C)
+	if !slices.Equal(got.Data(), want.Data()) {
+		t.Error("crop reads the wrong region")
+	}
+	if centre(a, czyx, 2_000_000) != nd.Reader(a) {
+		t.Error("a sample within the limit was cropped")
 	}
 }
