@@ -108,8 +108,11 @@ func ChannelStats(r nd.Reader, channelAxis int) ([]Stats, error) {
 		accs[i] = newAccum(dt)
 	}
 	blk := blockShape(shape, channelAxis, (16<<20)/dt.Size())
+	var buf nd.Any
 	err := eachBlock(shape, blk, func(b nd.Box) error {
-		buf := nd.NewAny(dt, b.Shape(), nd.C)
+		if buf == nil || !slices.Equal(buf.Shape(), b.Shape()) {
+			buf = nd.NewAny(dt, b.Shape(), nd.C)
+		}
 		if err := r.ReadRegion(b, buf); err != nil {
 			return fmt.Errorf("ome: channel stats: read %v: %w", b, err)
 		}
@@ -272,8 +275,12 @@ func sampleAll[T uint32 | int32 | uint64 | int64 | float32 | float64](a *nd.Arra
 				continue
 			}
 			acc.count++
-			acc.min = math.Min(acc.min, v)
-			acc.max = math.Max(acc.max, v)
+			if v < acc.min {
+				acc.min = v
+			}
+			if v > acc.max {
+				acc.max = v
+			}
 			acc.res.add(v)
 		}
 	})
@@ -321,6 +328,10 @@ type reservoir struct {
 }
 
 func (r *reservoir) add(v float64) {
+	if r.seen >= SampleSize && r.seen != r.next {
+		r.seen++
+		return
+	}
 	k := int64(SampleSize)
 	switch {
 	case r.seen < k:

@@ -242,3 +242,21 @@ func TestChannelStatsBlocks(t *testing.T) {
 func reflect2(a, b Stats) bool {
 	return a.Min == b.Min && a.Max == b.Max && a.Count == b.Count && slices.Equal(a.hist, b.hist)
 }
+
+func benchStats[T uint16 | float32](b *testing.B) {
+	a := nd.New[T]([]int{2, 64, 512, 512}, nd.C)
+	d := a.Data()
+	for i := range d {
+		d[i] = T(i * 7919 % 4096)
+	}
+	b.SetBytes(int64(len(d)) * int64(a.DType().Size()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ChannelStats(a, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkChannelStatsUint16(b *testing.B)  { benchStats[uint16](b) }
+func BenchmarkChannelStatsFloat32(b *testing.B) { benchStats[float32](b) }
