@@ -130,3 +130,33 @@ func mapLabels[T uint8 | uint16 | uint32 | uint64](dst []T, lab []uint32, fin []
 		dst[p] = T(fin[l])
 	}
 }
+
+// NumBlocks returns the number of blocks.
+func (t *Table) NumBlocks() int { return len(t.n) }
+
+// BlockBox returns the region of block k (C order of the grid).
+func (t *Table) BlockBox(k int) nd.Box {
+	b, _ := t.box(k)
+	return b
+}
+
+// BlockIndex returns the index of the block holding point p (inside the
+// image).
+func (t *Table) BlockIndex(p []int) int { return t.blockOf(p) }
+
+// RelabelBytes estimates the buffers [Table.Relabel] takes for one block
+// of the largest object count, besides the block and the result: labels
+// and mask per voxel, and per local object its union-find entry, count,
+// final ID and (with stats) bounding box and sums.
+func (t *Table) RelabelBytes(in nd.DType, stats bool) int64 {
+	v, _ := nd.CheckedSize(t.o.Chunks)
+	var most uint32
+	for _, n := range t.n {
+		most = max(most, n)
+	}
+	per := int64(4 + 4 + 8 + 8)
+	if stats {
+		per += int64(len(t.shape)) * 24
+	}
+	return int64(v)*(4+1) + (int64(most)+1)*per
+}
