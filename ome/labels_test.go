@@ -248,3 +248,18 @@ print(json.dumps({"labels": lab.attrs["labels"], "source": il["source"]["image"]
 		t.Errorf("zarr-python read %s", out)
 	}
 }
+
+// The image may be the store's root (imagePath ""), as in the CLI's
+// outputs: the group goes at "labels".
+func TestAddLabelRoot(t *testing.T) {
+	ctx := context.Background()
+	st := store.NewMemory()
+	writeImage(t, st, "", V05, zyx, nd.New[uint8]([]int{2, 2, 2}, nd.C), Image{})
+	writeImage(t, st, "labels/cells", V05, zyx, nd.New[uint8]([]int{2, 2, 2}, nd.C), Image{ImageLabel: NewImageLabel()})
+	if err := AddLabel(ctx, st, "", "cells", V05); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := Read(ctx, st, "labels"); err != nil || !slices.Equal(l.Labels, []string{"cells"}) {
+		t.Fatalf("%+v, %v", l, err)
+	}
+}
