@@ -43,7 +43,7 @@ type Runner struct {
 	in, out nd.DType
 	fn      AnyFunc
 	opt     BoxOptions
-	bandAx  int         // output axis of Map's blending band
+	bandAx  int           // output axis of Map's blending band
 	w32     [][][]float32 // weights[k][g] per tiled axis k and crop g
 	w64     [][][]float64
 	cache   *resultCache

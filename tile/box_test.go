@@ -144,7 +144,9 @@ func TestRunnerScaleAndChannels(t *testing.T) {
 	}
 }
 
-func itoa(i int) string { return string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10)) }
+func itoa(i int) string {
+	return string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
+}
 
 // gridBoxes cuts shape into boxes of chunk (clipped at the end), C order.
 func gridBoxes(shape, chunk []int) []nd.Box {
