@@ -175,3 +175,60 @@ func TestLabelCLIBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelCLIMemoryManyObjects labels a 256x512x512 checkerboard of
+// 1-voxel objects (33,554,432 objects at 6-connectivity, 64 MiB of uint8,
+// 128 MiB of uint32 labels) with --memory 256MiB: the run must stay under
+// the budget (peak RSS of the process) and every foreground voxel must get
+// its own ID.
+func TestLabelCLIMemoryManyObjects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("labels 33 million objects; skipped with -short")
+	}
+	dir := t.TempDir()
+	shape := []int{256, 512, 512}
+	m := nd.New[uint8](shape, nd.C)
+	d := m.Data()
+	for z := range shape[0] {
+		for y := range shape[1] {
+			row := d[(z*shape[1]+y)*shape[2]:][:shape[2]]
+			for x := (z + y) % 2; x < shape[2]; x += 2 {
+				row[x] = 1
+			}
+		}
+	}
+	in := filepath.Join(dir, "cb.npy")
+	if err := npy.WriteFile(in, m); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	const budget = 256 << 20
+	r := mustRun(t, "--json", "--no-progress", "--memory", "256MiB", "label", "--stats", "none", "--chunks", "64,128,128", in, out)
+	var s struct {
+		Objects uint64 `json:"objects"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	const want = 256 * 512 * 512 / 2
+	if s.Objects != want {
+		t.Fatalf("%d objects, want %d", s.Objects, want)
+	}
+	t.Logf("%d objects, peak RSS %d MiB (budget %d MiB)", s.Objects, r.maxRSS>>20, budget>>20)
+	if r.maxRSS > budget {
+		t.Errorf("peak RSS %d MiB over the budget of %d MiB", r.maxRSS>>20, budget>>20)
+	}
+	got := readArray(t, out).(*nd.Array[uint32]).Data()
+	seen := make([]uint64, want/64+1)
+	for p, l := range got {
+		if (l != 0) != (d[p] != 0) || l > want {
+			t.Fatalf("voxel %d: label %d for mask %d", p, l, d[p])
+		}
+		if l != 0 {
+			if seen[l>>6]&(1<<(l&63)) != 0 {
+				t.Fatalf("voxel %d: label %d used twice", p, l)
+			}
+			seen[l>>6] |= 1 << (l & 63)
+		}
+	}
+}
