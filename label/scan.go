@@ -54,6 +54,8 @@ func scan[T comparable](s *scratch, v []T, shape []int, c Conn) uint32 {
 			}
 			switch {
 			case !ok:
+			case o.dx < 0 && allZero(o.outer):
+				// The previous voxel on the row is handled apart.
 			case o.dx < 0:
 				left = append(left, o.delta)
 			case o.dx == 0:
@@ -70,12 +72,28 @@ func scan[T comparable](s *scratch, v []T, shape []int, c Conn) uint32 {
 				continue
 			}
 			l := uint32(0)
-			if x > 0 {
-				l = join(par, v, lab, val, p, l, left)
-			}
-			l = join(par, v, lab, val, p, l, mid)
-			if x < nx-1 {
-				l = join(par, v, lab, val, p, l, right)
+			if x > 0 && v[p-1] == val {
+				// Inside a run: p joins p-1, and a neighbour q whose own
+				// predecessor q-1 also holds val is already in p-1's set
+				// (p-1 and q-1 are neighbours by the same offset).
+				l = lab[p-1]
+				if x > 1 {
+					l = joinRun(par, v, lab, val, p, l, left)
+				} else {
+					l = join(par, v, lab, val, p, l, left)
+				}
+				l = joinRun(par, v, lab, val, p, l, mid)
+				if x < nx-1 {
+					l = joinRun(par, v, lab, val, p, l, right)
+				}
+			} else {
+				if x > 0 {
+					l = join(par, v, lab, val, p, l, left)
+				}
+				l = join(par, v, lab, val, p, l, mid)
+				if x < nx-1 {
+					l = join(par, v, lab, val, p, l, right)
+				}
 			}
 			if l == 0 {
 				l = uint32(len(par))
@@ -125,4 +143,28 @@ func join[T comparable](par []uint32, v []T, lab []uint32, val T, p int, l uint3
 		}
 	}
 	return l
+}
+
+// joinRun is join for a voxel whose predecessor on the row holds val and
+// is labelled l: neighbours whose predecessor holds val are skipped.
+func joinRun[T comparable](par []uint32, v []T, lab []uint32, val T, p int, l uint32, deltas []int) uint32 {
+	for _, d := range deltas {
+		q := p + d
+		if v[q] != val || v[q-1] == val {
+			continue
+		}
+		if nl := lab[q]; nl != l {
+			l = union(par, l, nl)
+		}
+	}
+	return l
+}
+
+func allZero(d []int) bool {
+	for _, v := range d {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
