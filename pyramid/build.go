@@ -40,7 +40,8 @@ var (
 type Progress struct {
 	TasksTotal   atomic.Int64 // tasks this process is responsible for
 	TasksDone    atomic.Int64 // of those, finished (including skipped)
-	TasksSkipped atomic.Int64 // finished by an earlier run (resume)
+	TasksSkipped atomic.Int64 // finished by an earlier run (resume) or another shard
+	TasksStolen  atomic.Int64 // other shards' tasks this process took over (also in TasksTotal)
 	BytesRead    atomic.Int64 // decoded bytes read
 	BytesWritten atomic.Int64 // decoded bytes written
 	Phase        atomic.Int64 // current phase
@@ -102,16 +103,22 @@ type Options struct {
 	// context and the image coordinates of the block and of the task's
 	// output box.
 	ApplyBox func(ctx context.Context, block nd.Any, blockBox, out nd.Box) (nd.Any, error)
-	Halo     []int
-	OutDType nd.DType
+	// ApplyUnit, when set, is used instead of Apply and ApplyBox: it
+	// computes the task's output box out itself, reading the source as it
+	// needs (a tiled function whose crops are independent of the storage
+	// chunks, such as a tile.Runner), and returns the result and the
+	// number of source bytes it read. Nothing is read for it.
+	ApplyUnit func(ctx context.Context, out nd.Box) (res nd.Any, bytesRead int64, err error)
+	Halo      []int
+	OutDType  nd.DType
 	// Group is the most levels one task computes from one read (default
 	// 1): larger groups read each level once per group instead of once per
 	// level, at the price of bigger blocks.
 	Group int
 	// Progress, when set, is updated as tasks finish.
 	Progress *Progress
-	// Poll is how often a sharded process checks whether the other shards
-	// finished a phase (default 200ms).
+	// Poll is ignored: sharded processes no longer wait for one another
+	// (see steal.go). It is kept so that existing callers compile.
 	Poll time.Duration
 }
 
@@ -230,11 +237,8 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	if o.ShardIndex < 0 || o.ShardIndex >= o.ShardCount {
 		return nil, fmt.Errorf("pyramid: shard %d/%d out of range", o.ShardIndex, o.ShardCount)
 	}
-	if o.Poll == 0 {
-		o.Poll = 200 * time.Millisecond
-	}
 	reduce := o.Reduce
-	applying := o.Apply != nil || o.ApplyBox != nil
+	applying := o.Apply != nil || o.ApplyBox != nil || o.ApplyUnit != nil
 	if applying {
 		if len(o.Factors) > 0 {
 			return nil, fmt.Errorf("pyramid: Apply builds one level; got %d factors", len(o.Factors))
@@ -321,14 +325,12 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	}
 	pr.TasksTotal.Store(mine)
 
+	// No phase waits for another process: runPhase returns only once every
+	// task of the phase has a marker, taking over other shards' unfinished
+	// tasks if need be (see steal.go).
 	for pi := range p.Phases {
 		ph := &p.Phases[pi]
 		pr.Phase.Store(int64(pi))
-		if pi > 0 && o.ShardCount > 1 {
-			if err := waitPhase(ctx, p, &o, pi-1); err != nil {
-				return nil, err
-			}
-		}
 		var in nd.Reader = src
 		if ph.First > 0 {
 			in = levels[ph.First-1]
@@ -341,11 +343,6 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 			return runTask(ctx, p, t, in, levels, reduce, pr)
 		})
 		if err != nil {
-			return nil, err
-		}
-	}
-	if o.ShardCount > 1 {
-		if err := waitPhase(ctx, p, &o, len(p.Phases)-1); err != nil {
 			return nil, err
 		}
 	}
@@ -417,12 +414,16 @@ func runTask(ctx context.Context, p *Plan, t Task, in nd.Reader, levels []*zarr.
 
 // runPhase runs this process's unfinished tasks of a phase with up to
 // workers at once, enumerating them lazily, and leaves a marker for each.
+// A sharded process then takes over the tasks of other shards that have no
+// marker yet (steal), so that when it returns nil every task of the phase
+// has a marker and the next phase can start without waiting for anyone.
 func runPhase(ctx context.Context, ph *Phase, o *Options, workers int, pr *Progress, run func(context.Context, Task) error) error {
 	done, err := loadDone(ctx, o, ph)
 	if err != nil {
 		return err
 	}
 	buckets := markerBuckets(ph.NumTasks())
+	sharded := o.ShardCount > 1
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	k := int64(-1) // index of t among this process's tasks
@@ -436,22 +437,16 @@ func runPhase(ctx context.Context, ph *Phase, o *Options, workers int, pr *Progr
 		if gctx.Err() != nil {
 			break
 		}
-		g.Go(func() error {
-			if err := run(gctx, t); err != nil {
-				return fmt.Errorf("pyramid: phase %d (level %d), task %d %v: %w", t.Phase, t.Last, t.ID, t.Out, err)
-			}
-			// Markers are not empty: some S3 servers refuse empty objects.
-			if err := o.Store.Put(gctx, o.markerKey(t.Phase, buckets, t.ID), []byte("done\n")); err != nil {
-				return err
-			}
-			pr.TasksDone.Add(1)
-			return nil
-		})
+		// Another shard may have taken this task over since loadDone.
+		g.Go(func() error { return doTask(gctx, o, buckets, t, sharded, false, pr, run) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil || !sharded {
+		return err
+	}
+	return steal(ctx, ph, o, workers, pr, run)
 }
 
 // Markers: task id of a phase of n tasks has the key
@@ -528,31 +523,19 @@ func gcd(a, b int64) int64 {
 	return a
 }
 
-// waitPhase blocks until every task of a phase has its marker (written by
-// any process). It checks one bucket at a time and does not look at a
-// complete bucket again.
-func waitPhase(ctx context.Context, p *Plan, o *Options, phase int) error {
-	n := p.Phases[phase].NumTasks()
-	buckets := markerBuckets(n)
-	for b := int64(0); b < buckets; {
-		var count int64
-		if err := eachMarker(ctx, o, phase, b, n, func(int64) { count++ }); err != nil {
+func applyTask(ctx context.Context, dt nd.DType, t Task, in nd.Reader, out *zarr.Array, o *Options, pr *Progress) error {
+	if o.ApplyUnit != nil {
+		res, n, err := o.ApplyUnit(ctx, t.Out)
+		if err != nil {
 			return err
 		}
-		if count >= (n-b-1)/buckets+1 {
-			b++
-			continue
+		pr.BytesRead.Add(n)
+		if err := out.WriteRegionContext(ctx, t.Out, res); err != nil {
+			return err
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(o.Poll):
-		}
+		pr.BytesWritten.Add(int64(res.Len() * res.DType().Size()))
+		return nil
 	}
-	return nil
-}
-
-func applyTask(ctx context.Context, dt nd.DType, t Task, in nd.Reader, out *zarr.Array, o *Options, pr *Progress) error {
 	b := t.Out
 	if o.Halo != nil {
 		b = b.Expand(o.Halo).Intersect(nd.BoxOf(in.Shape()))

@@ -2,13 +2,12 @@ package pyramid
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/store"
@@ -67,8 +66,8 @@ func TestMarkerBuckets(t *testing.T) {
 
 // A resumed phase of 70,000 tasks (18 buckets of markers) reads back exactly
 // the markers that exist, for every shard, never listing more than one
-// bucket's worth of keys at once; waitPhase returns once the last marker
-// appears and not before.
+// bucket's worth of keys at once; steal runs exactly the tasks with no
+// marker (never one that has one), listing each bucket once.
 func TestMarkersBounded(t *testing.T) {
 	ctx := context.Background()
 	p, err := NewPlan(nd.Uint8, []int{70000}, nil, []int{1}, nil)
@@ -108,24 +107,38 @@ func TestMarkersBounded(t *testing.T) {
 	if m := st.maxMarks.Load(); m > markerBucketSize+2 || m == 0 {
 		t.Errorf("longest marker listing %d keys, want at most one bucket (%d)", m, markerBucketSize)
 	}
-	// waitPhase: not done until every marker is there.
-	o.Poll = time.Millisecond
-	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancel()
-	if err := waitPhase(short, p, o, 0); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("waitPhase with markers missing: %v", err)
-	}
-	for id := range n {
-		if !done(id) {
-			st.Put(ctx, o.markerKey(0, buckets, id), []byte("done\n"))
-		}
-	}
+	// steal: runs the missing tasks, and only those, one bucket at a time.
+	var ran sync.Map
+	var runs atomic.Int64
 	st.lists.Store(0)
-	if err := waitPhase(ctx, p, o, 0); err != nil {
+	o.ShardIndex, o.ShardCount = 1, 3
+	err = steal(ctx, ph, o, 4, new(Progress), func(_ context.Context, task Task) error {
+		if done(task.ID) {
+			return fmt.Errorf("task %d has a marker but was run", task.ID)
+		}
+		if _, dup := ran.LoadOrStore(task.ID, true); dup {
+			return fmt.Errorf("task %d run twice", task.ID)
+		}
+		runs.Add(1)
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
+	var missing int64
+	for id := range n {
+		if !done(id) {
+			missing++
+		}
+		if _, err := st.Get(ctx, o.markerKey(0, buckets, id)); err != nil {
+			t.Fatalf("after steal, task %d has no marker: %v", id, err)
+		}
+	}
+	if runs.Load() != missing {
+		t.Errorf("steal ran %d tasks, want the %d without markers", runs.Load(), missing)
+	}
 	if l := st.lists.Load(); l != buckets {
-		t.Errorf("waitPhase over complete markers listed %d times, want once per bucket (%d)", l, buckets)
+		t.Errorf("steal listed markers %d times, want once per bucket (%d)", l, buckets)
 	}
 	if m := st.maxMarks.Load(); m > markerBucketSize+2 {
 		t.Errorf("longest marker listing %d keys", m)
