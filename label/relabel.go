@@ -70,8 +70,11 @@ func (t *Table) Relabel(ctx context.Context, block nd.Any, b nd.Box, dt nd.DType
 	if n != t.n[k] {
 		return nil, fmt.Errorf("label: block %v now has %d objects, %d in pass 1: the input changed", b, n, t.n[k])
 	}
-	cnt := s.counts(n)
-	fin := t.finals(s, k, cnt)
+	var cnt []uint32
+	if t.o.MinSize > 1 || emit != nil {
+		cnt = s.counts(n)
+	}
+	fin := t.finals(s, k, n, cnt)
 	out, err := nd.NewAnyChecked(dt, b.Shape(), nd.C)
 	if err != nil {
 		return nil, err
@@ -97,8 +100,9 @@ func (t *Table) Relabel(ctx context.Context, block nd.Any, b nd.Box, dt nd.DType
 // finals returns the final ID of every local label of block k, in one
 // sweep that counts the surviving objects starting in the block in local
 // label order, as pass 2 did.
-func (t *Table) finals(s *scratch, k int, cnt []uint32) []uint64 {
-	n := len(cnt) - 1
+// cnt may be nil when MinSize <= 1.
+func (t *Table) finals(s *scratch, k int, nl uint32, cnt []uint32) []uint64 {
+	n := int(nl)
 	if cap(s.fin) < n+1 {
 		s.fin = make([]uint64, n+1)
 	}
@@ -117,7 +121,7 @@ func (t *Table) finals(s *scratch, k int, cnt []uint32) []uint64 {
 			continue
 		}
 		fin[l] = 0
-		if uint64(cnt[l]) >= t.o.MinSize {
+		if cnt == nil || uint64(cnt[l]) >= t.o.MinSize {
 			next++
 			fin[l] = next
 		}
