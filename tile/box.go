@@ -159,6 +159,19 @@ func (p *Plan) TilesFor(box nd.Box, m Merge) []int {
 // plan's shape and the runner's input dtype) and returns it as a new
 // C-order array of the output dtype.
 func (r *Runner) Box(ctx context.Context, src nd.Reader, box nd.Box) (nd.Any, error) {
+	y, _, err := r.BoxRead(ctx, src, box)
+	return y, err
+}
+
+// BoxRead is [Runner.Box] that also returns the crop bytes read for the
+// box (padding included; 0 for the tiles that came from the cache).
+func (r *Runner) BoxRead(ctx context.Context, src nd.Reader, box nd.Box) (nd.Any, int64, error) {
+	var read int64
+	y, err := r.box(ctx, src, box, &read)
+	return y, read, err
+}
+
+func (r *Runner) box(ctx context.Context, src nd.Reader, box nd.Box, read *int64) (nd.Any, error) {
 	if src.DType() != r.in || !slices.Equal(src.Shape(), r.p.shape) {
 		return nil, fmt.Errorf("tile: source is %v %v, runner wants %v %v", src.DType(), src.Shape(), r.in, r.p.shape)
 	}
@@ -171,7 +184,7 @@ func (r *Runner) Box(ctx context.Context, src nd.Reader, box nd.Box) (nd.Any, er
 	}
 	idx := r.p.TilesFor(box, r.opt.Merge)
 	acc := newBoxAcc(r, box, dst)
-	err := r.results(ctx, src, idx, func(t Tile, y nd.Any) error {
+	err := r.results(ctx, src, idx, read, func(t Tile, y nd.Any) error {
 		if !slices.Equal(y.Shape(), r.p.OutCropShape()) || y.DType() != r.out {
 			return fmt.Errorf("tile %d: function returned %v %v, want %v %v", t.Index, y.DType(), y.Shape(), r.out, r.p.OutCropShape())
 		}
@@ -209,7 +222,7 @@ func sub(a, b []int) []int {
 
 // results calls emit with the result of every tile of idx, in the order
 // of idx, computing in batches the ones the cache does not hold.
-func (r *Runner) results(ctx context.Context, src nd.Reader, idx []int, emit func(Tile, nd.Any) error) error {
+func (r *Runner) results(ctx context.Context, src nd.Reader, idx []int, read *int64, emit func(Tile, nd.Any) error) error {
 	for lo := 0; lo < len(idx); {
 		// The next run of tiles: cached ones are emitted, missing ones
 		// claimed, up to a batch of them.
@@ -228,7 +241,7 @@ func (r *Runner) results(ctx context.Context, src nd.Reader, idx []int, emit fun
 			}
 			hi++
 		}
-		if err := r.compute(ctx, src, tiles, waits, mine); err != nil {
+		if err := r.compute(ctx, src, tiles, waits, mine, read); err != nil {
 			return err
 		}
 		for i, t := range tiles {
@@ -248,7 +261,7 @@ func (r *Runner) results(ctx context.Context, src nd.Reader, idx []int, emit fun
 
 // compute runs the function on the tiles whose entries are in mine and
 // fills those entries (with the error, on failure).
-func (r *Runner) compute(ctx context.Context, src nd.Reader, tiles []Tile, all, mine []*cacheEntry) (err error) {
+func (r *Runner) compute(ctx context.Context, src nd.Reader, tiles []Tile, all, mine []*cacheEntry, read *int64) (err error) {
 	if len(mine) == 0 {
 		return nil
 	}
@@ -272,7 +285,9 @@ func (r *Runner) compute(ctx context.Context, src nd.Reader, tiles []Tile, all, 
 			return fmt.Errorf("tile %d: reading crop %v: %w", t.Index, t.Crop, err)
 		}
 		bt, crops = append(bt, t), append(crops, c)
-		r.read.Add(int64(c.Len() * r.in.Size()))
+		n := int64(c.Len() * r.in.Size())
+		r.read.Add(n)
+		*read += n
 	}
 	res, err := r.fn(ctx, bt, crops)
 	if err != nil {

@@ -177,3 +177,28 @@ func gridBoxes(shape, chunk []int) []nd.Box {
 		}
 	}
 }
+
+// Rows of the last axis long enough for the vector kernels (which fuse
+// the multiply-add, unlike their scalar tails) split at unaligned box
+// edges still blend exactly like Map.
+func TestRunnerVectorRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for iter := 0; iter < 40; iter++ {
+		shape := []int{2 + r.IntN(6), 40 + r.IntN(60)}
+		c := 10 + r.IntN(30)
+		p, err := New(shape, Spec{Crop: []int{3, c}, Margin: []int{1, r.IntN(c/2 - 1)}, Border: Border(r.IntN(5))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := randomImage(r, shape)
+		what := "vector rows " + itoa(iter)
+		switch iter % 3 {
+		case 0:
+			runnerVsMap[float32](t, r, p, img, BlendGaussian, what)
+		case 1:
+			runnerVsMap[uint8](t, r, p, img, BlendGaussian, what)
+		default:
+			runnerVsMap[uint16](t, r, p, img, BlendConstant, what)
+		}
+	}
+}

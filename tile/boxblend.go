@@ -71,6 +71,7 @@ type boxBand[U nd.Number, A accum] struct {
 	st  []int // C strides of box
 	w   [][][]A
 	top U
+	scr []A // scratch row of axpy
 }
 
 func newBoxBand[U nd.Number, A accum](r *Runner, box nd.Box, dst *nd.Array[U], w [][][]A) *boxBand[U, A] {
@@ -104,7 +105,9 @@ func (b *boxBand[U, A]) add(t Tile, ya nd.Any) error {
 	lead := b.r.p.lead
 	last := len(reg.Min) - 1
 	n := reg.Max[last] - reg.Min[last]
-	wl := b.w[last-lead][t.Grid[last-lead]][reg.Min[last]-t.Region.Min[last]:][:n]
+	wfull := b.w[last-lead][t.Grid[last-lead]]
+	a0 := reg.Min[last] - t.Region.Min[last]
+	wl := wfull[a0:][:n]
 	yd, ys := y.Data(), y.Strides()
 	vec := b.r.bandAx != last && ys[last] == 1
 	idx := slices.Clone(reg.Min[:last])
@@ -121,7 +124,7 @@ func (b *boxBand[U, A]) add(t Tile, ya nd.Any) error {
 		}
 		row := b.acc[ao : ao+n]
 		if vec {
-			axpyRow(row, wl, w, yd[yo:yo+n])
+			b.axpy(row, wfull, w, yd[yo-a0:yo-a0+len(wfull)], a0)
 		} else {
 			for i := range row {
 				row[i] += w * wl[i] * A(yd[yo+i*ys[last]])
@@ -131,6 +134,25 @@ func (b *boxBand[U, A]) add(t Tile, ya nd.Any) error {
 			return nil
 		}
 	}
+}
+
+// axpy is axpyRow on part [a0, a0+len(row)) of a tile's whole row (w and
+// y are the whole row) with the rounding Map's blender gives each element.
+// The vector kernels fuse the multiply-add in groups of 8 from the row's
+// start and leave a scalar tail, so a part is computed on the aligned
+// groups that hold it, in a scratch row, and copied back.
+func (b *boxBand[U, A]) axpy(row, w []A, s A, y []U, a0 int) {
+	n := len(row)
+	g0 := a0 &^ 7
+	e := min((a0+n+7)&^7, len(w))
+	if cap(b.scr) < e-g0 {
+		b.scr = make([]A, e-g0)
+	}
+	scr := b.scr[:e-g0]
+	clear(scr)
+	copy(scr[a0-g0:], row)
+	axpyRow(scr, w[g0:e], s, y[g0:e])
+	copy(row, scr[a0-g0:])
 }
 
 // finish converts the accumulators into the box's array.
