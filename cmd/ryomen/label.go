@@ -308,6 +308,9 @@ func writeStats(ctx context.Context, t *label.Table, oo *output, lf *labelFlags,
 	defer os.Remove(tmp.Name())
 	n, err := label.Merge(tmp, f, rank, seq)
 	if err == nil {
+		err = tmp.Chmod(0o644) // like the chunks, not CreateTemp's 0600
+	}
+	if err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
