@@ -29,6 +29,9 @@ type Source struct {
 	// image's path in it; Store is nil for other formats.
 	Store store.Store
 	Inner string
+	// Root is the local directory of Store ("" when it is remote or
+	// there is none).
+	Root string
 }
 
 // Open opens the image at loc (any location dataset.Open takes), its
@@ -40,7 +43,7 @@ func Open(ctx context.Context, loc string) (*Source, error) {
 	}
 	s := &Source{Image: im, Labels: map[string]*dataset.Image{}}
 	if strings.HasPrefix(im.Format, "OME-Zarr") || strings.HasPrefix(im.Format, "Zarr") {
-		s.Store, s.Inner, err = zarrStore(ctx, loc)
+		s.Store, s.Inner, s.Root, err = zarrStore(ctx, loc)
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -64,17 +67,18 @@ func Open(ctx context.Context, loc string) (*Source, error) {
 	return s, nil
 }
 
-// zarrStore returns the store and inner path of a Zarr location.
-func zarrStore(ctx context.Context, loc string) (store.Store, string, error) {
+// zarrStore returns the store, inner path and local root of a Zarr
+// location.
+func zarrStore(ctx context.Context, loc string) (store.Store, string, string, error) {
 	if strings.Contains(loc, "://") && !strings.HasPrefix(loc, "file://") {
 		st, err := store.Open(ctx, loc)
-		return st, "", err
+		return st, "", "", err
 	}
 	root, inner := dataset.SplitPath(strings.TrimPrefix(loc, "file://"))
 	if _, err := os.Stat(root); err != nil {
-		return nil, "", fmt.Errorf("render: %s: %w", loc, err)
+		return nil, "", "", fmt.Errorf("render: %s: %w", loc, err)
 	}
-	return store.NewFile(root), inner, nil
+	return store.NewFile(root), inner, root, nil
 }
 
 // Close closes the image and its labels.

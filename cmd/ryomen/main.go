@@ -92,7 +92,7 @@ func newRoot() *cobra.Command {
 	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	pf.MarkHidden("cpuprofile")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newDemo(), newInfo(), newPyramid(), newPlan(), newConvert(), newApply(), newLabel())
+	root.AddCommand(newDemo(), newInfo(), newPyramid(), newPlan(), newConvert(), newApply(), newLabel(), newSnapshot(), newServe())
 	return root
 }
 
