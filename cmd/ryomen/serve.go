@@ -273,4 +273,3 @@ func (s *viewServer) file(w http.ResponseWriter, r *http.Request, key string) {
 	}
 	http.ServeContent(w, r, path.Base(key), st.ModTime(), f)
 }
-
