@@ -22,6 +22,7 @@ type Batcher struct {
 	out   nd.DType
 	halo  []int
 	shape []int
+	res   []int // result shape of one crop; nil: the crop's shape
 
 	mu    sync.Mutex
 	pend  []*item
@@ -40,6 +41,15 @@ type item struct {
 // request header. ctx bounds every request.
 func NewBatcher(ctx context.Context, p *Process, size int, wait time.Duration, out nd.DType, halo, shape []int) *Batcher {
 	return &Batcher{p: p, ctx: ctx, size: max(size, 1), wait: wait, out: out, halo: slices.Clone(halo), shape: slices.Clone(shape)}
+}
+
+// SetResultShape declares that the child returns, for each crop, an array
+// of shape s instead of the crop's shape (a model that changes the number
+// of channels or the resolution). It must be called before the first Do.
+func (b *Batcher) SetResultShape(s []int) {
+	b.mu.Lock()
+	b.res = slices.Clone(s)
+	b.mu.Unlock()
 }
 
 // Do submits one crop, whose first voxel is at origin in image
@@ -112,7 +122,14 @@ func (b *Batcher) send(batch []*item) {
 	for _, it := range batch {
 		req.Batch = append(req.Batch, it.origin)
 	}
-	res, err := b.p.Call(b.ctx, req, stacked, b.out)
+	want := stacked.Shape()
+	b.mu.Lock()
+	rs := b.res
+	b.mu.Unlock()
+	if rs != nil {
+		want = append([]int{len(batch)}, rs...)
+	}
+	res, err := b.p.CallShape(b.ctx, req, stacked, b.out, want)
 	if err != nil {
 		fail(err)
 		return

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"time"
 
@@ -188,6 +189,13 @@ func (p *Process) watch(ctx context.Context) {
 // pipelined: up to Inflight are outstanding at once. Once the child has
 // failed, every call returns the failure.
 func (p *Process) Call(ctx context.Context, req Request, batch nd.Any, out nd.DType) (nd.Any, error) {
+	return p.CallShape(ctx, req, batch, out, batch.Shape())
+}
+
+// CallShape is [Process.Call] for a child whose result has another shape
+// than the batch (a model that changes the number of channels or the
+// resolution): the response must have shape want.
+func (p *Process) CallShape(ctx context.Context, req Request, batch nd.Any, out nd.DType, want []int) (nd.Any, error) {
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -197,7 +205,7 @@ func (p *Process) Call(ctx context.Context, req Request, batch nd.Any, out nd.DT
 	}
 	defer func() { <-p.slots }()
 
-	c := &call{want: batch.Shape(), dtype: out, res: make(chan result, 1)}
+	c := &call{want: slices.Clone(want), dtype: out, res: make(chan result, 1)}
 	p.wmu.Lock()
 	if err := p.enqueue(c); err != nil {
 		p.wmu.Unlock()

@@ -10,6 +10,10 @@
 #   error    answers request 0 with an error frame, later requests normally
 #   hang     reads the first request and then never answers or reads again
 #   linger   like double, but ignores stdin EOF and SIGTERM at the end
+#   echo     returns x unchanged
+#   chmix    channel-changing model for [B, C, ...] crops: returns 3
+#            channels (sum over C, channel 0, channel C-1), in x's dtype
+#   half     returns x[..., ::2, ::2] (a model that halves y and x)
 #   slow     like double, but sleeps RYOMEN_TEST_DELAY seconds (default 0.5)
 #            before each answer
 # If the environment variable RYOMEN_TEST_PIDFILE is set, the server first
@@ -62,6 +66,12 @@ def answer(id, x):
         time.sleep(float(os.environ.get("RYOMEN_TEST_DELAY", "0.5")))
     if mode in ("double", "linger", "slow"):
         send({"id": id}, (2 * x).astype(x.dtype))
+    elif mode == "echo":
+        send({"id": id}, x)
+    elif mode == "chmix":
+        send({"id": id}, np.stack([x.sum(axis=1), x[:, 0], x[:, -1]], axis=1).astype(x.dtype))
+    elif mode == "half":
+        send({"id": id}, x[..., ::2, ::2])
     elif mode == "u8gt":
         send({"id": id}, (x > 500).astype(np.uint8))
     elif mode == "garbage":

@@ -1,132 +1,95 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ryomen-dev/ryomen/filter"
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/pyramid"
+	"github.com/ryomen-dev/ryomen/tile"
 )
 
-func newApply() *cobra.Command {
-	var f pyrFlags
-	var op, execCmd, outDType, haloFlag string
-	var sigma, value float64
-	var batch, inflight int
-	var execTimeout time.Duration
-	c := &cobra.Command{
-		Use:   "apply IN OUT",
-		Short: "Run a tiled operation over an image out of core: --op gaussian or threshold",
-		Long: `Run an operation tile by tile over IN and write a one-level OME-Zarr v0.5
-image to OUT, out of core, resumable and shardable like pyramid.
+// applyFlags are the flags of ryomen apply beyond the output's.
+type applyFlags struct {
+	op, execCmd, outDType                string
+	crop, margin, overlap, halo          string
+	border, placement, blend, scale      string
+	sigma, value, borderValue, blendSig  float64
+	batch, inflight, outChannels, cacheM int
+	execTimeout                          time.Duration
+}
 
-  --op gaussian --sigma S   Gaussian blur (float32 output); tiles read a halo
-                            of ceil(3S) voxels so the result equals a blur of
-                            the whole image, with edges clamped
+const applyLong = `Run a function crop by crop over IN, as Ryomen does, and write a one-level
+OME-Zarr v0.5 image to OUT, out of core, resumable and shardable like pyramid.
+
+  --op gaussian --sigma S   Gaussian blur (float32 output), scipy's kernel
+                            (truncate 4); the margin defaults to its radius
+                            int(4S+0.5), so with --blend none the result equals
+                            scipy.ndimage.gaussian_filter of the whole image
+                            with the border mode (symmetric = scipy 'reflect')
   --op threshold --value V  1 where the voxel is > V, else 0 (uint8 output)
   --exec CMD                run CMD (through /bin/sh -c) once as a model
                             server and stream it batches of crops as .npy
                             frames over stdin/stdout (docs/exec-protocol.md)
 
-With --exec, each task's crop is its output chunk (or shard) plus --halo
-voxels of context per side, padded by mirroring (edge repeated) at the image
-edges so every crop of a batch has one shape; the child returns the same
-shape in --out-dtype and ryomen keeps the centre.`,
-		Args: cobra.ExactArgs(2),
+Tiling (package tile): crops of --crop voxels on the space axes (channel and
+time axes are carried whole in every crop and are never padded) overlap by
+--margin voxels per side (Ryomen's "overlap"; or give --overlap, twice that).
+Crops reaching outside the image are filled by --border; the last crop of an
+axis is pulled back to the edge (--placement pull-back) or the crops are
+spread evenly (even). Each output voxel comes from the crop in which it lies
+farthest from the edge (--blend none), or the crops covering it are averaged
+(constant) or weighted by a Gaussian window (gaussian). Crop size and margin
+are independent of --chunks: each task computes one output chunk (or shard)
+from the crops that reach it, and a cache (--cache-mib) keeps the results of
+crops that several chunks need. The default crop is the output chunk plus the
+margin on both sides, so crops line up with chunks.
+
+--halo is the deprecated spelling of --margin.`
+
+func newApply() *cobra.Command {
+	var f pyrFlags
+	var a applyFlags
+	c := &cobra.Command{
+		Use:   "apply IN OUT",
+		Short: "Run a tiled operation over an image out of core: --op gaussian or threshold, or --exec a model",
+		Long:  applyLong,
+		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			src, err := openSource(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			f.levels, f.factor, f.method = 1, "auto", "stride"
-			o, err := f.options(src)
-			if err != nil {
-				return err
-			}
-			o.Factors = nil
-			switch {
-			case execCmd != "" && op != "":
-				return usagef("give --op or --exec, not both")
-			case execCmd != "":
-				var halo []int
-				if halo, err = parseHalo(haloFlag, src.spaceFlags()); err != nil {
-					return err
-				}
-				dt := src.r.DType()
-				if outDType != "" {
-					if dt, err = nd.ParseDType(outDType); err != nil {
-						return usagef("--out-dtype: %v", err)
-					}
-				}
-				if batch < 1 || inflight < 1 {
-					return usagef("--batch and --inflight must be >= 1")
-				}
-				if execTimeout < 0 {
-					return usagef("--exec-timeout %v: must be >= 0 (0: no limit)", execTimeout)
-				}
-				ex, err := startExec(ctx, execCmd, src, halo, o.Shard, o.Chunks, dt, batch, inflight, execTimeout)
-				if err != nil {
-					return err
-				}
-				defer ex.kill()
-				o.Halo, o.OutDType, o.ApplyBox = halo, dt, ex.apply
-				o.Method = "exec"
-				// The model is the command line: a resume with another
-				// command (or batch shape) must not mix results.
-				o.Params = map[string]string{"exec": execCmd, "batch": strconv.Itoa(batch)}
-				// Enough tasks in flight to fill every batch in flight.
-				o.Workers = max(g.workers, batch*inflight)
-				err = runBuild(ctx, "apply", src, args[1], o)
-				if cerr := ex.close(); err == nil && cerr != nil {
-					return cerr
-				}
-				return err
-			}
-			switch op {
-			case "gaussian":
-				if !(sigma > 0) {
-					return usagef("--sigma must be > 0")
-				}
-				r := int(math.Ceil(3 * sigma))
-				// Blur and context along space axes only: channels and
-				// time points stay apart.
-				space := src.spaceFlags()
-				o.Halo = make([]int, len(src.r.Shape()))
-				for i := range o.Halo {
-					if space[i] {
-						o.Halo[i] = r
-					}
-				}
-				o.OutDType = nd.Float32
-				o.Apply = func(b nd.Any, inner nd.Box) (nd.Any, error) { return gaussian(b, inner, sigma, space) }
-				o.Params = map[string]string{"op": op, "sigma": strconv.FormatFloat(sigma, 'g', -1, 64)}
-			case "threshold":
-				o.OutDType = nd.Uint8
-				o.Apply = func(b nd.Any, inner nd.Box) (nd.Any, error) { return threshold(b, inner, value) }
-				o.Params = map[string]string{"op": op, "value": strconv.FormatFloat(value, 'g', -1, 64)}
-			case "":
-				return usagef("--op (gaussian or threshold) or --exec CMD is required")
-			default:
-				return usagef("--op %q: want gaussian or threshold", op)
-			}
-			return runBuild(ctx, "apply", src, args[1], o)
+			return runApply(cmd.Context(), &f, &a, args[0], args[1])
 		},
 	}
 	fl := c.Flags()
 	registerCodec(c, &f)
-	fl.StringVar(&op, "op", "", "operation: gaussian or threshold")
-	fl.StringVar(&execCmd, "exec", "", "external model server command (see docs/exec-protocol.md)")
-	fl.StringVar(&haloFlag, "halo", "8", "--exec: context voxels per side, one value or one per axis, each >= 0")
-	fl.StringVar(&outDType, "out-dtype", "", "--exec: dtype the child returns (default: the input dtype)")
-	fl.IntVar(&batch, "batch", 4, "--exec: crops per request")
-	fl.IntVar(&inflight, "inflight", 2, "--exec: requests sent before waiting for a response")
-	fl.DurationVar(&execTimeout, "exec-timeout", 10*time.Minute, "--exec: longest wait for one response (from its request, or from the previous response if later); then the server is killed and the run fails (0: no limit)")
-	fl.Float64Var(&sigma, "sigma", 1, "gaussian sigma in voxels")
-	fl.Float64Var(&value, "value", 0, "threshold value")
-	fl.StringVar(&f.chunks, "chunks", "", "output chunk shape, per axis or per space axis (default: 64 per space axis of a volume, 256 of a plane; 1 for channel and time); one task per chunk or shard")
+	fl.StringVar(&a.op, "op", "", "operation: gaussian or threshold")
+	fl.StringVar(&a.execCmd, "exec", "", "external model server command (see docs/exec-protocol.md)")
+	fl.StringVar(&a.crop, "crop", "", "crop size per space axis, one value or one per space axis (default: the output chunk plus twice the margin)")
+	fl.StringVar(&a.margin, "margin", "", "context voxels per side per space axis, thrown away after the function (Ryomen's overlap; default: gaussian radius, 8 for --exec, 0 for threshold)")
+	fl.StringVar(&a.overlap, "overlap", "", "voxels neighbouring crops share per space axis (even; twice the margin); instead of --margin")
+	fl.StringVar(&a.halo, "halo", "", "deprecated: the same as --margin")
+	fl.StringVar(&a.border, "border", "symmetric", "filling of crops outside the image: symmetric, reflect, edge, periodic, constant or none")
+	fl.Float64Var(&a.borderValue, "border-value", 0, "fill value for --border constant")
+	fl.StringVar(&a.placement, "placement", "pull-back", "last crops of an axis: pull-back or even")
+	fl.StringVar(&a.blend, "blend", "none", "merging of overlapping crops: none (keep each crop's centre), constant or gaussian")
+	fl.Float64Var(&a.blendSig, "blend-sigma", 0.125, "--blend gaussian: window sigma as a fraction of the crop size")
+	fl.StringVar(&a.scale, "scale", "", "--exec: output/input size per space axis, e.g. 2 or 1/2 or 1,2,2 (a model that changes the resolution)")
+	fl.IntVar(&a.outChannels, "out-channels", 0, "--exec: length of the output's channel axis (a model that changes the channel count; 0: unchanged)")
+	fl.StringVar(&a.outDType, "out-dtype", "", "--exec: dtype the child returns (default: the input dtype)")
+	fl.IntVar(&a.batch, "batch", 4, "crops per call of the function (per request with --exec)")
+	fl.IntVar(&a.inflight, "inflight", 2, "--exec: requests sent before waiting for a response")
+	fl.IntVar(&a.cacheM, "cache-mib", 256, "MiB of crop results kept for crops that several output chunks need (0: recompute)")
+	fl.DurationVar(&a.execTimeout, "exec-timeout", 10*time.Minute, "--exec: longest wait for one response (from its request, or from the previous response if later); then the server is killed and the run fails (0: no limit)")
+	fl.Float64Var(&a.sigma, "sigma", 1, "gaussian sigma in voxels")
+	fl.Float64Var(&a.value, "value", 0, "threshold value")
+	fl.StringVar(&f.chunks, "chunks", "", "output chunk shape, per axis or per space axis (default: 64 per space axis of a volume, 256 of a plane; whole channel and time axes); one task per chunk or shard")
 	fl.StringVar(&f.shardShape, "shard-shape", "", "output shard shape (a multiple of --chunks)")
 	fl.StringVar(&f.shard, "shard", "", "run only shard i of N of the task plan: i/N")
 	fl.BoolVar(&f.resume, "resume", false, "continue an unfinished run")
@@ -134,76 +97,463 @@ shape in --out-dtype and ryomen keeps the centre.`,
 	return c
 }
 
+// shapeOnly stands for the output in the engine's plan: apply tasks read
+// the real source themselves (pyramid.Options.ApplyUnit).
+type shapeOnly struct {
+	shape []int
+	dt    nd.DType
+}
+
+func (s shapeOnly) DType() nd.DType { return s.dt }
+func (s shapeOnly) Shape() []int    { return slices.Clone(s.shape) }
+func (s shapeOnly) ReadRegion(b nd.Box, _ nd.Any) error {
+	return fmt.Errorf("apply: internal error: the output plan was read at %v", b)
+}
+
+// applyJob is a resolved apply: the tiling, the function and what
+// decides the output's bytes.
+type applyJob struct {
+	plan   *tile.Plan
+	fn     tile.AnyFunc
+	out    nd.DType
+	merge  tile.Merge
+	params map[string]string
+	exec   *execRun
+}
+
+// applySource opens apply's input (a variable so that tests can count
+// the store reads).
+var applySource = openSource
+
+func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) error {
+	switch {
+	case a.execCmd != "" && a.op != "":
+		return usagef("give --op or --exec, not both")
+	case a.execCmd == "" && a.op == "":
+		return usagef("--op (gaussian or threshold) or --exec CMD is required")
+	case a.op != "" && a.op != "gaussian" && a.op != "threshold":
+		return usagef("--op %q: want gaussian or threshold", a.op)
+	}
+	src, err := applySource(ctx, in)
+	if err != nil {
+		return err
+	}
+	f.levels, f.factor, f.method = 1, "auto", "stride"
+	o, err := f.options(src)
+	if err != nil {
+		return err
+	}
+	o.Factors = nil
+	unit := o.Chunks
+	if o.Shard != nil {
+		unit = o.Shard
+	}
+	job, err := a.resolve(ctx, src, unit)
+	if err != nil {
+		return err
+	}
+	if job.exec != nil {
+		defer job.exec.kill()
+		// Enough tasks in flight to fill every batch in flight.
+		o.Workers = max(g.workers, a.batch*a.inflight)
+	}
+	outShape := job.plan.OutShape()
+	fitChunks(&o, outShape, src.spaceFlags(), len(strings.Split(f.chunks, ",")) == len(outShape))
+	o.Scale = outScale(src.scale, job.plan, src.spaceFlags())
+	run, err := tile.NewRunner(job.plan, src.r.DType(), job.out, job.fn, tile.BoxOptions{
+		BatchSize: a.batch, Merge: job.merge, Sigma: a.blendSig, CacheBytes: int64(a.cacheM) << 20})
+	if err != nil {
+		return usageError{err}
+	}
+	o.OutDType, o.Method, o.Params = job.out, "apply", job.params
+	o.ApplyUnit = func(ctx context.Context, box nd.Box) (nd.Any, int64, error) {
+		return run.BoxRead(ctx, src.r, box)
+	}
+	osrc := *src
+	osrc.r = shapeOnly{outShape, src.r.DType()}
+	err = runBuild(ctx, "apply", &osrc, out, o)
+	if job.exec != nil {
+		if cerr := job.exec.close(); err == nil && cerr != nil {
+			return cerr
+		}
+	}
+	return err
+}
+
+// fitChunks makes the output chunks (and shards) fit the output shape:
+// channel and time axes are whole unless --chunks gave every axis, since a
+// crop carries them whole; space axes are clipped to the output.
+func fitChunks(o *pyramid.Options, out []int, space []bool, perAxis bool) {
+	for i, n := range out {
+		if !space[i] && !perAxis {
+			o.Chunks[i] = n
+			if o.Shard != nil {
+				o.Shard[i] = n
+			}
+		}
+		o.Chunks[i] = max(1, min(o.Chunks[i], n))
+		if o.Shard != nil && o.Shard[i] > n {
+			o.Shard[i] = (n + o.Chunks[i] - 1) / o.Chunks[i] * o.Chunks[i]
+		}
+	}
+}
+
+// outScale is the physical voxel size of the output: the input's divided
+// by the output scale on each space axis.
+func outScale(in []float64, p *tile.Plan, space []bool) []float64 {
+	if in == nil {
+		return nil
+	}
+	s := slices.Clone(in)
+	shp, out := p.Shape(), p.OutShape()
+	for i := range s {
+		if space[i] && out[i] > 0 {
+			s[i] = s[i] * float64(shp[i]) / float64(out[i])
+		}
+	}
+	return s
+}
+
+// resolve turns the flags into a plan and a tile function.
+func (a *applyFlags) resolve(ctx context.Context, src *source, unit []int) (*applyJob, error) {
+	shape, space := src.r.Shape(), src.spaceFlags()
+	lead := 0
+	for lead < len(space) && !space[lead] {
+		lead++
+	}
+	for i := lead; i < len(space); i++ {
+		if !space[i] {
+			return nil, usagef("apply tiles the space axes, which must come after the channel and time axes; axis %d (%s) is a %s axis", i, src.Axes[i].Name, src.Axes[i].Type)
+		}
+	}
+	if lead == len(space) {
+		return nil, usagef("apply: the image has no space axis to tile")
+	}
+	spec, err := a.spec(src, shape, lead, unit)
+	if err != nil {
+		return nil, err
+	}
+	p, err := tile.New(shape, spec)
+	if err != nil {
+		return nil, usagef("--crop %v, --margin %v: %v", spec.Crop, spec.Margin, err)
+	}
+	job := &applyJob{plan: p, params: a.params(spec)}
+	if job.merge, err = parseBlend(a.blend); err != nil {
+		return nil, err
+	}
+	if a.batch < 1 || a.inflight < 1 {
+		return nil, usagef("--batch and --inflight must be >= 1")
+	}
+	switch a.op {
+	case "gaussian":
+		sig := make([]float64, len(shape))
+		for i := lead; i < len(shape); i++ {
+			sig[i] = a.sigma
+		}
+		job.out, job.fn = nd.Float32, gaussianFunc(sig, job.merge)
+	case "threshold":
+		job.out, job.fn = nd.Uint8, thresholdFunc(a.value)
+	default:
+		job.out = src.r.DType()
+		if a.outDType != "" {
+			if job.out, err = nd.ParseDType(a.outDType); err != nil {
+				return nil, usagef("--out-dtype: %v", err)
+			}
+		}
+		if a.execTimeout < 0 {
+			return nil, usagef("--exec-timeout %v: must be >= 0 (0: no limit)", a.execTimeout)
+		}
+		margin := make([]int, len(shape))
+		copy(margin[lead:], spec.Margin)
+		job.exec, err = startExec(ctx, a.execCmd, src, margin, p.OutCropShape(), job.out, a.batch, a.inflight, a.execTimeout)
+		if err != nil {
+			return nil, err
+		}
+		job.fn = job.exec.fn()
+	}
+	return job, nil
+}
+
+// spec builds the tile spec of the space axes from the flags.
+func (a *applyFlags) spec(src *source, shape []int, lead int, unit []int) (tile.Spec, error) {
+	var s tile.Spec
+	var err error
+	if s.Border, err = tile.ParseBorder(a.border); err != nil {
+		return s, usagef("--border: %v", err)
+	}
+	s.Value = a.borderValue
+	switch a.placement {
+	case "pull-back", "pullback":
+		s.Placement = tile.PullBack
+	case "even":
+		s.Placement = tile.Even
+	default:
+		return s, usagef("--placement %q: want pull-back or even", a.placement)
+	}
+	if a.op != "" && (a.scale != "" || a.outChannels != 0) {
+		return s, usagef("--scale and --out-channels are for --exec models; --op %s keeps the shape", a.op)
+	}
+	n := len(shape) - lead
+	if s.Scale, err = parseScale(a.scale, n); err != nil {
+		return s, err
+	}
+	if s.Margin, err = a.margins(src, lead); err != nil {
+		return s, err
+	}
+	if s.Crop, err = a.crops(src, shape, lead, unit, s); err != nil {
+		return s, err
+	}
+	if a.outChannels < 0 {
+		return s, usagef("--out-channels %d: must be >= 0", a.outChannels)
+	}
+	if a.outChannels > 0 {
+		ch := slices.IndexFunc(src.Axes[:lead], func(ax nd.Axis) bool { return ax.Type == nd.Channel })
+		if ch < 0 {
+			return s, usagef("--out-channels %d: the image has no channel axis", a.outChannels)
+		}
+		s.OutLead = slices.Clone(shape[:lead])
+		s.OutLead[ch] = a.outChannels
+	}
+	return s, nil
+}
+
+// margins reads --margin, --overlap or --halo (at most one) as the margin
+// per side of each space axis, or the operation's default.
+func (a *applyFlags) margins(src *source, lead int) ([]int, error) {
+	set := 0
+	for _, v := range []string{a.margin, a.overlap, a.halo} {
+		if v != "" {
+			set++
+		}
+	}
+	if set > 1 {
+		return nil, usagef("give one of --margin, --overlap and --halo (--halo is --margin's old name)")
+	}
+	space := src.spaceFlags()
+	var m []int
+	var err error
+	switch {
+	case a.margin != "":
+		m, err = parseHalo("--margin", a.margin, space)
+	case a.halo != "":
+		m, err = parseHalo("--halo", a.halo, space)
+	case a.overlap != "":
+		if m, err = parseHalo("--overlap", a.overlap, space); err == nil {
+			for i, v := range m {
+				if v%2 != 0 {
+					return nil, usagef("--overlap %q: %d on axis %d is odd; the overlap is twice the margin per side", a.overlap, v, i)
+				}
+				m[i] = v / 2
+			}
+		}
+	default:
+		def := 0
+		switch a.op {
+		case "gaussian":
+			if !(a.sigma > 0) || math.IsInf(a.sigma, 0) {
+				return nil, usagef("--sigma %v: must be > 0 and finite", a.sigma)
+			}
+			def = filter.Radius(a.sigma)
+		case "":
+			def = 8 // the old --halo default of --exec
+		}
+		m = make([]int, len(space))
+		for i := range m {
+			if space[i] {
+				m[i] = def
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m[lead:], nil
+}
+
+// crops reads --crop: one value, one per space axis, or one per axis with
+// channel and time axes given whole. The default is the task's output
+// unit, in input voxels, plus twice the margin.
+func (a *applyFlags) crops(src *source, shape []int, lead int, unit []int, s tile.Spec) ([]int, error) {
+	n := len(shape) - lead
+	if a.crop == "" {
+		c := make([]int, n)
+		for k := range c {
+			L := shape[lead+k]
+			u := min(unit[lead+k], L)
+			r := s.Scale[k]
+			if u*r.Den%r.Num != 0 {
+				return nil, usagef("the output chunk %d of axis %d is not a whole number of input voxels at --scale %d/%d; give --crop", u, lead+k, r.Num, r.Den)
+			}
+			c[k] = u*r.Den/r.Num + 2*s.Margin[k]
+			if s.Border == tile.None {
+				c[k] = min(c[k], L)
+			}
+		}
+		return c, nil
+	}
+	v, err := parseInts(a.crop)
+	if err != nil {
+		return nil, usagef("--crop: %v", err)
+	}
+	switch len(v) {
+	case 1:
+		one := v[0]
+		v = make([]int, n)
+		for k := range v {
+			v[k] = one
+		}
+	case n:
+	case len(shape):
+		for i, c := range v[:lead] {
+			if c != shape[i] {
+				return nil, usagef("--crop %q: axis %d (%s) is a %s axis of length %d; crops carry it whole and never pad it, so give %d there or crop sizes for the %d space axes only",
+					a.crop, i, src.Axes[i].Name, src.Axes[i].Type, shape[i], shape[i], n)
+			}
+		}
+		v = v[lead:]
+	default:
+		return nil, usagef("--crop %q: want one value, %d (one per space axis) or %d (one per axis) for shape %v", a.crop, n, len(shape), shape)
+	}
+	return v, nil
+}
+
+// parseScale reads --scale: per space axis ratios "N", "N/D" or "1/D".
+func parseScale(s string, n int) ([]tile.Ratio, error) {
+	out := make([]tile.Ratio, n)
+	for i := range out {
+		out[i] = tile.Ratio{Num: 1, Den: 1}
+	}
+	if s == "" {
+		return out, nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) != 1 && len(parts) != n {
+		return nil, usagef("--scale %q: want one ratio or %d (one per space axis)", s, n)
+	}
+	for i := range out {
+		p := strings.TrimSpace(parts[min(i, len(parts)-1)])
+		num, den, ok := strings.Cut(p, "/")
+		if !ok {
+			den = "1"
+		}
+		x, err1 := strconv.Atoi(num)
+		y, err2 := strconv.Atoi(den)
+		if err1 != nil || err2 != nil || x <= 0 || y <= 0 {
+			return nil, usagef("--scale %q: %q is not a positive ratio such as 2 or 1/2", s, p)
+		}
+		out[i] = tile.Ratio{Num: x, Den: y}
+	}
+	return out, nil
+}
+
+func parseBlend(s string) (tile.Merge, error) {
+	switch s {
+	case "none", "paste":
+		return tile.Paste, nil
+	case "constant":
+		return tile.BlendConstant, nil
+	case "gaussian":
+		return tile.BlendGaussian, nil
+	}
+	return 0, usagef("--blend %q: want none, constant or gaussian", s)
+}
+
+// params are the options that decide the output's bytes, for the run
+// record: a resume with other values is refused.
+func (a *applyFlags) params(s tile.Spec) map[string]string {
+	// The tiling goes under one key that sorts after the operation's, so
+	// a refused resume names the operation's parameters first.
+	tl := fmt.Sprintf("crop=%v margin=%v border=%v placement=%v blend=%s scale=%v out-lead=%v",
+		s.Crop, s.Margin, s.Border, s.Placement, a.blend, s.Scale, s.OutLead)
+	if s.Border == tile.Constant {
+		tl += " border-value=" + strconv.FormatFloat(a.borderValue, 'g', -1, 64)
+	}
+	if a.blend == "gaussian" {
+		tl += " blend-sigma=" + strconv.FormatFloat(a.blendSig, 'g', -1, 64)
+	}
+	p := map[string]string{"tiling": tl}
+	switch a.op {
+	case "gaussian":
+		p["op"], p["sigma"] = a.op, strconv.FormatFloat(a.sigma, 'g', -1, 64)
+	case "threshold":
+		p["op"], p["value"] = a.op, strconv.FormatFloat(a.value, 'g', -1, 64)
+	default:
+		// The model is the command line: a resume with another command
+		// (or batch shape) must not mix results.
+		p["exec"], p["batch"], p["out-dtype"] = a.execCmd, strconv.Itoa(a.batch), a.outDType
+	}
+	return p
+}
+
 func toFloat(b nd.Any) (*nd.Array[float32], error) {
 	a := nd.New[float32](b.Shape(), nd.C)
 	return a, nd.ConvertAny(a, b)
 }
 
-func threshold(b nd.Any, inner nd.Box, v float64) (nd.Any, error) {
-	a, err := toFloat(b.View(inner))
-	if err != nil {
-		return nil, err
-	}
-	out := nd.New[uint8](a.Shape(), nd.C)
-	src, _ := a.Flat()
-	dst, _ := out.Flat()
-	for i, x := range src {
-		if float64(x) > v {
-			dst[i] = 1
-		}
-	}
-	return out, nil
-}
-
-// gaussian blurs b separably along every axis with edges clamped and returns
-// the inner region.
-func gaussian(b nd.Any, inner nd.Box, sigma float64, space []bool) (nd.Any, error) {
-	a, err := toFloat(b)
-	if err != nil {
-		return nil, err
-	}
-	r := int(math.Ceil(3 * sigma))
-	k := make([]float32, 2*r+1)
-	var sum float64
-	for i := range k {
-		x := float64(i - r)
-		w := math.Exp(-x * x / (2 * sigma * sigma))
-		k[i] = float32(w)
-		sum += w
-	}
-	for i := range k {
-		k[i] /= float32(sum)
-	}
-	sh := a.Shape()
-	data, _ := a.Flat()
-	line := make([]float32, 0, 1024)
-	for ax := range sh {
-		if !space[ax] {
-			continue
-		}
-		n := sh[ax]
-		inner := 1
-		for _, s := range sh[ax+1:] {
-			inner *= s
-		}
-		outer := len(data) / max(1, n*inner)
-		for o := range outer {
-			for i := range inner {
-				base := o*n*inner + i
-				line = line[:0]
-				for j := range n {
-					line = append(line, data[base+j*inner])
-				}
-				for j := range n {
-					var acc float32
-					for t, w := range k {
-						p := min(n-1, max(0, j+t-r))
-						acc += w * line[p]
-					}
-					data[base+j*inner] = acc
+// thresholdFunc is the tile function of --op threshold: 1 where the
+// voxel is > v, else 0, as uint8.
+func thresholdFunc(v float64) tile.AnyFunc {
+	return func(_ context.Context, _ []tile.Tile, crops []nd.Any) ([]nd.Any, error) {
+		out := make([]nd.Any, len(crops))
+		for i, c := range crops {
+			a, err := toFloat(c)
+			if err != nil {
+				return nil, err
+			}
+			y := nd.New[uint8](a.Shape(), nd.C)
+			src, dst := a.Data(), y.Data()
+			for j, x := range src {
+				if float64(x) > v {
+					dst[j] = 1
 				}
 			}
+			out[i] = y
 		}
+		return out, nil
 	}
-	return a.Sub(inner).Clone(nd.C), nil
+}
+
+// gaussianFunc is the tile function of --op gaussian: scipy's Gaussian
+// (filter.Gaussian) of the crop. It computes the part of the result that
+// is used, the kept Source box when pasting, the crop's in-image region
+// when blending; where that part's kernel reaches past the crop it mirrors
+// the crop (scipy's 'reflect', which at an unpadded image edge is the
+// image's own mirror). With a margin of at least the radius the pasted
+// result is the whole image's Gaussian.
+func gaussianFunc(sigma []float64, m tile.Merge) tile.AnyFunc {
+	rad := filter.Margins(sigma)
+	return func(_ context.Context, tiles []tile.Tile, crops []nd.Any) ([]nd.Any, error) {
+		out := make([]nd.Any, len(crops))
+		for i, c := range crops {
+			t := tiles[i]
+			keep := t.Source
+			if m != tile.Paste {
+				keep = t.RegionSource
+			}
+			need := keep.Expand(rad)
+			var in *nd.Array[float32]
+			full := nd.BoxOf(c.Shape())
+			if full.Contains(need) {
+				var err error
+				if in, err = toFloat(c.View(need)); err != nil {
+					return nil, err
+				}
+			} else {
+				f, err := toFloat(c)
+				if err != nil {
+					return nil, err
+				}
+				in = nd.New[float32](need.Shape(), nd.C)
+				if err := tile.ReadCrop(f, need, tile.Symmetric, 0, in); err != nil {
+					return nil, err
+				}
+			}
+			y := nd.New[float32](c.Shape(), nd.C)
+			if err := filter.Gaussian(y.Sub(keep), in, sigma); err != nil {
+				return nil, fmt.Errorf("tile %d: %w", t.Index, err)
+			}
+			out[i] = y
+		}
+		return out, nil
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,16 +19,24 @@ func readOut(t *testing.T, p string) []byte {
 	return b
 }
 
-// A blur computed tile by tile with halos equals a blur of the whole image
-// in one tile, bit for bit.
+// A blur computed crop by crop (the default margin is the kernel radius)
+// equals a blur of the whole image in one crop to float32 rounding (the
+// filter's vector and scalar tails round differently, so the bits can
+// differ where a row's tail falls).
 func TestApplyGaussianTiled(t *testing.T) {
 	dir := t.TempDir()
 	tiled, whole := filepath.Join(dir, "tiled"), filepath.Join(dir, "whole")
 	mustRun(t, "apply", "--op", "gaussian", "--sigma", "1.5", "--chunks", "16,16,16", "synth:40x50x60?seed=4", tiled)
 	mustRun(t, "apply", "--op", "gaussian", "--sigma", "1.5", "--chunks", "64,64,64", "synth:40x50x60?seed=4", whole)
-	a, b := readOut(t, tiled), readOut(t, whole)
-	if len(a) != 40*50*60*4 || !bytes.Equal(a, b) {
-		t.Fatal("tiled blur differs from the whole-image blur")
+	a := readArray(t, tiled).(*nd.Array[float32]).Data()
+	b := readArray(t, whole).(*nd.Array[float32]).Data()
+	if len(a) != 40*50*60 || len(b) != len(a) {
+		t.Fatalf("%d and %d voxels, want %d", len(a), len(b), 40*50*60)
+	}
+	for i := range a {
+		if d := math.Abs(float64(a[i]) - float64(b[i])); d > 1e-6*math.Abs(float64(b[i]))+1e-6 {
+			t.Fatalf("voxel %d: tiled %v, whole %v", i, a[i], b[i])
+		}
 	}
 	th := filepath.Join(dir, "th")
 	mustRun(t, "apply", "--op", "threshold", "--value", "400", "--chunks", "16,16,16", "synth:40x50x60?seed=4", th)

@@ -18,18 +18,22 @@ type execRun struct {
 	proc   *child.Process
 	bt     *child.Batcher
 	cancel context.CancelFunc
-	unit   []int // task output box shape before clipping at the image end
-	halo   []int
-	dt     nd.DType // input dtype
 }
 
-// parseHalo reads --halo: one value for every space axis, or one per
-// axis, each >= 0 (0: crops without context on that axis). Channel and
-// time axes take no halo: a crop carries them whole.
-func parseHalo(s string, space []bool) ([]int, error) {
+// parseHalo reads a per-side context flag (--margin, --overlap, --halo):
+// one value for every space axis, one per space axis, or one per axis,
+// each >= 0 (0: crops without context on that axis). Channel and time
+// axes take none: a crop carries them whole.
+func parseHalo(flag, s string, space []bool) ([]int, error) {
 	rank := len(space)
+	nspace := 0
+	for _, sp := range space {
+		if sp {
+			nspace++
+		}
+	}
 	bad := func(why string) error {
-		return usagef("--halo %q: %s; want one value or %d comma-separated values >= 0", s, why, rank)
+		return usagef("%s %q: %s; want one value, %d (one per space axis) or %d comma-separated values >= 0", flag, s, why, nspace, rank)
 	}
 	var v []int
 	for _, f := range strings.Split(s, ",") {
@@ -42,81 +46,54 @@ func parseHalo(s string, space []bool) ([]int, error) {
 		}
 		v = append(v, x)
 	}
-	if len(v) == 1 {
-		one := v[0]
-		v = make([]int, rank)
-		for i := range v {
+	if len(v) == 1 || (len(v) == nspace && nspace != rank) {
+		w, k := make([]int, rank), 0
+		for i := range w {
 			if space[i] {
-				v[i] = one
+				w[i] = v[min(k, len(v)-1)]
+				k++
 			}
 		}
+		v = w
 	}
 	if len(v) != rank {
 		return nil, bad(fmt.Sprintf("%d values for a %d-d image", len(v), rank))
 	}
 	for i, x := range v {
 		if x > 0 && !space[i] {
-			return nil, bad(fmt.Sprintf("axis %d is not a space axis and takes no halo", i))
+			return nil, bad(fmt.Sprintf("axis %d is not a space axis and takes no margin (crops carry it whole)", i))
 		}
 	}
 	return v, nil
 }
 
-// startExec starts the model server; timeout bounds each response (0: no
-// limit).
-func startExec(ctx context.Context, cmdline string, src *source, halo, shard, chunks []int, out nd.DType, batch, inflight int, timeout time.Duration) (*execRun, error) {
-	unit := chunks
-	if shard != nil {
-		unit = shard
-	}
+// startExec starts the model server; margin (per axis) goes to the child
+// in every request header as "halo", outCrop is the shape it must return
+// for each crop, and timeout bounds each response (0: no limit).
+func startExec(ctx context.Context, cmdline string, src *source, margin, outCrop []int, out nd.DType, batch, inflight int, timeout time.Duration) (*execRun, error) {
 	cctx, cancel := context.WithCancel(ctx)
 	p, err := child.Start(cctx, []string{"/bin/sh", "-c", cmdline}, child.Options{Inflight: inflight, Timeout: timeout})
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	e := &execRun{proc: p, cancel: cancel, unit: unit, halo: halo, dt: src.r.DType()}
-	e.bt = child.NewBatcher(cctx, p, batch, 50*time.Millisecond, out, halo, src.r.Shape())
+	e := &execRun{proc: p, cancel: cancel}
+	e.bt = child.NewBatcher(cctx, p, batch, 50*time.Millisecond, out, margin, src.r.Shape())
+	e.bt.SetResultShape(outCrop)
 	return e, nil
 }
 
-// apply computes one task: it pads the task's block to the full crop
-// (unit + 2*halo), sends it through the batcher and keeps the centre.
-func (e *execRun) apply(ctx context.Context, block nd.Any, blockBox, out nd.Box) (nd.Any, error) {
-	r := out.Rank()
-	crop := nd.Box{Min: make([]int, r), Max: make([]int, r)} // image coordinates
-	for i := range r {
-		crop.Min[i] = out.Min[i] - e.halo[i]
-		crop.Max[i] = out.Min[i] + e.unit[i] + e.halo[i]
+// fn is the child as a tile function: crops from concurrent tasks share
+// the child's batches.
+func (e *execRun) fn() tile.AnyFunc {
+	f := child.TileFunc(e.bt)
+	return func(ctx context.Context, tiles []tile.Tile, crops []nd.Any) ([]nd.Any, error) {
+		res, err := f(ctx, tiles, crops)
+		if errors.Is(err, child.ErrTimeout) {
+			return nil, fmt.Errorf("--exec-timeout exceeded (raise it if the model needs longer): %w", err)
+		}
+		return res, err
 	}
-	// The block is the crop clipped to the image, so the crop reaches
-	// outside the block only where it leaves the image: mirroring about
-	// the block's edges there is mirroring about the image's.
-	buf := nd.NewAny(e.dt, crop.Shape(), nd.C)
-	neg := make([]int, r)
-	for i := range neg {
-		neg[i] = -blockBox.Min[i]
-	}
-	blk, ok := block.(nd.Reader)
-	if !ok {
-		return nil, fmt.Errorf("exec: block of type %T cannot be read", block)
-	}
-	if err := tile.ReadCropAny(blk, crop.Translate(neg), tile.Symmetric, 0, buf); err != nil {
-		return nil, err
-	}
-	res, err := e.bt.Do(ctx, buf, crop.Min)
-	if errors.Is(err, child.ErrTimeout) {
-		return nil, fmt.Errorf("--exec-timeout exceeded (raise it if the model needs longer): %w", err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	keep := nd.Box{Min: make([]int, r), Max: make([]int, r)}
-	for i := range r {
-		keep.Min[i] = e.halo[i]
-		keep.Max[i] = e.halo[i] + out.Max[i] - out.Min[i]
-	}
-	return res.View(keep), nil
 }
 
 // close ends the child normally and reports how it exited.
