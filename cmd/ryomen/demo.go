@@ -83,8 +83,12 @@ OUT defaults to ryomen-demo.ome.zarr in the current directory.`,
 			if err := ome.Write(ctx, st, "labels", ome.Image{Version: ome.V05, Labels: []string{"cells"}}); err != nil {
 				return err
 			}
+			snap, z, err := demoSnapshot(ctx, out)
+			if err != nil {
+				return err
+			}
 			if g.json {
-				return printJSON(map[string]any{"output": out, "image": is, "labels": ls})
+				return printJSON(map[string]any{"output": out, "image": is, "labels": ls, "snapshot": snap})
 			}
 			abs, _ := filepath.Abs(out)
 			fmt.Printf(`Wrote a synthetic %s uint16 volume with its cell labels as OME-Zarr v0.5:
@@ -101,6 +105,13 @@ View it:
 Inspect it:
   ryomen info %s
 `, shape, abs, len(is.Levels), abs, len(ls.Levels), out, out, out, out)
+			if snap != "" {
+				fmt.Printf(`Snapshot (plane z=%d with the labels): %s
+  (ryomen snapshot --index %d --labels cells %s %s)
+Look at it in a browser (built-in viewer, also serves the data to Neuroglancer/vizarr):
+  ryomen serve %s
+`, z, snap, z, out, snap, out)
+			}
 			return nil
 		},
 	}

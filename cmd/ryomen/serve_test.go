@@ -258,7 +258,7 @@ func maxDiff(a, b *image.RGBA) (int, int) {
 	for i := 0; i < len(a.Pix); i += 4 {
 		d := 0
 		for k := 0; k < 3; k++ {
-			d = max(d, abs(int(a.Pix[i+k])-int(b.Pix[i+k])))
+			d = max(d, intAbs(int(a.Pix[i+k])-int(b.Pix[i+k])))
 		}
 		m = max(m, d)
 		if d > 0 {
@@ -267,8 +267,6 @@ func maxDiff(a, b *image.RGBA) (int, int) {
 	}
 	return m, n
 }
-
-func abs(x int) int { return max(x, -x) }
 
 // TestViewerInChromium loads the viewer page from 'ryomen serve' on the
 // demo output in headless Chromium: the canvas at a known axis, index and
@@ -355,5 +353,40 @@ func TestViewerInChromium(t *testing.T) {
 	}
 	if !strings.HasPrefix(rep.Status1, "level 0 ") || strings.HasPrefix(rep.Status3, "level 0 ") {
 		t.Errorf("levels: %q at zoom 3, %q zoomed out; want level 0 then a coarser one", rep.Status1, rep.Status3)
+	}
+}
+
+// TestDemoSnapshot checks the picture 'ryomen demo' ends with: the
+// snapshot command it prints makes the same PNG, and the plane it chose
+// shows labels.
+func TestDemoSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "d.ome.zarr")
+	r := mustRun(t, "demo", "--no-progress", "--shape", "64x96x128", out)
+	var cmdline string
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if s, ok := strings.CutPrefix(strings.TrimSpace(l), "(ryomen snapshot "); ok {
+			cmdline = strings.TrimSuffix(s, ")")
+		}
+	}
+	if cmdline == "" || !strings.Contains(r.stdout, "ryomen serve "+out) {
+		t.Fatalf("demo printed no snapshot and serve commands:\n%s", r.stdout)
+	}
+	args := strings.Fields(cmdline)
+	again := filepath.Join(dir, "again.png")
+	args[len(args)-1] = again
+	mustRun(t, append([]string{"snapshot"}, args...)...)
+	a, b := readPNG(t, filepath.Join(dir, "d.png")), readPNG(t, again)
+	if m, n := maxDiff(a, b); m != 0 {
+		t.Errorf("demo snapshot differs from %q by %d at %d pixels", cmdline, m, n)
+	}
+	coloured := 0
+	for i := 0; i < len(a.Pix); i += 4 {
+		if a.Pix[i] != a.Pix[i+1] || a.Pix[i+1] != a.Pix[i+2] {
+			coloured++
+		}
+	}
+	if coloured < len(a.Pix)/4/20 {
+		t.Errorf("demo snapshot: only %d of %d pixels coloured by labels", coloured, len(a.Pix)/4)
 	}
 }

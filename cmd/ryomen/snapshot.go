@@ -1,16 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ryomen-dev/ryomen/dataset"
+	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/render"
 )
 
@@ -344,3 +347,85 @@ func parseAt(im *dataset.Image, at []string, v *render.View) error {
 	}
 	return nil
 }
+
+// demoSnapshot draws the demo's image with its labels at out's side
+// (OUT without .ome.zarr, plus .png) on the z plane with the most label
+// voxels (the middle plane of the synthetic volume falls between layers
+// of cells), and returns the PNG's path and the plane. Remote outputs get
+// none ("" and no error).
+func demoSnapshot(ctx context.Context, out string) (string, int, error) {
+	if strings.Contains(out, "://") {
+		return "", 0, nil
+	}
+	src, err := render.Open(ctx, out)
+	if err != nil {
+		return "", 0, err
+	}
+	defer src.Close()
+	lbl := src.Labels["cells"]
+	if lbl == nil {
+		return "", 0, fmt.Errorf("demo snapshot: %s has no labels/cells", out)
+	}
+	z, err := busiestPlane(lbl)
+	if err != nil {
+		return "", 0, err
+	}
+	q := url.Values{"index": {strconv.Itoa(z)}, "labels": {"cells"}}
+	v, l, err := parseView(src, q)
+	if err != nil {
+		return "", 0, err
+	}
+	res, err := render.Render(ctx, src.Image, l, v)
+	if err != nil {
+		return "", 0, err
+	}
+	p := strings.TrimSuffix(strings.TrimSuffix(filepath.Clean(out), ".zarr"), ".ome") + ".png"
+	f, err := os.Create(p)
+	if err != nil {
+		return "", 0, err
+	}
+	if err := render.EncodePNG(f, res.Image); err != nil {
+		f.Close()
+		return "", 0, fmt.Errorf("%s: %w", p, err)
+	}
+	return p, z, f.Close()
+}
+
+// busiestPlane returns the level-0 z of the plane of the coarsest label
+// level with the most labelled voxels (the one nearest the middle on
+// ties).
+func busiestPlane(lbl *dataset.Image) (int, error) {
+	lv := lbl.Levels[len(lbl.Levels)-1]
+	sh := lv.Shape()
+	if len(sh) != 3 {
+		return 0, fmt.Errorf("demo snapshot: labels of rank %d, want 3", len(sh))
+	}
+	buf, err := nd.NewAnyChecked(lv.DType(), sh, nd.C)
+	if err != nil {
+		return 0, err
+	}
+	if err := lv.ReadRegion(nd.BoxOf(sh), buf); err != nil {
+		return 0, fmt.Errorf("demo snapshot: %w", err)
+	}
+	a := nd.New[uint64](sh, nd.C)
+	if err := nd.ConvertAny(a, buf); err != nil {
+		return 0, err
+	}
+	best, bestN := sh[0]/2, -1
+	data := a.Data()
+	for z := 0; z < sh[0]; z++ {
+		n := 0
+		for _, v := range data[z*sh[1]*sh[2] : (z+1)*sh[1]*sh[2]] {
+			if v != 0 {
+				n++
+			}
+		}
+		if d, bd := intAbs(z-sh[0]/2), intAbs(best-sh[0]/2); n > bestN || (n == bestN && d < bd) {
+			best, bestN = z, n
+		}
+	}
+	f := float64(lbl.Levels[0].Shape()[0]) / float64(sh[0])
+	return min(int(float64(best)*f+f/2), lbl.Levels[0].Shape()[0]-1), nil
+}
+
+func intAbs(x int) int { return max(x, -x) }
