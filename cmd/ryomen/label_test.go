@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/npy"
@@ -231,4 +233,51 @@ func TestLabelCLIMemoryManyObjects(t *testing.T) {
 			seen[l>>6] |= 1 << (l & 63)
 		}
 	}
+}
+
+// TestLabelCLIKillResume kills a label run part way through pass 3 and
+// resumes it: labels, objects table and bookkeeping equal those of an
+// uninterrupted run, byte for byte.
+func TestLabelCLIKillResume(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(9, 10))
+	m := nd.New[uint8]([]int{64, 128, 128}, nd.C)
+	for i := range m.Data() {
+		if rng.Float64() < 0.3 {
+			m.Data()[i] = 1
+		}
+	}
+	in := filepath.Join(dir, "m.npy")
+	if err := npy.WriteFile(in, m); err != nil {
+		t.Fatal(err)
+	}
+	ref, out := filepath.Join(dir, "ref"), filepath.Join(dir, "out")
+	args := []string{"--no-progress", "--workers", "1", "label", "--connectivity", "26", "--chunks", "8,16,16", "--codec", "none", in}
+	mustRun(t, append(args, ref)...)
+	cmd := exec.Command(bin, append(args, out)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ents, _ := os.ReadDir(filepath.Join(out, ".ryomen", "tasks", "0"))
+		if len(ents) >= 10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no progress")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if _, err := os.Stat(filepath.Join(out, "objects.csv")); err == nil {
+		t.Skip("the run finished before it was killed")
+	}
+	r := mustRun(t, append(append([]string{"--json"}, args[:len(args)-1]...), "--resume", in, out)...)
+	if strings.Contains(r.stdout, `"tasks_skipped": 0,`) || !strings.Contains(r.stdout, `"tasks_skipped"`) {
+		t.Errorf("resume skipped nothing: %s", r.stdout)
+	}
+	sameTree(t, ref, out)
 }
