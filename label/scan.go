@@ -43,27 +43,7 @@ func scan[T comparable](s *scratch, v []T, shape []int, c Conn) uint32 {
 	var left, mid, right []int
 	outer := make([]int, r-1)
 	for base := 0; base < len(v); base += nx {
-		left, mid, right = left[:0], mid[:0], right[:0]
-		for _, o := range offs {
-			ok := true
-			for i, d := range o.outer {
-				if q := outer[i] + d; q < 0 || q >= shape[i] {
-					ok = false
-					break
-				}
-			}
-			switch {
-			case !ok:
-			case o.dx < 0 && allZero(o.outer):
-				// The previous voxel on the row is handled apart.
-			case o.dx < 0:
-				left = append(left, o.delta)
-			case o.dx == 0:
-				mid = append(mid, o.delta)
-			default:
-				right = append(right, o.delta)
-			}
-		}
+		left, mid, right = rowOffsets(offs, outer, shape, left[:0], mid[:0], right[:0])
 		for x := 0; x < nx; x++ {
 			p := base + x
 			val := v[p]
@@ -109,20 +89,7 @@ func scan[T comparable](s *scratch, v []T, shape []int, c Conn) uint32 {
 			outer[i] = 0
 		}
 	}
-	// Parents are smaller than children: one ascending sweep numbers the
-	// roots 1, 2, ... and gives every other label its root's number.
-	n := uint32(0)
-	for i := 1; i < len(par); i++ {
-		if par[i] == uint32(i) {
-			n++
-			par[i] = n
-		} else {
-			par[i] = par[par[i]]
-		}
-	}
-	for p, l := range lab {
-		lab[p] = par[l]
-	}
+	n := renumber(par, lab)
 	s.par = par
 	return n
 }
@@ -167,4 +134,50 @@ func allZero(d []int) bool {
 		}
 	}
 	return true
+}
+
+// rowOffsets appends the flat deltas of the offsets valid for a row at
+// outer coordinates outer to left (last-axis step -1, except the previous
+// voxel itself, which the scan handles apart), mid (step 0) and right
+// (step +1).
+func rowOffsets(offs []backOffset, outer, shape []int, left, mid, right []int) ([]int, []int, []int) {
+	for _, o := range offs {
+		ok := true
+		for i, d := range o.outer {
+			if q := outer[i] + d; q < 0 || q >= shape[i] {
+				ok = false
+				break
+			}
+		}
+		switch {
+		case !ok:
+		case o.dx < 0 && allZero(o.outer):
+		case o.dx < 0:
+			left = append(left, o.delta)
+		case o.dx == 0:
+			mid = append(mid, o.delta)
+		default:
+			right = append(right, o.delta)
+		}
+	}
+	return left, mid, right
+}
+
+// renumber gives the roots of par the IDs 1, 2, ... in index order and
+// every voxel of lab its root's ID; it returns the number of roots.
+// Parents are smaller than children, so one ascending sweep does it.
+func renumber(par, lab []uint32) uint32 {
+	n := uint32(0)
+	for i := 1; i < len(par); i++ {
+		if par[i] == uint32(i) {
+			n++
+			par[i] = n
+		} else {
+			par[i] = par[par[i]]
+		}
+	}
+	for p, l := range lab {
+		lab[p] = par[l]
+	}
+	return n
 }

@@ -85,12 +85,18 @@ type blockInfo struct {
 	planes  [][]uint32 // per axis*2+side: face label+1 per face voxel, or nil
 }
 
+// bytes counts the block's face tables and planes.
 func (b *blockInfo) bytes() int64 {
-	s := int64(len(b.labels)) * (12 + 8*int64(min(1, len(b.values))))
+	s := b.tableBytes()
 	for _, p := range b.planes {
 		s += int64(len(p)) * 4
 	}
-	return s + 128
+	return s
+}
+
+// tableBytes counts the block's face tables alone.
+func (b *blockInfo) tableBytes() int64 {
+	return int64(len(b.labels))*(12+8*int64(min(1, len(b.values)))) + 128
 }
 
 // Prepare runs passes 1 and 2 over src: it labels every block by itself,
@@ -222,7 +228,7 @@ func (t *Table) pass1(ctx context.Context, src nd.Reader) ([]*blockInfo, error) 
 				return fmt.Errorf("label: block %v: %w", b, err)
 			}
 			infos[k] = info
-			if m := t.o.Memory; m > 0 && used.Add(info.bytes())+int64(workers)*wb > m {
+			if m := t.o.Memory; m > 0 && used.Add(info.tableBytes())+int64(workers)*wb > m {
 				return fmt.Errorf("%w: the face tables of %v-voxel blocks outgrow the budget of %d MiB; use larger chunks or a larger budget", ErrBudget, t.o.Chunks, m>>20)
 			}
 			return nil
