@@ -67,7 +67,9 @@ numbering: IDs 1..N follow the first voxel of each object, blocks in C order.
                      none: no table)
 
 --memory bounds the face tables of the first passes plus the blocks in
-flight; --resume continues a killed run (the first passes are run again).`,
+flight; --resume continues a killed run (the first passes are run again).
+With --shard i/N, N processes writing to the same OUT split the relabelling
+(each runs the first passes itself); each writes the same table at the end.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLabel(cmd.Context(), &f, &lf, args[0], args[1])
@@ -82,6 +84,7 @@ flight; --resume continues a killed run (the first passes are run again).`,
 	fl.StringVar(&lf.stats, "stats", "objects.csv", "per-object statistics table inside OUT (none: no table)")
 	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape (the block, unless --shard-shape)")
 	fl.StringVar(&f.shardShape, "shard-shape", "", "output shard shape (a multiple of --chunks; then the block)")
+	fl.StringVar(&f.shard, "shard", "", "run only shard i of N of the relabel tasks: i/N (every shard runs the first passes)")
 	fl.BoolVar(&f.resume, "resume", false, "continue an unfinished run")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace whatever is at OUT")
 	return c
@@ -201,8 +204,8 @@ func labelPrecheck(ctx context.Context, st store.Store, f *pyrFlags, lf *labelFl
 	if err != nil {
 		return fmt.Errorf("listing %s: %w", out, err)
 	}
-	if len(keys) == 0 || f.resume {
-		return nil
+	if len(keys) == 0 || f.resume || f.shard != "" {
+		return nil // the engine lets a resume, or another shard, join
 	}
 	if !f.overwrite {
 		return fmt.Errorf("%w: %s is not empty; refusing to replace it without overwrite", pyramid.ErrExists, out)

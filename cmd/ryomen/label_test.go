@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -280,4 +281,37 @@ func TestLabelCLIKillResume(t *testing.T) {
 		t.Errorf("resume skipped nothing: %s", r.stdout)
 	}
 	sameTree(t, ref, out)
+}
+
+// TestLabelCLIShards: three shard processes writing one output equal a
+// single run, table included.
+func TestLabelCLIShards(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(11, 12))
+	m := nd.New[uint8]([]int{32, 64, 64}, nd.C)
+	for i := range m.Data() {
+		if rng.Float64() < 0.3 {
+			m.Data()[i] = 1
+		}
+	}
+	in := filepath.Join(dir, "m.npy")
+	if err := npy.WriteFile(in, m); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--no-progress", "label", "--connectivity", "18", "--chunks", "8,16,16", "--codec", "none", in}
+	single, sharded := filepath.Join(dir, "single"), filepath.Join(dir, "sharded")
+	mustRun(t, append(args, single)...)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := append(append([]string{}, args[:len(args)-1]...), "--shard", fmt.Sprintf("%d/3", i), in, sharded)
+			if out, err := exec.Command(bin, a...).CombinedOutput(); err != nil {
+				t.Errorf("shard %d: %v\n%s", i, err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	sameTree(t, single, sharded)
 }
