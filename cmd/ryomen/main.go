@@ -93,6 +93,7 @@ func newRoot() *cobra.Command {
 	pf.MarkHidden("cpuprofile")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDemo(), newInfo(), newPyramid(), newPlan(), newConvert(), newApply(), newLabel(), newSnapshot(), newServe())
+	root.AddCommand(newSubmit())
 	return root
 }
 
