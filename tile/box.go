@@ -184,7 +184,7 @@ func (r *Runner) box(ctx context.Context, src nd.Reader, box nd.Box, read *int64
 	}
 	idx := r.p.TilesFor(box, r.opt.Merge)
 	acc := newBoxAcc(r, box, dst)
-	err := r.results(ctx, src, idx, read, func(t Tile, y nd.Any) error {
+	err := r.results(ctx, src, box, idx, read, func(t Tile, y nd.Any) error {
 		if !slices.Equal(y.Shape(), r.p.OutCropShape()) || y.DType() != r.out {
 			return fmt.Errorf("tile %d: function returned %v %v, want %v %v", t.Index, y.DType(), y.Shape(), r.out, r.p.OutCropShape())
 		}
@@ -222,7 +222,7 @@ func sub(a, b []int) []int {
 
 // results calls emit with the result of every tile of idx, in the order
 // of idx, computing in batches the ones the cache does not hold.
-func (r *Runner) results(ctx context.Context, src nd.Reader, idx []int, read *int64, emit func(Tile, nd.Any) error) error {
+func (r *Runner) results(ctx context.Context, src nd.Reader, box nd.Box, idx []int, read *int64, emit func(Tile, nd.Any) error) error {
 	for lo := 0; lo < len(idx); {
 		// The next run of tiles: cached ones are emitted, missing ones
 		// claimed, up to a batch of them.
@@ -253,7 +253,17 @@ func (r *Runner) results(ctx context.Context, src nd.Reader, idx []int, read *in
 				return err
 			}
 		}
-		r.cache.release(waits)
+		// A result whose footprint lies inside this box is needed by no
+		// other box: it leaves the cache at once.
+		keep := make([]bool, len(tiles))
+		for i, t := range tiles {
+			fp := t.Dest
+			if r.opt.Merge != Paste {
+				fp = t.Region
+			}
+			keep[i] = !box.Contains(fp)
+		}
+		r.cache.release(waits, keep)
 		lo = hi
 	}
 	return nil

@@ -202,3 +202,57 @@ func TestRunnerVectorRows(t *testing.T) {
 		}
 	}
 }
+
+// countReader counts ReadRegion calls.
+type countReader struct {
+	nd.Reader
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *countReader) ReadRegion(b nd.Box, dst nd.Any) error {
+	c.mu.Lock()
+	c.n[b.String()]++
+	c.mu.Unlock()
+	return c.Reader.ReadRegion(b, dst)
+}
+
+// CachedReader returns the same regions as its source, reads each block
+// once while the cache holds every block, and again after eviction
+// with a tiny cache (still the same values).
+func TestCachedReader(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	img := randomImage(r, []int{13, 29, 31})
+	for _, limit := range []int64{1 << 30, 1} {
+		cr := &countReader{Reader: img, n: map[string]int{}}
+		c, err := NewCachedReader(cr, []int{4, 8, 8}, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 200 {
+			b := nd.Box{Min: make([]int, 3), Max: make([]int, 3)}
+			for d, n := range img.Shape() {
+				b.Min[d] = r.IntN(n)
+				b.Max[d] = b.Min[d] + 1 + r.IntN(n-b.Min[d])
+			}
+			got := nd.New[int32](b.Shape(), nd.C)
+			if err := c.ReadRegion(b, got); err != nil {
+				t.Fatal(err)
+			}
+			equal(t, "cached read "+b.String(), got, img.Sub(b).Clone(nd.C))
+		}
+		worst := 0
+		for _, n := range cr.n {
+			worst = max(worst, n)
+		}
+		if limit > 1 && (worst != 1 || len(cr.n) != 4*4*4) {
+			t.Errorf("large cache: %d blocks read, worst %d times; want 64 blocks once each", len(cr.n), worst)
+		}
+		if limit == 1 && worst < 2 {
+			t.Errorf("1-byte cache: no block read twice (worst %d): the cache holds more than its limit", worst)
+		}
+	}
+	if _, err := NewCachedReader(img, []int{4, 0, 8}, 1); err == nil {
+		t.Error("zero block entry accepted")
+	}
+}

@@ -93,19 +93,20 @@ func (e *cacheEntry) wait(ctx context.Context) (nd.Any, error) {
 }
 
 // release ends the caller's use of the entries; unused finished results
-// stay cached while they fit the limit.
-func (c *resultCache) release(es []*cacheEntry) {
+// stay cached while they fit the limit, if keep says another caller may
+// want them.
+func (c *resultCache) release(es []*cacheEntry, keep []bool) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, e := range es {
+	for i, e := range es {
 		e.refs--
 		if e.refs > 0 || c.m[e.idx] != e {
 			continue
 		}
-		if e.err != nil || e.bytes > c.limit {
+		if e.err != nil || e.bytes > c.limit || !keep[i] {
 			delete(c.m, e.idx)
 			continue
 		}

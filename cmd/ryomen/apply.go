@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,7 +87,7 @@ func newApply() *cobra.Command {
 	fl.StringVar(&a.outDType, "out-dtype", "", "--exec: dtype the child returns (default: the input dtype)")
 	fl.IntVar(&a.batch, "batch", 4, "crops per call of the function (per request with --exec)")
 	fl.IntVar(&a.inflight, "inflight", 2, "--exec: requests sent before waiting for a response")
-	fl.IntVar(&a.cacheM, "cache-mib", 256, "MiB of crop results kept for crops that several output chunks need (0: recompute)")
+	fl.IntVar(&a.cacheM, "cache-mib", 256, "MiB for each of two caches: results of crops that several output chunks need, and input chunks that overlapping crops share (0: no caches)")
 	fl.DurationVar(&a.execTimeout, "exec-timeout", 10*time.Minute, "--exec: longest wait for one response (from its request, or from the previous response if later); then the server is killed and the run fails (0: no limit)")
 	fl.Float64Var(&a.sigma, "sigma", 1, "gaussian sigma in voxels")
 	fl.Float64Var(&a.value, "value", 0, "threshold value")
@@ -166,8 +168,15 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 		return usageError{err}
 	}
 	o.OutDType, o.Method, o.Params = job.out, "apply", job.params
+	input := cachedInput(src, int64(a.cacheM)<<20)
 	o.ApplyUnit = func(ctx context.Context, box nd.Box) (nd.Any, int64, error) {
-		return run.BoxRead(ctx, src.r, box)
+		return run.BoxRead(ctx, input, box)
+	}
+	if os.Getenv("GOGC") == "" {
+		// A run allocates a few crops per task and keeps little: collect
+		// less often (memory stays a small multiple of the crops in
+		// flight).
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	osrc := *src
 	osrc.r = shapeOnly{outShape, src.r.DType()}
@@ -178,6 +187,20 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 		}
 	}
 	return err
+}
+
+// cachedInput reads a chunked source through a cache of its chunks of
+// at most limit bytes, so that overlapping crops fetch and decode each
+// chunk once while it stays cached.
+func cachedInput(src *source, limit int64) nd.Reader {
+	if limit <= 0 || len(src.Levels) == 0 || len(src.Levels[0].Chunks) != len(src.r.Shape()) {
+		return src.r
+	}
+	c, err := tile.NewCachedReader(src.r, src.Levels[0].Chunks, limit)
+	if err != nil {
+		return src.r
+	}
+	return c
 }
 
 // fitChunks makes the output chunks (and shards) fit the output shape:
@@ -485,9 +508,63 @@ func (a *applyFlags) params(s tile.Spec) map[string]string {
 	return p
 }
 
+// toFloat converts b to a new C-order float32 array, row by row for the
+// common dtypes (nd.ConvertAny otherwise).
 func toFloat(b nd.Any) (*nd.Array[float32], error) {
 	a := nd.New[float32](b.Shape(), nd.C)
-	return a, nd.ConvertAny(a, b)
+	switch v := b.(type) {
+	case *nd.Array[uint8]:
+		rowsToF32(a, v)
+	case *nd.Array[uint16]:
+		rowsToF32(a, v)
+	case *nd.Array[int16]:
+		rowsToF32(a, v)
+	case *nd.Array[float32]:
+		nd.Copy(a, v)
+	default:
+		return a, nd.ConvertAny(a, b)
+	}
+	return a, nil
+}
+
+// rowsToF32 sets dst (C order, src's shape) to float32(src), one row of
+// the last axis at a time.
+func rowsToF32[T uint8 | uint16 | int16](dst *nd.Array[float32], src *nd.Array[T]) {
+	sh, st, off := src.Shape(), src.Strides(), src.Offset()
+	if dst.Len() == 0 {
+		return
+	}
+	r := len(sh) - 1
+	n, s := sh[r], st[r]
+	sd, dd := src.Data(), dst.Data()
+	idx := make([]int, r)
+	for k := 0; ; k++ {
+		o := off
+		for d, i := range idx {
+			o += i * st[d]
+		}
+		row := dd[k*n : (k+1)*n]
+		if s == 1 {
+			for j, x := range sd[o : o+n] {
+				row[j] = float32(x)
+			}
+		} else {
+			for j := range row {
+				row[j] = float32(sd[o+j*s])
+			}
+		}
+		d := r - 1
+		for ; d >= 0; d-- {
+			idx[d]++
+			if idx[d] < sh[d] {
+				break
+			}
+			idx[d] = 0
+		}
+		if d < 0 {
+			return
+		}
+	}
 }
 
 // thresholdFunc is the tile function of --op threshold: 1 where the
