@@ -30,6 +30,17 @@ type scratch struct {
 	first []int
 	fin   []uint64
 	acc   []int
+	// lazy leaves lab provisional after a scan: the ID of voxel p is then
+	// par[lab[p]] (see id). Pass 1 reads few voxels and skips the sweep.
+	lazy bool
+}
+
+// id returns the local ID of voxel p after a scan.
+func (s *scratch) id(p int) uint32 {
+	if s.lazy {
+		return s.par[s.lab[p]]
+	}
+	return s.lab[p]
 }
 
 func (s *scratch) label(a nd.Any, c Conn, semantic bool) (uint32, error) {

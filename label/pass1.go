@@ -43,11 +43,16 @@ func (t *Table) block1(ctx context.Context, src nd.Reader, k int) (*blockInfo, e
 	}
 	s := t.getScratch()
 	defer t.pool.Put(s)
+	s.lazy = true
+	defer func() { s.lazy = false }()
 	n, err := s.label(buf, t.o.Conn, t.o.Semantic)
 	if err != nil {
 		return nil, err
 	}
-	cnt := s.counts(n)
+	var cnt []uint32
+	if t.o.MinSize > 1 {
+		cnt = s.countsVia(n, s.par)
+	}
 	shape := b.Shape()
 	// mark[l] becomes the face label index + 1 of local label l.
 	mark := s.marks(n)
@@ -57,7 +62,7 @@ func (t *Table) block1(ctx context.Context, src nd.Reader, k int) (*blockInfo, e
 			if (side == 0 && g[a] == 0) || (side == 1 && g[a] == t.grid[a]-1) {
 				continue
 			}
-			eachFace(shape, a, side*(shape[a]-1), func(_, p int) { mark[s.lab[p]] = 1 })
+			eachFace(shape, a, side*(shape[a]-1), func(_, p int) { mark[s.id(p)] = 1 })
 		}
 	}
 	mark[0] = 0
@@ -65,18 +70,20 @@ func (t *Table) block1(ctx context.Context, src nd.Reader, k int) (*blockInfo, e
 	var first []int
 	if t.o.Semantic {
 		value = valueAt(buf)
-		first = s.firstVoxels(n)
+		first = s.firstVoxelsVia(n, s.par)
 	}
 	var surv uint32
 	for l := uint32(1); l <= n; l++ {
 		if mark[l] == 0 {
-			if uint64(cnt[l]) >= t.o.MinSize {
+			if cnt == nil || uint64(cnt[l]) >= t.o.MinSize {
 				surv++
 			}
 			continue
 		}
 		info.labels = append(info.labels, l)
-		info.counts = append(info.counts, cnt[l])
+		if cnt != nil {
+			info.counts = append(info.counts, cnt[l])
+		}
 		info.before = append(info.before, surv)
 		if value != nil {
 			info.values = append(info.values, value(first[l]))
@@ -90,7 +97,7 @@ func (t *Table) block1(ctx context.Context, src nd.Reader, k int) (*blockInfo, e
 				continue
 			}
 			pl := make([]uint32, len(s.lab)/shape[a])
-			eachFace(shape, a, side*(shape[a]-1), func(i, p int) { pl[i] = mark[s.lab[p]] })
+			eachFace(shape, a, side*(shape[a]-1), func(i, p int) { pl[i] = mark[s.id(p)] })
 			info.planes[2*a+side] = pl
 		}
 	}
@@ -127,6 +134,15 @@ func (s *scratch) counts(n uint32) []uint32 {
 	return s.cnt
 }
 
+// countsVia is counts for provisional labels that par maps to IDs.
+func (s *scratch) countsVia(n uint32, par []uint32) []uint32 {
+	s.cnt = grow(s.cnt, int(n)+1)
+	for _, l := range s.lab {
+		s.cnt[par[l]]++
+	}
+	return s.cnt
+}
+
 // marks returns a zeroed slice of n+1 entries.
 func (s *scratch) marks(n uint32) []uint32 {
 	s.mark = grow(s.mark, int(n)+1)
@@ -134,17 +150,27 @@ func (s *scratch) marks(n uint32) []uint32 {
 }
 
 // firstVoxels returns the flat index of the first voxel of every label.
-func (s *scratch) firstVoxels(n uint32) []int {
+func (s *scratch) firstVoxels(n uint32) []int { return s.firstVoxelsVia(n, nil) }
+
+// firstVoxelsVia is firstVoxels for provisional labels that par (nil:
+// the identity) maps to IDs.
+func (s *scratch) firstVoxelsVia(n uint32, par []uint32) []int {
 	if cap(s.first) < int(n)+1 {
 		s.first = make([]int, n+1)
 	}
 	s.first = s.first[:n+1]
 	var next uint32 = 1
 	for p, l := range s.lab {
+		if par != nil {
+			l = par[l]
+		}
 		// Labels are numbered in scan order of their first voxel.
 		if l == next {
 			s.first[l] = p
 			next++
+			if next > n {
+				break
+			}
 		}
 	}
 	return s.first

@@ -140,9 +140,13 @@ func (t *Table) resolve(uf *UnionFind, infos []*blockInfo) {
 	total := make([]uint64, f) // per root; then the final ID of each face label
 	t.partial = newBitset(f)
 	for k, in := range infos {
-		for i, c := range in.counts {
+		for i := range in.labels {
 			j := t.fbase[k] + uint32(i)
-			total[par[j]] += uint64(c)
+			c := uint64(1) // without a size filter, counts are not kept
+			if in.counts != nil {
+				c = uint64(in.counts[i])
+			}
+			total[par[j]] += c
 			if par[j] != j {
 				t.partial.set(par[j])
 				t.partial.set(j)

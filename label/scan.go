@@ -89,7 +89,7 @@ func scan[T comparable](s *scratch, v []T, shape []int, c Conn) uint32 {
 			outer[i] = 0
 		}
 	}
-	n := renumber(par, lab)
+	n := renumber(par, lab, !s.lazy)
 	s.par = par
 	return n
 }
@@ -164,9 +164,10 @@ func rowOffsets(offs []backOffset, outer, shape []int, left, mid, right []int) (
 }
 
 // renumber gives the roots of par the IDs 1, 2, ... in index order and
-// every voxel of lab its root's ID; it returns the number of roots.
-// Parents are smaller than children, so one ascending sweep does it.
-func renumber(par, lab []uint32) uint32 {
+// every label its root's ID, and with apply every voxel of lab too; it
+// returns the number of roots. Parents are smaller than children, so one
+// ascending sweep does it.
+func renumber(par, lab []uint32, apply bool) uint32 {
 	n := uint32(0)
 	for i := 1; i < len(par); i++ {
 		if par[i] == uint32(i) {
@@ -176,8 +177,10 @@ func renumber(par, lab []uint32) uint32 {
 			par[i] = par[par[i]]
 		}
 	}
-	for p, l := range lab {
-		lab[p] = par[l]
+	if apply {
+		for p, l := range lab {
+			lab[p] = par[l]
+		}
 	}
 	return n
 }
