@@ -284,3 +284,42 @@ func TestSlurmCluster(t *testing.T) {
 	}
 	sameTree(t, ref, killed)
 }
+
+// TestSlurmBenchmark measures, on the real cluster, one process against two
+// Slurm array tasks for the same pyramid, and the cost of one array task
+// (scheduling, start-up, claim, markers). It runs only when
+// RYOMEN_SLURM_BENCH names the synthetic volume's shape (e.g. 512x2048x2048,
+// 4 GiB of uint16); the numbers go to BENCHMARKS.md.
+func TestSlurmBenchmark(t *testing.T) {
+	shape := os.Getenv("RYOMEN_SLURM_BENCH")
+	if shape == "" {
+		t.Skip("set RYOMEN_SLURM_BENCH=ZxYxX to run the Slurm benchmark")
+	}
+	c := startSlurm(t)
+	dir := os.Getenv("RYOMEN_SLURM_BENCH_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	build := []string{"pyramid", "--factor", "2,2,2", "--chunks", "64,128,128", "--shard-shape", "128,256,256", "synth:" + shape + "?seed=1"}
+	start := time.Now()
+	mustRun(t, append(append([]string{"--memory", "2GiB", "--workers", "2", "--no-progress"}, build...), filepath.Join(dir, "one"))...)
+	single := time.Since(start)
+	t.Logf("1 process, 2 workers: %.1fs", single.Seconds())
+
+	start = time.Now()
+	job := c.submit(t, dir, append([]string{"--shards", "2", "--parallel", "2", "--out", "two.sbatch", "--name", "two", "--"}, append(build, filepath.Join(dir, "two"))...)...)
+	c.wait(t, job, time.Hour)
+	two := time.Since(start)
+	if st := strings.Join(c.states(t, job), " "); strings.Count(st, "COMPLETED") != 2 {
+		t.Fatalf("states %s", st)
+	}
+	t.Logf("2 Slurm tasks, 1 CPU each: %.1fs (submit to last task done)", two.Seconds())
+
+	// Per-task cost: 16 tasks one at a time on a tiny 16-task build: task 0
+	// builds it, the other 15 only start, claim and find it complete.
+	start = time.Now()
+	job = c.submit(t, dir, "--shards", "16", "--parallel", "1", "--out", "tiny.sbatch", "--name", "tiny", "--",
+		"pyramid", "--chunks", "16", "synth:16x64x64", filepath.Join(dir, "tiny"))
+	c.wait(t, job, 10*time.Minute)
+	t.Logf("16 array tasks %%1 of a 16-task build: %.1fs, %.2fs per task", time.Since(start).Seconds(), time.Since(start).Seconds()/16)
+}

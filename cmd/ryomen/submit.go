@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -75,7 +76,7 @@ func newSubmit() *cobra.Command {
 		},
 	}
 	fl := c.Flags()
-	fl.IntVar(&f.shards, "shards", 0, "array size: number of shard tasks (0: the tasks of the plan's largest phase, at most 64)")
+	fl.IntVar(&f.shards, "shards", 0, "array size: number of shard tasks (0: the tasks of the plan's largest phase, at most 64; needed when IN cannot be opened here)")
 	fl.IntVar(&f.parallel, "parallel", 0, "most tasks running at once: Slurm's %T throttle, Kubernetes parallelism (0: all)")
 	fl.IntVar(&f.cpus, "cpus", 2, "CPUs per task (also its --workers)")
 	fl.IntVar(&f.retries, "retries", 2, "retries of a failed task (Kubernetes backoffLimitPerIndex; Slurm: in-script retries, plus --requeue on node failure or preemption)")
@@ -135,13 +136,22 @@ func resolveJob(ctx context.Context, f submitFlags, engine, command string, args
 	case g.memBytes <= 0:
 		return nil, usagef("submit: --memory must be a budget (e.g. 4GiB): it sizes each task's memory request")
 	}
+	spec := &jobSpec{submitFlags: f, engine: engine, command: command, args: args, memory: g.memBytes}
 	p, err := sizingPlan(ctx, bc, pos[0])
-	if err != nil {
+	var unreachable inputError
+	switch {
+	case errors.As(err, &unreachable) && f.shards > 0:
+		// The input may be readable only on the cluster (a pod's volume):
+		// then the array is as large as asked, unchecked.
+		fmt.Fprintf(os.Stderr, "ryomen submit: cannot open %s here (%v); sizing the array by --shards %d alone\n", pos[0], unreachable.error, f.shards)
+		spec.largest = int64(f.shards)
+	case err != nil:
 		return nil, err
-	}
-	spec := &jobSpec{submitFlags: f, engine: engine, command: command, args: args, tasks: p.NumTasks(), memory: g.memBytes}
-	for i := range p.Phases {
-		spec.largest = max(spec.largest, p.Phases[i].NumTasks())
+	default:
+		spec.tasks = p.NumTasks()
+		for i := range p.Phases {
+			spec.largest = max(spec.largest, p.Phases[i].NumTasks())
+		}
 	}
 	if spec.shards == 0 || int64(spec.shards) > spec.largest {
 		spec.shards = int(min(spec.largest, 64))
@@ -152,8 +162,10 @@ func resolveJob(ctx context.Context, f submitFlags, engine, command string, args
 	if spec.parallel == 0 || spec.parallel > spec.shards {
 		spec.parallel = spec.shards
 	}
-	if _, err := pyramid.BudgetShards(p, g.memBytes, f.cpus, spec.shards); err != nil {
-		return nil, fmt.Errorf("submit: each task's --memory %s: %w", g.memory, err)
+	if p != nil {
+		if _, err := pyramid.BudgetShards(p, g.memBytes, f.cpus, spec.shards); err != nil {
+			return nil, fmt.Errorf("submit: each task's --memory %s: %w", g.memory, err)
+		}
 	}
 	// Besides task data: the Go runtime, codec buffers, page cache slack.
 	spec.request = (g.memBytes + 512<<20 + g.memBytes/8 + 1<<20 - 1) &^ (1<<20 - 1)
@@ -188,7 +200,7 @@ func sizingPlan(ctx context.Context, bc *cobra.Command, in string) (*pyramid.Pla
 	}
 	src, err := openSource(ctx, in)
 	if err != nil {
-		return nil, err
+		return nil, inputError{err}
 	}
 	o, err := f.options(src)
 	if err != nil {
@@ -198,6 +210,19 @@ func sizingPlan(ctx context.Context, bc *cobra.Command, in string) (*pyramid.Pla
 		o.Factors = nil
 	}
 	return pyramid.NewPlanGroup(src.r.DType(), src.r.Shape(), o.Factors, o.Chunks, o.Shard, o.Group)
+}
+
+// inputError: the build's input could not be opened on this host.
+type inputError struct{ error }
+
+func (e inputError) Unwrap() error { return e.error }
+
+// planNote describes the plan the array was sized from.
+func (s *jobSpec) planNote() string {
+	if s.tasks == 0 {
+		return "sized by --shards (the input was not readable where this was written)"
+	}
+	return fmt.Sprintf("for a plan of %d tasks (largest phase %d)", s.tasks, s.largest)
 }
 
 // taskArgs is the command line of one task after the program name; shard is
@@ -302,9 +327,9 @@ func (s *jobSpec) slurmScript() ([]byte, error) {
 	if s.timeLimit != "" {
 		fmt.Fprintf(&b, "#SBATCH --time=%s\n", s.timeLimit)
 	}
-	fmt.Fprintf(&b, "# Written by 'ryomen submit slurm': %d shard tasks, %d at a time, for a plan of %d tasks\n", s.shards, s.parallel, s.tasks)
-	fmt.Fprintf(&b, "# (largest phase %d). Any task that exits 0 leaves the output complete; tasks\n", s.largest)
-	b.WriteString("# never wait for each other, so the throttle and the start order do not matter.\n")
+	fmt.Fprintf(&b, "# Written by 'ryomen submit slurm': %d shard tasks, %d at a time, %s.\n", s.shards, s.parallel, s.planNote())
+	b.WriteString("# Any task that exits 0 leaves the output complete; tasks never wait for\n")
+	b.WriteString("# each other, so the throttle and the start order do not matter.\n")
 	b.WriteString("set -u\n")
 	var cmd []string
 	for _, a := range s.taskArgs(fmt.Sprintf("${SLURM_ARRAY_TASK_ID}/%d", s.shards)) {
@@ -381,8 +406,8 @@ func (s *jobSpec) k8sManifest() ([]byte, error) {
 	if err := enc.Encode(job); err != nil {
 		return nil, fmt.Errorf("submit: rendering the manifest: %w", err)
 	}
-	head := fmt.Sprintf("# Written by 'ryomen submit k8s': %d shard pods, %d at a time, for a plan of %d tasks\n"+
-		"# (largest phase %d). Pods never wait for each other: any pod that succeeds leaves\n"+
-		"# the output complete, so parallelism may be anything from 1 to completions.\n", s.shards, s.parallel, s.tasks, s.largest)
+	head := fmt.Sprintf("# Written by 'ryomen submit k8s': %d shard pods, %d at a time, %s.\n"+
+		"# Pods never wait for each other: any pod that succeeds leaves the output\n"+
+		"# complete, so parallelism may be anything from 1 to completions.\n", s.shards, s.parallel, s.planNote())
 	return append([]byte(head), body.Bytes()...), nil
 }

@@ -212,3 +212,29 @@ func TestSubmitRefusals(t *testing.T) {
 		}
 	}
 }
+
+// docs/kubernetes-job.yaml is what 'ryomen submit k8s' writes for the
+// command line its header gives (the input need not exist here).
+func TestKubernetesDocInStep(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/kubernetes-job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustRun(t, "--memory", "3GiB", "submit", "k8s", "--shards", "8", "--parallel", "2", "--retries", "3", "--cpus", "4",
+		"--volume", "microscopy-data:/data", "--name", "ryomen-pyramid", "--",
+		"pyramid", "--method=mean", "--factor=auto", "--chunks=64,128,128", "--shard-shape=128,512,512",
+		"/data/in/volume.ome.zarr", "/data/out/volume-pyramid.ome.zarr")
+	var want, got map[string]any
+	if err := yaml.Unmarshal(doc, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("docs/kubernetes-job.yaml is out of step with 'ryomen submit k8s'; generated:\n%s", r.stdout)
+	}
+	if dig(t, want, "spec", "parallelism") == dig(t, want, "spec", "completions") {
+		t.Error("the documented job should show parallelism below completions")
+	}
+}
