@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -104,7 +105,7 @@ func labelOptions(f *pyrFlags, lf *labelFlags, src *source) (pyramid.Options, la
 		return o, label.Options{}, usagef("--connectivity: %v", err)
 	}
 	if lf.stats != "none" {
-		if err := store.CheckKey(lf.stats); err != nil || path.Clean(lf.stats) != lf.stats || lf.stats[0] == '.' {
+		if err := store.CheckKey(lf.stats); err != nil || strings.ContainsAny(lf.stats, "/\\") || lf.stats[0] == '.' {
 			return o, label.Options{}, usagef("--stats %q: want a file name inside OUT such as objects.csv, or none", lf.stats)
 		}
 	}

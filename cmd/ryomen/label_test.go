@@ -169,6 +169,8 @@ func TestLabelCLIBadInput(t *testing.T) {
 		{[]string{"--connectivity", "8"}, "--connectivity"},
 		{[]string{"--out-dtype", "int16"}, "--out-dtype"},
 		{[]string{"--stats", "../x.csv"}, "--stats"},
+		{[]string{"--stats", "/tmp/x.csv"}, "--stats"},
+		{[]string{"--stats", "sub/x.csv"}, "--stats"},
 		{[]string{"--semantic"}, "float32"},
 	} {
 		args := append([]string{"--no-progress", "label"}, c.args...)
