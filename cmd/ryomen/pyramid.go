@@ -173,8 +173,10 @@ Memory stays within --memory: work proceeds one output chunk (or shard) per
 task. Finished tasks leave markers under OUT/.ryomen, so --resume continues a
 killed run; the OME metadata is written last. --shard i/N runs one slice of the
 deterministic task plan, for Kubernetes Indexed Jobs and Slurm arrays; all
-shards must write to the same OUT and run at the same time (each waits for the
-others to finish a level before starting the next).`,
+shards write to the same OUT, in any order and any number at a time: a shard
+that finishes its own tasks of a level takes over the others' unfinished ones,
+so none waits and each that succeeds leaves OUT complete ('ryomen submit'
+writes the jobs; docs/cluster.md).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
