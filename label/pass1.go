@@ -125,16 +125,8 @@ func eachFace(shape []int, a, c int, f func(i, p int)) {
 	}
 }
 
-// counts returns the voxel count of every local label 0..n.
-func (s *scratch) counts(n uint32) []uint32 {
-	s.cnt = grow(s.cnt, int(n)+1)
-	for _, l := range s.lab {
-		s.cnt[l]++
-	}
-	return s.cnt
-}
-
-// countsVia is counts for provisional labels that par maps to IDs.
+// countsVia returns the voxel count of every local ID 0..n, from
+// provisional labels that par maps to IDs.
 func (s *scratch) countsVia(n uint32, par []uint32) []uint32 {
 	s.cnt = grow(s.cnt, int(n)+1)
 	for _, l := range s.lab {
@@ -149,11 +141,8 @@ func (s *scratch) marks(n uint32) []uint32 {
 	return s.mark
 }
 
-// firstVoxels returns the flat index of the first voxel of every label.
-func (s *scratch) firstVoxels(n uint32) []int { return s.firstVoxelsVia(n, nil) }
-
-// firstVoxelsVia is firstVoxels for provisional labels that par (nil:
-// the identity) maps to IDs.
+// firstVoxelsVia returns the flat index of the first voxel of every
+// label, for provisional labels that par (nil: the identity) maps to IDs.
 func (s *scratch) firstVoxelsVia(n uint32, par []uint32) []int {
 	if cap(s.first) < int(n)+1 {
 		s.first = make([]int, n+1)

@@ -63,6 +63,10 @@ func (t *Table) Relabel(ctx context.Context, block nd.Any, b nd.Box, dt nd.DType
 	}
 	s := t.getScratch()
 	defer t.pool.Put(s)
+	// Lazy: the final IDs go straight from the provisional labels
+	// through par and fin, without rewriting the labels in between.
+	s.lazy = true
+	defer func() { s.lazy = false }()
 	n, err := s.label(block, t.o.Conn, t.o.Semantic)
 	if err != nil {
 		return nil, err
@@ -72,7 +76,7 @@ func (t *Table) Relabel(ctx context.Context, block nd.Any, b nd.Box, dt nd.DType
 	}
 	var cnt []uint32
 	if t.o.MinSize > 1 || emit != nil {
-		cnt = s.counts(n)
+		cnt = s.countsVia(n, s.par)
 	}
 	fin := t.finals(s, k, n, cnt)
 	out, err := nd.NewAnyChecked(dt, b.Shape(), nd.C)
@@ -81,13 +85,13 @@ func (t *Table) Relabel(ctx context.Context, block nd.Any, b nd.Box, dt nd.DType
 	}
 	switch o := out.(type) {
 	case *nd.Array[uint8]:
-		mapLabels(o.Data(), s.lab, fin)
+		mapLabels(o.Data(), s.lab, s.par, fin)
 	case *nd.Array[uint16]:
-		mapLabels(o.Data(), s.lab, fin)
+		mapLabels(o.Data(), s.lab, s.par, fin)
 	case *nd.Array[uint32]:
-		mapLabels(o.Data(), s.lab, fin)
+		mapLabels(o.Data(), s.lab, s.par, fin)
 	case *nd.Array[uint64]:
-		mapLabels(o.Data(), s.lab, fin)
+		mapLabels(o.Data(), s.lab, s.par, fin)
 	default:
 		return nil, fmt.Errorf("label: output dtype %s: want an unsigned integer", dt)
 	}
@@ -129,9 +133,9 @@ func (t *Table) finals(s *scratch, k int, nl uint32, cnt []uint32) []uint64 {
 	return fin
 }
 
-func mapLabels[T uint8 | uint16 | uint32 | uint64](dst []T, lab []uint32, fin []uint64) {
+func mapLabels[T uint8 | uint16 | uint32 | uint64](dst []T, lab, par []uint32, fin []uint64) {
 	for p, l := range lab {
-		dst[p] = T(fin[l])
+		dst[p] = T(fin[par[l]])
 	}
 }
 

@@ -49,8 +49,8 @@ func (o *Object) merge(p Object) {
 }
 
 // emitStats accumulates the bounding box and coordinate sums of every
-// surviving local label of a block and calls emit in local label order
-// (which is ID order).
+// surviving local label of a block (from s's provisional labels, mapped
+// through s.par) and calls emit in local label order (which is ID order).
 func (t *Table) emitStats(s *scratch, block nd.Any, b nd.Box, k int, n uint32, emit func(Object)) {
 	r := len(t.shape)
 	fin, cnt := s.fin, s.cnt
@@ -60,6 +60,7 @@ func (t *Table) emitStats(s *scratch, block nd.Any, b nd.Box, k int, n uint32, e
 	outer := make([]int, r)
 	for base := 0; base < len(s.lab); base += nx {
 		for x, l := range s.lab[base : base+nx] {
+			l = s.par[l] // labels are provisional (lazy)
 			if fin[l] == 0 {
 				continue
 			}
@@ -83,7 +84,7 @@ func (t *Table) emitStats(s *scratch, block nd.Any, b nd.Box, k int, n uint32, e
 	var class func(int) uint64
 	var first []int
 	if t.o.Semantic {
-		class, first = valueAt(contiguous(block)), s.firstVoxels(n)
+		class, first = valueAt(contiguous(block)), s.firstVoxelsVia(n, s.par)
 	}
 	lo, hi := t.fbase[k], t.fbase[k+1]
 	j := lo
