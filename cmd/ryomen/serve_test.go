@@ -390,3 +390,61 @@ func TestDemoSnapshot(t *testing.T) {
 		t.Errorf("demo snapshot: only %d of %d pixels coloured by labels", coloured, len(a.Pix)/4)
 	}
 }
+
+// TestNeuroglancerOpensServe bundles Neuroglancer from npm and opens the
+// demo output served by 'ryomen serve' in headless Chromium, as an image
+// layer and a segmentation layer: both data sources load, chunks of both
+// are read (through a counting proxy, from another origin, so CORS and
+// Range requests are exercised) and the page logs no errors.
+func TestNeuroglancerOpensServe(t *testing.T) {
+	dir := needBrowser(t)
+	for _, m := range []string{"neuroglancer", "esbuild"} {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", m)); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("needs %s from npm (scripts/deps)", m)
+			}
+			t.Skipf("needs %s from npm (scripts/deps, or npm ci in %s)", m, dir)
+		}
+	}
+	dist := t.TempDir()
+	if o, err := exec.Command("node", filepath.Join(dir, "build-neuroglancer.mjs"), dist).CombinedOutput(); err != nil {
+		t.Fatalf("bundling Neuroglancer: %v\n%s", err, o)
+	}
+	in := demoDir(t)
+	base := startServe(t, in)
+	cmd := exec.Command("node", filepath.Join(dir, "neuroglancer.mjs"), dist, base+"data/", filepath.Join(t.TempDir(), "ng.png"))
+	cmd.Stderr = os.Stderr
+	o, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("neuroglancer.mjs: %v\n%s", err, o)
+	}
+	var rep struct {
+		Errors []string
+		Layers []struct {
+			Name, Type string
+			Sources    []string
+		}
+		Served struct {
+			Image, Labels int
+			Statuses      map[string]int
+		}
+	}
+	if err := json.Unmarshal(o, &rep); err != nil {
+		t.Fatalf("neuroglancer.mjs output %q: %v", o, err)
+	}
+	if len(rep.Errors) > 0 {
+		t.Errorf("page errors: %q", rep.Errors)
+	}
+	if len(rep.Layers) != 2 || rep.Layers[0].Type != "image" || rep.Layers[1].Type != "segmentation" {
+		t.Fatalf("layers: %+v", rep.Layers)
+	}
+	for _, l := range rep.Layers {
+		if len(l.Sources) != 1 || l.Sources[0] != "loaded" {
+			t.Errorf("layer %s: sources %q", l.Name, l.Sources)
+		}
+	}
+	if rep.Served.Image == 0 || rep.Served.Labels == 0 || rep.Served.Statuses["206"] == 0 {
+		t.Errorf("Neuroglancer read %d image and %d label chunks (statuses %v); want both, with Range requests", rep.Served.Image, rep.Served.Labels, rep.Served.Statuses)
+	}
+	t.Logf("Neuroglancer read %d image and %d label chunk objects, statuses %v", rep.Served.Image, rep.Served.Labels, rep.Served.Statuses)
+}
