@@ -153,18 +153,19 @@ func (t *Table) BlockBox(k int) nd.Box {
 func (t *Table) BlockIndex(p []int) int { return t.blockOf(p) }
 
 // RelabelBytes estimates the buffers [Table.Relabel] takes for one block
-// of the largest object count, besides the block and the result: labels
-// and mask per voxel, and per local object its union-find entry, count,
-// final ID and (with stats) bounding box and sums.
+// of the largest object count, besides the block and the result: labels,
+// provisional union-find (at most one entry per voxel) and mask per voxel,
+// and per local object its count, final ID, first voxel and (with stats)
+// bounding box and sums.
 func (t *Table) RelabelBytes(in nd.DType, stats bool) int64 {
 	v, _ := nd.CheckedSize(t.o.Chunks)
 	var most uint32
 	for _, n := range t.n {
 		most = max(most, n)
 	}
-	per := int64(4 + 4 + 8 + 8)
+	per := int64(4 + 8 + 8)
 	if stats {
 		per += int64(len(t.shape)) * 24
 	}
-	return int64(v)*(4+1) + (int64(most)+1)*per
+	return int64(v)*(4+4+1) + (int64(most)+1)*per
 }
