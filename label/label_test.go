@@ -375,3 +375,56 @@ func TestLabelMatchesScipyAndSkimage(t *testing.T) {
 		}
 	}
 }
+
+// semScript labels each class of argv[1] separately with
+// scipy.ndimage.label at connectivity argv[2], numbering the classes'
+// objects one after another, and saves the result.
+const semScript = `import sys, numpy as np, scipy.ndimage as ndi
+a = np.load(sys.argv[1]); c = int(sys.argv[2])
+st = ndi.generate_binary_structure(a.ndim, c)
+out = np.zeros(a.shape, np.uint32); total = 0
+for v in np.unique(a[a != 0]):
+    l, n = ndi.label(a == v, structure=st)
+    out[l != 0] = l[l != 0] + total; total += n
+np.save(sys.argv[3], out); print(total)
+`
+
+// TestLabelSemanticMatchesScipy: a label image of four touching classes
+// equals scipy.ndimage.label run on each class alone, in 2-D and 3-D,
+// every connectivity, blocks that cut objects.
+func TestLabelSemanticMatchesScipy(t *testing.T) {
+	needPython(t, "numpy, scipy.ndimage")
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, shape := range [][]int{{50, 60}, {20, 24, 26}} {
+		a := randomMask(rng, shape, 0.7, 4)
+		in, ref := filepath.Join(dir, "sem.npy"), filepath.Join(dir, "ref.npy")
+		if err := npy.WriteFile(in, a); err != nil {
+			t.Fatal(err)
+		}
+		r := len(shape)
+		for order := 1; order <= r; order++ {
+			out, err := exec.Command(python, "-c", semScript, in, fmt.Sprint(order), ref).CombinedOutput()
+			if err != nil {
+				t.Fatalf("reference: %v\n%s", err, out)
+			}
+			var n uint64
+			fmt.Sscan(string(out), &n)
+			ra, err := npy.ReadFile(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chunks := make([]int, r)
+			for i := range chunks {
+				chunks[i] = 3 + rng.IntN(8)
+			}
+			tab, got := labelAll(t, a, Options{Conn: Conn{r, order}, Semantic: true, Chunks: chunks})
+			if err := sameUpToRenumbering(got, ra.(*nd.Array[uint32]).Data()); err != nil {
+				t.Fatalf("shape %v connectivity %d chunks %v: %v", shape, order, chunks, err)
+			}
+			if tab.Objects() != n {
+				t.Fatalf("shape %v connectivity %d: %d objects, scipy %d", shape, order, tab.Objects(), n)
+			}
+		}
+	}
+}
