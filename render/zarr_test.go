@@ -269,3 +269,45 @@ func TestOutlineAndAlpha(t *testing.T) {
 		t.Errorf("LabelAt = %d, %v; want 5", id, err)
 	}
 }
+
+// TestOmeroDefaults checks that Open takes channel colours and windows
+// from the image's omero block, and percentile windows without one.
+func TestOmeroDefaults(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st := store.NewFile(dir)
+	a := volume(16, 16, 16)
+	writePyramid(t, st, []*nd.Array[uint16]{a, stride2(a)})
+	src, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.Omero != nil || len(src.Channels) != 1 || src.Channels[0].Color != (color.RGBA{255, 255, 255, 255}) {
+		t.Fatalf("without omero: %+v %+v", src.Omero, src.Channels)
+	}
+	// The 0.1 and 99.9 percentiles of the coarsest level lie inside its
+	// range and bracket most of it.
+	if c := src.Channels[0]; !(c.Start >= 0 && c.Start < 100 && c.End > 3800 && c.End < 4000) {
+		t.Errorf("percentile window [%v, %v] of values in [0, 4000)", c.Start, c.End)
+	}
+	src.Close()
+	img, err := ome.Read(ctx, st, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img.Omero = &ome.Omero{Channels: []ome.Channel{{Label: "GFP", Color: "00FF80", Window: ome.Window{Min: 0, Max: 65535, Start: 150, End: 2500}, Active: true, Coefficient: 1, Family: "linear"}}}
+	if err := ome.Write(ctx, st, "", *img); err != nil {
+		t.Fatal(err)
+	}
+	if src, err = Open(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	want := Channel{Index: 0, Label: "GFP", Color: color.RGBA{0, 255, 128, 255}, Start: 150, End: 2500, Active: true}
+	if len(src.Channels) != 1 || src.Channels[0] != want {
+		t.Errorf("from omero: %+v, want %+v", src.Channels, want)
+	}
+	if src.Root != dir || src.Store == nil {
+		t.Errorf("store root %q, want %q", src.Root, dir)
+	}
+}

@@ -448,3 +448,41 @@ func TestNeuroglancerOpensServe(t *testing.T) {
 	}
 	t.Logf("Neuroglancer read %d image and %d label chunk objects, statuses %v", rep.Served.Image, rep.Served.Labels, rep.Served.Statuses)
 }
+
+// TestSnapshotChannels draws two channels of a synthetic czyx image in
+// the colours and windows given by flags and compares every pixel with
+// the sum computed here from the array.
+func TestSnapshotChannels(t *testing.T) {
+	const loc = "synth:2x8x24x32?seed=3"
+	im, err := dataset.Open(context.Background(), loc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := nd.NewBox([]int{0, 5, 0, 0}, []int{2, 6, 24, 32})
+	a := nd.New[uint16](box.Shape(), nd.C)
+	if err := im.ReadRegion(box, a); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "c.png")
+	mustRun(t, "snapshot", "--index", "5", "--channels", "0,1", "--color", "0=FF8000", "--color", "1=0000FF",
+		"--window", "0=200:1800", "--window", "1=100:900", loc, out)
+	got := readPNG(t, out)
+	win := func(v uint16, s, e float64) float64 { return math.Min(1, math.Max(0, (float64(v)-s)/(e-s))) }
+	inside := 0
+	for y := 0; y < 24; y++ {
+		for x := 0; x < 32; x++ {
+			t0, t1 := win(a.At(0, 0, y, x), 200, 1800), win(a.At(1, 0, y, x), 100, 900)
+			if t0 > 0 && t0 < 1 && t1 > 0 && t1 < 1 {
+				inside++
+			}
+			want := [3]uint8{uint8(math.Round(255 * t0)), uint8(math.Round(128 * t0)), uint8(math.Round(255 * t1))}
+			i := got.PixOffset(x, y)
+			if [3]uint8(got.Pix[i:i+3]) != want {
+				t.Fatalf("pixel (%d,%d): %v, want %v (values %d, %d)", y, x, got.Pix[i:i+3], want, a.At(0, 0, y, x), a.At(1, 0, y, x))
+			}
+		}
+	}
+	if inside < 20 {
+		t.Errorf("only %d pixels inside both windows: the test checks little", inside)
+	}
+}
