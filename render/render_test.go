@@ -199,6 +199,7 @@ func TestViewErrors(t *testing.T) {
 		{View{Axis: 0, Index: 0, Level: -1, Region: &Region{Max: [2]float64{0, 5}}}, "region"},
 		{View{Axis: 0, Index: 0, Level: -1, Channels: []Channel{{Index: 1, Active: true}}}, "channel 1"},
 		{View{Axis: 0, MIP: true, MIPMin: 7, MIPMax: 9, Level: -1}, "MIP range"},
+		{View{Axis: 0, Level: -1, Fixed: map[int]int{1: 5}}, `position 5 outside axis "y"`},
 	} {
 		_, err := Render(context.Background(), img, nil, tc.v)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

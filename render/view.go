@@ -130,6 +130,14 @@ func Resolve(img *dataset.Image, v View) (Plane, error) {
 			}
 		}
 	}
+	for a, i := range v.Fixed {
+		if a < 0 || a >= len(shape) {
+			return Plane{}, fmt.Errorf("render: position on axis %d of an image of rank %d", a, len(shape))
+		}
+		if i < 0 || i >= shape[a] {
+			return Plane{}, fmt.Errorf("render: position %d outside axis %q of size %d", i, img.Axes[a].Name, shape[a])
+		}
+	}
 	p.Region = Region{Max: [2]float64{float64(shape[rows]), float64(shape[cols])}}
 	if v.Region != nil {
 		p.Region = *v.Region
