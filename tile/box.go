@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/ryomen-dev/ryomen/nd"
@@ -27,6 +28,14 @@ type BoxOptions struct {
 	// need is computed once while it stays cached (0: no cache, every box
 	// recomputes the tiles it needs).
 	CacheBytes int64
+	// ReuseCrops promises that the function's results never share memory
+	// with its crops (nor keep them), so the runner reuses crop buffers
+	// from call to call instead of allocating new ones.
+	ReuseCrops bool
+	// Recycle, if set, is given every result once the runner no longer
+	// needs it (pasted or blended into every box that wanted it and out of
+	// the cache), so that a function can reuse result buffers.
+	Recycle func(nd.Any)
 }
 
 // Runner computes boxes of the output of [Map] one at a time, each from
@@ -47,6 +56,7 @@ type Runner struct {
 	w32     [][][]float32 // weights[k][g] per tiled axis k and crop g
 	w64     [][][]float64
 	cache   *resultCache
+	crops   sync.Pool    // of crop buffers, with ReuseCrops
 	calls   atomic.Int64 // crops sent to the function
 	read    atomic.Int64 // crop bytes read
 }
@@ -92,6 +102,7 @@ func NewRunner(p *Plan, in, out nd.DType, fn AnyFunc, opt BoxOptions) (*Runner, 
 	}
 	if opt.CacheBytes > 0 {
 		r.cache = newResultCache(opt.CacheBytes)
+		r.cache.drop = opt.Recycle
 	}
 	return r, nil
 }
@@ -264,6 +275,11 @@ func (r *Runner) results(ctx context.Context, src nd.Reader, box nd.Box, idx []i
 			keep[i] = !box.Contains(fp)
 		}
 		r.cache.release(waits, keep)
+		if r.cache == nil && r.opt.Recycle != nil {
+			for _, e := range waits {
+				r.opt.Recycle(e.y)
+			}
+		}
 		lo = hi
 	}
 	return nil
@@ -290,7 +306,10 @@ func (r *Runner) compute(ctx context.Context, src nd.Reader, tiles []Tile, all, 
 			continue
 		}
 		t := tiles[i]
-		c := nd.NewAny(r.in, shape, nd.C)
+		c, _ := r.crops.Get().(nd.Any)
+		if c == nil {
+			c = nd.NewAny(r.in, shape, nd.C)
+		}
 		if err := ReadCropAny(src, t.Crop, r.p.border, r.p.value, c); err != nil {
 			return fmt.Errorf("tile %d: reading crop %v: %w", t.Index, t.Crop, err)
 		}
@@ -300,6 +319,11 @@ func (r *Runner) compute(ctx context.Context, src nd.Reader, tiles []Tile, all, 
 		*read += n
 	}
 	res, err := r.fn(ctx, bt, crops)
+	if r.opt.ReuseCrops {
+		for _, c := range crops {
+			r.crops.Put(c)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("tiles %d..%d: %w", bt[0].Index, bt[len(bt)-1].Index, err)
 	}

@@ -65,9 +65,29 @@ func runnerVsMap[U nd.Number](t *testing.T, r *rand.Rand, p *Plan, img *nd.Array
 	if err := Map(context.Background(), p, img, want, typedFunc[int32, U](fn), Options{Workers: 1, Merge: merge, BatchSize: 1 + r.IntN(3)}); err != nil {
 		t.Fatalf("%s: Map: %v", what, err)
 	}
-	opt := BoxOptions{Merge: merge, BatchSize: 1 + r.IntN(4)}
+	opt := BoxOptions{Merge: merge, BatchSize: 1 + r.IntN(4), ReuseCrops: r.IntN(2) == 0}
 	if r.IntN(2) == 0 {
 		opt.CacheBytes = int64(r.IntN(4)) * int64(want.Len()+64) * 8
+	}
+	if r.IntN(2) == 0 {
+		// Recycled results are poisoned and reused: recycling one that is
+		// still needed would corrupt the output.
+		var pool sync.Pool
+		opt.Recycle = func(y nd.Any) {
+			y.(*nd.Array[U]).Fill(77)
+			pool.Put(y)
+		}
+		inner := fn
+		fn = func(ctx context.Context, tiles []Tile, crops []nd.Any) ([]nd.Any, error) {
+			res, err := inner(ctx, tiles, crops)
+			for i, y := range res {
+				if old, ok := pool.Get().(nd.Any); ok {
+					nd.CopyAny(old, y)
+					res[i] = old
+				}
+			}
+			return res, err
+		}
 	}
 	run, err := NewRunner(p, nd.Int32, nd.DTypeOf[U](), fn, opt)
 	if err != nil {

@@ -18,6 +18,7 @@ type resultCache struct {
 	bytes int64
 	m     map[int]*cacheEntry
 	lru   *list.List // of *cacheEntry, finished and unused, oldest first
+	drop  func(nd.Any) // if set, given each result that leaves the cache
 }
 
 type cacheEntry struct {
@@ -108,6 +109,7 @@ func (c *resultCache) release(es []*cacheEntry, keep []bool) {
 		}
 		if e.err != nil || e.bytes > c.limit || !keep[i] {
 			delete(c.m, e.idx)
+			c.dropped(e)
 			continue
 		}
 		e.elem = c.lru.PushBack(e)
@@ -118,5 +120,13 @@ func (c *resultCache) release(es []*cacheEntry, keep []bool) {
 		old.elem = nil
 		c.bytes -= old.bytes
 		delete(c.m, old.idx)
+		c.dropped(old)
+	}
+}
+
+// dropped hands the result of an entry that left the cache to drop.
+func (c *resultCache) dropped(e *cacheEntry) {
+	if c.drop != nil && e.y != nil {
+		c.drop(e.y)
 	}
 }

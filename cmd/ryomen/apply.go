@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -121,6 +122,8 @@ type applyJob struct {
 	merge  tile.Merge
 	params map[string]string
 	exec   *execRun
+	// recycle takes back results the runner is done with (nil: none).
+	recycle func(nd.Any)
 }
 
 // applySource opens apply's input (a variable so that tests can count
@@ -162,8 +165,11 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 	outShape := job.plan.OutShape()
 	fitChunks(&o, outShape, src.spaceFlags(), len(strings.Split(f.chunks, ",")) == len(outShape))
 	o.Scale = outScale(src.scale, job.plan, src.spaceFlags())
+	// Results never share memory with crops: the operations write new
+	// arrays and the child's come from its frames.
 	run, err := tile.NewRunner(job.plan, src.r.DType(), job.out, job.fn, tile.BoxOptions{
-		BatchSize: a.batch, Merge: job.merge, Sigma: a.blendSig, CacheBytes: int64(a.cacheM) << 20})
+		BatchSize: a.batch, Merge: job.merge, Sigma: a.blendSig, CacheBytes: int64(a.cacheM) << 20,
+		ReuseCrops: true, Recycle: job.recycle})
 	if err != nil {
 		return usageError{err}
 	}
@@ -176,7 +182,7 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 		// A run allocates a few crops per task and keeps little: collect
 		// less often (memory stays a small multiple of the crops in
 		// flight).
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		defer debug.SetGCPercent(debug.SetGCPercent(200))
 	}
 	osrc := *src
 	osrc.r = shapeOnly{outShape, src.r.DType()}
@@ -273,9 +279,11 @@ func (a *applyFlags) resolve(ctx context.Context, src *source, unit []int) (*app
 		for i := lead; i < len(shape); i++ {
 			sig[i] = a.sigma
 		}
-		job.out, job.fn = nd.Float32, gaussianFunc(sig, job.merge)
+		var pool bufPool[float32]
+		job.out, job.fn, job.recycle = nd.Float32, gaussianFunc(sig, job.merge, &pool), pool.recycle
 	case "threshold":
-		job.out, job.fn = nd.Uint8, thresholdFunc(a.value)
+		var pool bufPool[uint8]
+		job.out, job.fn, job.recycle = nd.Uint8, thresholdFunc(a.value, &pool), pool.recycle
 	default:
 		job.out = src.r.DType()
 		if a.outDType != "" {
@@ -510,8 +518,8 @@ func (a *applyFlags) params(s tile.Spec) map[string]string {
 
 // toFloat converts b to a new C-order float32 array, row by row for the
 // common dtypes (nd.ConvertAny otherwise).
-func toFloat(b nd.Any) (*nd.Array[float32], error) {
-	a := nd.New[float32](b.Shape(), nd.C)
+func toFloat(b nd.Any, pool *bufPool[float32]) (*nd.Array[float32], error) {
+	a := pool.get(b.Shape())
 	switch v := b.(type) {
 	case *nd.Array[uint8]:
 		rowsToF32(a, v)
@@ -567,23 +575,55 @@ func rowsToF32[T uint8 | uint16 | int16](dst *nd.Array[float32], src *nd.Array[T
 	}
 }
 
+// bufPool reuses C-order arrays of any shape up to the largest seen.
+// The zero value is ready to use.
+type bufPool[T nd.Number] struct{ p sync.Pool }
+
+// get returns an array of shape with unspecified contents.
+func (b *bufPool[T]) get(shape []int) *nd.Array[T] {
+	n := 1
+	for _, v := range shape {
+		n *= v
+	}
+	if s, ok := b.p.Get().(*[]T); ok && cap(*s) >= n {
+		return nd.FromSlice((*s)[:n], shape, nd.C)
+	}
+	return nd.New[T](shape, nd.C)
+}
+
+// put takes back an array from get.
+func (b *bufPool[T]) put(a *nd.Array[T]) {
+	d := a.Data()
+	b.p.Put(&d)
+}
+
+// recycle is put for the runner's results.
+func (b *bufPool[T]) recycle(y nd.Any) {
+	if a, ok := y.(*nd.Array[T]); ok && a.IsContiguous(nd.C) && a.Offset() == 0 {
+		b.put(a)
+	}
+}
+
 // thresholdFunc is the tile function of --op threshold: 1 where the
-// voxel is > v, else 0, as uint8.
-func thresholdFunc(v float64) tile.AnyFunc {
+// voxel is > v, else 0, as uint8 (results from pool).
+func thresholdFunc(v float64, pool *bufPool[uint8]) tile.AnyFunc {
+	var fp bufPool[float32]
 	return func(_ context.Context, _ []tile.Tile, crops []nd.Any) ([]nd.Any, error) {
 		out := make([]nd.Any, len(crops))
 		for i, c := range crops {
-			a, err := toFloat(c)
+			a, err := toFloat(c, &fp)
 			if err != nil {
 				return nil, err
 			}
-			y := nd.New[uint8](a.Shape(), nd.C)
+			y := pool.get(a.Shape())
 			src, dst := a.Data(), y.Data()
 			for j, x := range src {
+				dst[j] = 0
 				if float64(x) > v {
 					dst[j] = 1
 				}
 			}
+			fp.put(a)
 			out[i] = y
 		}
 		return out, nil
@@ -597,8 +637,9 @@ func thresholdFunc(v float64) tile.AnyFunc {
 // the crop (scipy's 'reflect', which at an unpadded image edge is the
 // image's own mirror). With a margin of at least the radius the pasted
 // result is the whole image's Gaussian.
-func gaussianFunc(sigma []float64, m tile.Merge) tile.AnyFunc {
+func gaussianFunc(sigma []float64, m tile.Merge, pool *bufPool[float32]) tile.AnyFunc {
 	rad := filter.Margins(sigma)
+	var tmp bufPool[float32]
 	return func(_ context.Context, tiles []tile.Tile, crops []nd.Any) ([]nd.Any, error) {
 		out := make([]nd.Any, len(crops))
 		for i, c := range crops {
@@ -612,11 +653,11 @@ func gaussianFunc(sigma []float64, m tile.Merge) tile.AnyFunc {
 			full := nd.BoxOf(c.Shape())
 			if full.Contains(need) {
 				var err error
-				if in, err = toFloat(c.View(need)); err != nil {
+				if in, err = toFloat(c.View(need), &tmp); err != nil {
 					return nil, err
 				}
 			} else {
-				f, err := toFloat(c)
+				f, err := toFloat(c, &tmp)
 				if err != nil {
 					return nil, err
 				}
@@ -624,11 +665,15 @@ func gaussianFunc(sigma []float64, m tile.Merge) tile.AnyFunc {
 				if err := tile.ReadCrop(f, need, tile.Symmetric, 0, in); err != nil {
 					return nil, err
 				}
+				tmp.put(f)
 			}
-			y := nd.New[float32](c.Shape(), nd.C)
+			// Only keep is ever read from the result: the rest of a
+			// recycled buffer stays as it was.
+			y := pool.get(c.Shape())
 			if err := filter.Gaussian(y.Sub(keep), in, sigma); err != nil {
 				return nil, fmt.Errorf("tile %d: %w", t.Index, err)
 			}
+			tmp.put(in)
 			out[i] = y
 		}
 		return out, nil

@@ -65,7 +65,7 @@ func TestApplyEqualsTileMap(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := mapRef[uint16, float32](t, p, img, gaussianFunc([]float64{1.5, 1.5, 1.5}, merge), merge)
+			want := mapRef[uint16, float32](t, p, img, gaussianFunc([]float64{1.5, 1.5, 1.5}, merge, new(bufPool[float32])), merge)
 			got := readArray(t, out)
 			wb, _ := nd.AsBytes(want)
 			gb, _ := nd.AsBytes(got)
