@@ -17,7 +17,7 @@ type resultCache struct {
 	limit int64
 	bytes int64
 	m     map[int]*cacheEntry
-	lru   *list.List // of *cacheEntry, finished and unused, oldest first
+	lru   *list.List   // of *cacheEntry, finished and unused, oldest first
 	drop  func(nd.Any) // if set, given each result that leaves the cache
 }
 
