@@ -47,6 +47,20 @@
 // nothing is ever divided by zero. Progress is reported through a
 // callback; cancellation through the context.
 //
+// # Out of core
+//
+// A [Runner] computes any box of Map's output from only the tiles that
+// reach it (their Dest boxes when pasting, their Regions when blending),
+// so an engine can produce the output one storage chunk per task, in any
+// order, on any number of goroutines, with crops whose size and margin
+// have nothing to do with the chunks. Each box equals the same box of
+// Map's output on one worker bit for bit: the runner blends with Map's
+// weights, products and kernels and adds the crops of a voxel in plan
+// order. A result cache shared by the boxes computes a tile that
+// several boxes need once while it stays cached, and a [CachedReader]
+// lets overlapping crops share the reads of the input's chunks.
+// [AnyFunc] is the function type for dtypes known only at run time.
+//
 // # Memory and limits
 //
 // Map holds at most Workers batches of crops and results; Paste needs
