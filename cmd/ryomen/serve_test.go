@@ -412,7 +412,8 @@ func TestNeuroglancerOpensServe(t *testing.T) {
 	}
 	in := demoDir(t)
 	base := startServe(t, in)
-	cmd := exec.Command("node", filepath.Join(dir, "neuroglancer.mjs"), dist, base+"data/", filepath.Join(t.TempDir(), "ng.png"))
+	shot := filepath.Join(t.TempDir(), "ng.png")
+	cmd := exec.Command("node", filepath.Join(dir, "neuroglancer.mjs"), dist, base+"data/", shot)
 	cmd.Stderr = os.Stderr
 	o, err := cmd.Output()
 	if err != nil {
@@ -446,7 +447,22 @@ func TestNeuroglancerOpensServe(t *testing.T) {
 	if rep.Served.Image == 0 || rep.Served.Labels == 0 || rep.Served.Statuses["206"] == 0 {
 		t.Errorf("Neuroglancer read %d image and %d label chunks (statuses %v); want both, with Range requests", rep.Served.Image, rep.Served.Labels, rep.Served.Statuses)
 	}
-	t.Logf("Neuroglancer read %d image and %d label chunk objects, statuses %v", rep.Served.Image, rep.Served.Labels, rep.Served.Statuses)
+	// The plane shown (z=16, x=80) cuts two cells: Neuroglancer draws
+	// them in segment colours, mixed colours that none of its pure red,
+	// green or yellow interface lines have.
+	im := readPNG(t, shot)
+	segs := 0
+	for i := 0; i < len(im.Pix); i += 4 {
+		p := im.Pix[i : i+3]
+		lo, hi := min(p[0], p[1], p[2]), max(p[0], p[1], p[2])
+		if lo > 20 && hi-lo > 40 {
+			segs++
+		}
+	}
+	if segs < 2000 {
+		t.Errorf("Neuroglancer's screenshot has %d pixels in segment colours, want the two cells (>= 2000)", segs)
+	}
+	t.Logf("Neuroglancer read %d image and %d label chunk objects, statuses %v; %d pixels in segment colours", rep.Served.Image, rep.Served.Labels, rep.Served.Statuses, segs)
 }
 
 // TestSnapshotChannels draws two channels of a synthetic czyx image in

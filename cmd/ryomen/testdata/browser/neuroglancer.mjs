@@ -68,16 +68,17 @@ try {
   });
   await page.setViewport({ width: 800, height: 600, deviceScaleFactor: 1 });
   const state = { layers: [
-    { type: 'image', source: `zarr3://${dataURL}`, name: 'image' },
+    { type: 'image', source: `zarr3://${dataURL}`, name: 'image', shaderControls: { normalized: { range: [0, 2000] } } },
     { type: 'segmentation', source: `zarr3://${dataURL}labels/cells/`, name: 'cells' }],
-    layout: 'xy', position: [16.5, 48.5, 64.5], crossSectionScale: 2.5e-7 };
+    layout: 'xy', position: [16.5, 48.5, 80.5], crossSectionScale: 2.5e-7 };
   await page.goto(`${origin}/#!` + encodeURIComponent(JSON.stringify(state)), { waitUntil: 'load' });
   await page.waitForFunction(() => window.viewer && viewer.layerManager.managedLayers.length === 2 &&
     viewer.layerManager.managedLayers.every((l) => l.layer && l.layer.dataSources.length && l.layer.dataSources.every((d) => d.loadState !== undefined)),
     { timeout: 30000 });
-  // Wait for chunks of both layers to be read, then let them draw.
+  // Wait for chunks of both layers to be read and drawn.
   for (let t = 0; t < 200 && !(served.image > 0 && served.labels > 0); t++) await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, 1500));
+  await page.waitForFunction(() => viewer.isReady(), { timeout: 30000 });
+  await new Promise((r) => setTimeout(r, 300));
   report.layers = await page.evaluate(() => viewer.layerManager.managedLayers.map((l) => ({
     name: l.name, type: l.layer.type,
     sources: l.layer.dataSources.map((d) => (d.loadState && d.loadState.error ? 'error: ' + d.loadState.error.message : (d.loadState ? 'loaded' : 'loading'))),
