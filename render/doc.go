@@ -23,5 +23,12 @@
 //
 // Default channel settings come from the OME "omero" block when the image
 // has one, else from the 0.1 and 99.9 percentiles of the coarsest level
-// (see [DefaultChannels]). [EncodePNG] writes a result with image/png.
+// (see [DefaultChannels]). [Open] opens an image by location with its
+// omero block, label images and default channels; [LabelAt] reads the
+// label ID at a point (the viewer's read-out under the cursor);
+// [EncodePNG] writes a result with image/png.
+//
+// The CLI's 'ryomen snapshot' and the viewer of 'ryomen serve' both draw
+// through [Render] with the same view parameters, so a viewer tile and
+// the snapshot of the same view are the same pixels.
 package render
