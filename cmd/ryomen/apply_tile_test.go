@@ -320,3 +320,35 @@ func TestApplyExecEqualsTileMap(t *testing.T) {
 		t.Fatal("--exec with blending differs from tile.Map")
 	}
 }
+
+// --placement even and --blend constant reach the tile package too
+// (equal to tile.Map with Even and BlendConstant), and --overlap is twice
+// --margin.
+func TestApplyPlacementOverlap(t *testing.T) {
+	const src = "synth:30x50x45?seed=4"
+	img := readArray(t, src)
+	dir := t.TempDir()
+	even, ov := filepath.Join(dir, "even"), filepath.Join(dir, "ov")
+	mustRun(t, "apply", "--op", "gaussian", "--sigma", "1", "--crop", "16,24,24", "--margin", "4,4,4", "--placement", "even",
+		"--blend", "constant", "--border", "edge", "--chunks", "10,16,16", src, even)
+	mustRun(t, "apply", "--op", "gaussian", "--sigma", "1", "--crop", "16,24,24", "--overlap", "8,8,8", "--placement", "even",
+		"--blend", "constant", "--border", "edge", "--chunks", "16,10,16", src, ov)
+	p, err := tile.New(img.Shape(), tile.Spec{Crop: []int{16, 24, 24}, Margin: []int{4, 4, 4}, Placement: tile.Even, Border: tile.Edge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mapRef[uint16, float32](t, p, img, gaussianFunc([]float64{1, 1, 1}, tile.BlendConstant, new(bufPool[float32])), tile.BlendConstant)
+	wb, _ := nd.AsBytes(want)
+	if !bytes.Equal(wb, readOut(t, even)) {
+		t.Fatal("--placement even --blend constant differs from tile.Map")
+	}
+	if !bytes.Equal(wb, readOut(t, ov)) {
+		t.Fatal("--overlap 8 differs from --margin 4")
+	}
+	if r := run(t, "apply", "--op", "gaussian", "--overlap", "3", src, filepath.Join(dir, "odd")); r.code != exitUsage || !strings.Contains(r.stderr, "odd") {
+		t.Errorf("odd --overlap: exit %d %s", r.code, r.stderr)
+	}
+	if r := run(t, "apply", "--op", "gaussian", "--crop", "8", "--margin", "4", src, filepath.Join(dir, "small")); r.code != exitUsage || !strings.Contains(r.stderr, "--crop") {
+		t.Errorf("crop no larger than twice the margin: exit %d %s", r.code, r.stderr)
+	}
+}
