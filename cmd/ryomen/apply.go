@@ -52,8 +52,10 @@ spread evenly (even). Each output voxel comes from the crop in which it lies
 farthest from the edge (--blend none), or the crops covering it are averaged
 (constant) or weighted by a Gaussian window (gaussian). Crop size and margin
 are independent of --chunks: each task computes one output chunk (or shard)
-from the crops that reach it, and a cache (--cache-mib) keeps the results of
-crops that several chunks need. The default crop is the output chunk plus the
+from the crops that reach it; caches (--cache-mib) keep the results of crops
+that several chunks need and the input chunks that overlapping crops share.
+The output equals the tile package's Map of the same function on the whole
+image, bit for bit. The default crop is the output chunk plus the
 margin on both sides, so crops line up with chunks.
 
 --halo is the deprecated spelling of --margin.`
@@ -88,7 +90,7 @@ func newApply() *cobra.Command {
 	fl.StringVar(&a.outDType, "out-dtype", "", "--exec: dtype the child returns (default: the input dtype)")
 	fl.IntVar(&a.batch, "batch", 4, "crops per call of the function (per request with --exec)")
 	fl.IntVar(&a.inflight, "inflight", 2, "--exec: requests sent before waiting for a response")
-	fl.IntVar(&a.cacheM, "cache-mib", 256, "MiB for each of two caches: results of crops that several output chunks need, and input chunks that overlapping crops share (0: no caches)")
+	fl.IntVar(&a.cacheM, "cache-mib", 256, "MiB for each of two caches (at most a quarter of --memory each): results of crops that several output chunks need, and input chunks that overlapping crops share (0: no caches)")
 	fl.DurationVar(&a.execTimeout, "exec-timeout", 10*time.Minute, "--exec: longest wait for one response (from its request, or from the previous response if later); then the server is killed and the run fails (0: no limit)")
 	fl.Float64Var(&a.sigma, "sigma", 1, "gaussian sigma in voxels")
 	fl.Float64Var(&a.value, "value", 0, "threshold value")
@@ -165,16 +167,21 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 	outShape := job.plan.OutShape()
 	fitChunks(&o, outShape, src.spaceFlags(), len(strings.Split(f.chunks, ",")) == len(outShape))
 	o.Scale = outScale(src.scale, job.plan, src.spaceFlags())
+	cache := int64(a.cacheM) << 20
+	if g.memBytes > 0 {
+		// The caches take at most a quarter of --memory each.
+		cache = min(cache, g.memBytes/4)
+	}
 	// Results never share memory with crops: the operations write new
 	// arrays and the child's come from its frames.
 	run, err := tile.NewRunner(job.plan, src.r.DType(), job.out, job.fn, tile.BoxOptions{
-		BatchSize: a.batch, Merge: job.merge, Sigma: a.blendSig, CacheBytes: int64(a.cacheM) << 20,
+		BatchSize: a.batch, Merge: job.merge, Sigma: a.blendSig, CacheBytes: cache,
 		ReuseCrops: true, Recycle: job.recycle})
 	if err != nil {
 		return usageError{err}
 	}
 	o.OutDType, o.Method, o.Params = job.out, "apply", job.params
-	input := cachedInput(src, int64(a.cacheM)<<20)
+	input := cachedInput(src, cache)
 	o.ApplyUnit = func(ctx context.Context, box nd.Box) (nd.Any, int64, error) {
 		return run.BoxRead(ctx, input, box)
 	}
@@ -272,6 +279,9 @@ func (a *applyFlags) resolve(ctx context.Context, src *source, unit []int) (*app
 	}
 	if a.batch < 1 || a.inflight < 1 {
 		return nil, usagef("--batch and --inflight must be >= 1")
+	}
+	if a.cacheM < 0 {
+		return nil, usagef("--cache-mib %d: must be >= 0", a.cacheM)
 	}
 	switch a.op {
 	case "gaussian":
