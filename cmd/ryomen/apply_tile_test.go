@@ -90,8 +90,9 @@ func TestApplyEqualsTileMap(t *testing.T) {
 // --op gaussian with the default margin (the kernel radius) equals
 // scipy.ndimage.gaussian_filter of the whole image, truncate 4, in the
 // mode matching each border (symmetric = scipy reflect, reflect = mirror,
-// edge = nearest, periodic = wrap, constant = constant), to float32
-// rounding; crops and chunks do not line up.
+// edge = nearest, periodic = wrap, constant = constant; none, whose crops
+// stay inside the image, mirrors each crop at the image edge = reflect),
+// to float32 rounding; crops and chunks do not line up.
 func TestApplyGaussianScipy(t *testing.T) {
 	py := testtool.PythonWith(t, "numpy", "scipy")
 	const src = "synth:21x30x37?seed=5"
@@ -102,7 +103,7 @@ func TestApplyGaussianScipy(t *testing.T) {
 	if err := os.WriteFile(raw, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	modes := map[string]string{"symmetric": "reflect", "reflect": "mirror", "edge": "nearest", "periodic": "wrap", "constant": "constant"}
+	modes := map[string]string{"symmetric": "reflect", "reflect": "mirror", "edge": "nearest", "periodic": "wrap", "constant": "constant", "none": "reflect"}
 	for border, mode := range modes {
 		out := filepath.Join(dir, border)
 		mustRun(t, "apply", "--op", "gaussian", "--sigma", "1.3", "--border", border, "--border-value", "7",
