@@ -69,12 +69,16 @@ type Options struct {
 	// (Zarr v2 with "/" keys, readable by zarr-python 2 and older viewers;
 	// at most one codec, no sharding).
 	OMEVersion string
-	// Axes and Scale describe level 0 for the OME metadata (Scale nil: 1).
-	Axes  []ome.Axis
-	Scale []float64
-	Name  string
-	// Label writes an OME image-label (for label images).
-	Label *ome.ImageLabel
+	// Axes describe level 0: names, types, units, physical scale and
+	// translation, for the OME metadata. Only space axes may be reduced.
+	Axes []nd.Axis
+	Name string
+	// Label marks the output as an OME label image ("image-label", with
+	// its source image two groups up, as in img/labels/cells); a label
+	// image built at IMAGE/labels/NAME is listed in IMAGE/labels when it is
+	// complete. Channels name the channels of an image for the omero block.
+	Label    bool
+	Channels []string
 	// Memory is the budget in bytes for task data (0: no limit); Workers
 	// caps concurrency (0: GOMAXPROCS).
 	Memory  int64
@@ -348,27 +352,90 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	}
 	// Every task is done: now, and only now, the output claims to be an
 	// OME-Zarr image.
-	ol, err := ome.Levels(p.Shapes[0], o.Scale, p.Factors, o.Method)
+	ol, err := omeLevels(p, o.Axes, o.Method)
 	if err != nil {
 		return nil, err
 	}
-	img := ome.Image{Version: version, Multiscales: []ome.Multiscale{ome.NewMultiscale(o.Name, o.Axes, ol, o.Method)}, ImageLabel: o.Label}
+	img := ome.Image{Version: version, Multiscales: []ome.Multiscale{ome.NewMultiscale(o.Name, omeAxes(o.Axes), ol, o.Method)}}
+	if o.Label {
+		img.ImageLabel = ome.NewImageLabel()
+	}
+	if !o.Label {
+		// Channel colours and display windows for viewers, from the
+		// coarsest level (cheap to read whole).
+		if img.Omero, err = ome.ImageOmero(levels[len(levels)-1], omeAxes(o.Axes), p.Shapes[0], o.Channels); err != nil {
+			return nil, err
+		}
+	}
 	if err := finish(ctx, &o, rec, img, pr); err != nil {
 		return nil, err
 	}
+	if o.Label {
+		if err := registerLabel(ctx, &o, version); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
+}
+
+// registerLabel lists a finished label image built at IMAGE/labels/NAME in
+// IMAGE/labels, when IMAGE is an OME-Zarr image, so viewers and
+// zarr-python find it.
+func registerLabel(ctx context.Context, o *Options, version string) error {
+	dir, name := path.Split(strings.TrimSuffix(o.Path, "/"))
+	dir = strings.TrimSuffix(dir, "/")
+	if path.Base(dir) != "labels" || name == "" {
+		return nil
+	}
+	image := path.Dir(dir)
+	if image == "." {
+		image = ""
+	}
+	if img, err := ome.Read(ctx, o.Store, image); err != nil || len(img.Multiscales) == 0 {
+		return nil // a label image outside an image: nothing to register in
+	}
+	return ome.AddLabel(ctx, o.Store, image, name, version)
+}
+
+// omeAxes converts axes to their OME form.
+func omeAxes(axes []nd.Axis) []ome.Axis {
+	out := make([]ome.Axis, len(axes))
+	for i, a := range axes {
+		out[i] = ome.Axis{Name: a.Name, Type: string(a.Type), Unit: a.Unit}
+	}
+	return out
+}
+
+// omeLevels gives every level its physical scale and translation: level
+// 0's from the axes, coarser ones by the factors (mean-like methods shift
+// by half a coarse voxel).
+func omeLevels(p *Plan, axes []nd.Axis, method string) ([]ome.Level, error) {
+	scale := make([]float64, len(axes))
+	for i, a := range axes {
+		scale[i] = a.PhysicalScale()
+	}
+	ol, err := ome.Levels(p.Shapes[0], scale, p.Factors, method)
+	if err != nil {
+		return nil, err
+	}
+	for l := range ol {
+		for i, a := range axes {
+			ol[l].Translation[i] += a.Translation
+		}
+	}
+	return ol, nil
 }
 
 // checkAxes refuses a plan that reduces a channel, time or custom axis: a
 // pyramid averages (or votes) only over space, never across channels or
 // time points.
-func checkAxes(p *Plan, axes []ome.Axis) error {
+func checkAxes(p *Plan, axes []nd.Axis) error {
 	if len(axes) != len(p.Shapes[0]) {
 		return fmt.Errorf("pyramid: %d axes for rank %d", len(axes), len(p.Shapes[0]))
 	}
 	for l, f := range p.Factors {
 		for i, a := range axes {
-			if f[i] > 1 && a.Type != "space" && a.Type != "" {
+			if f[i] > 1 && !a.IsSpace() {
 				return fmt.Errorf("pyramid: level %d factor %v reduces axis %q of type %q: pyramids reduce space axes only (it would mix values across %s)",
 					l+1, f, a.Name, a.Type, a.Name)
 			}

@@ -15,7 +15,7 @@ import (
 	"github.com/ryomen-dev/ryomen/zarr"
 )
 
-var axes = []ome.Axis{{Name: "z", Type: "space"}, {Name: "y", Type: "space"}, {Name: "x", Type: "space"}}
+var axes = []nd.Axis{{Name: "z", Type: nd.Space}, {Name: "y", Type: nd.Space}, {Name: "x", Type: nd.Space}}
 
 func readAll(t *testing.T, r nd.Reader) nd.Any {
 	t.Helper()

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -33,24 +32,25 @@ type Source struct {
 // bytes of the output. A resumed run, or another shard of the same run,
 // must match it exactly.
 type runRecord struct {
-	Format   int               `json:"ryomen_run"`
-	Input    Source            `json:"input"`
-	DType    string            `json:"dtype"`
-	Shapes   [][]int           `json:"shapes"`
-	Factors  [][]int           `json:"factors"`
-	Chunks   []int             `json:"chunks"`
-	Shard    []int             `json:"shard,omitempty"`
-	Group    int               `json:"group"`
-	Method   string            `json:"method"`
-	Codecs   []string          `json:"codecs,omitempty"`
-	OME      string            `json:"ome"`
-	Axes     []ome.Axis        `json:"axes"`
-	Scale    []float64         `json:"scale,omitempty"`
-	Name     string            `json:"name,omitempty"`
-	Label    bool              `json:"label,omitempty"`
-	Halo     []int             `json:"halo,omitempty"`
-	OutDType string            `json:"out_dtype,omitempty"`
-	Params   map[string]string `json:"params,omitempty"`
+	Format      int               `json:"ryomen_run"`
+	Input       Source            `json:"input"`
+	DType       string            `json:"dtype"`
+	Shapes      [][]int           `json:"shapes"`
+	Factors     [][]int           `json:"factors"`
+	Chunks      []int             `json:"chunks"`
+	Shard       []int             `json:"shard,omitempty"`
+	Group       int               `json:"group"`
+	Method      string            `json:"method"`
+	Codecs      []string          `json:"codecs,omitempty"`
+	OME         string            `json:"ome"`
+	Axes        []ome.Axis        `json:"axes"`
+	Scale       []float64         `json:"scale,omitempty"`
+	Translation []float64         `json:"translation,omitempty"`
+	Name        string            `json:"name,omitempty"`
+	Label       bool              `json:"label,omitempty"`
+	Halo        []int             `json:"halo,omitempty"`
+	OutDType    string            `json:"out_dtype,omitempty"`
+	Params      map[string]string `json:"params,omitempty"`
 }
 
 // runFormat is the version of runRecord.
@@ -59,7 +59,11 @@ const runFormat = 2
 func (o *Options) record(p *Plan) []byte {
 	r := runRecord{Format: runFormat, Input: o.Source, DType: p.DType.String(), Shapes: p.Shapes, Factors: p.Factors,
 		Chunks: p.Chunks, Shard: p.Shard, Group: p.Group, Method: o.Method, Codecs: codecNames(o.Codecs),
-		OME: o.OMEVersion, Axes: o.Axes, Scale: o.Scale, Name: o.Name, Label: o.Label != nil, Halo: o.Halo, Params: o.Params}
+		OME: o.OMEVersion, Axes: omeAxes(o.Axes), Name: o.Name, Label: o.Label, Halo: o.Halo, Params: o.Params}
+	for _, a := range o.Axes {
+		r.Scale = append(r.Scale, a.PhysicalScale())
+		r.Translation = append(r.Translation, a.Translation)
+	}
 	if r.OME == "" {
 		r.OME = ome.V05
 	}
@@ -166,62 +170,19 @@ func (o *Options) clear(ctx context.Context) error {
 	if o.ShardCount > 1 {
 		return fmt.Errorf("pyramid: %s: overwrite cannot be combined with sharding (each shard would delete the others' work); empty the output first", name)
 	}
-	keys, err := o.Store.List(ctx, o.prefix())
-	if err != nil {
-		return fmt.Errorf("pyramid: listing %s: %w", name, err)
-	}
 	// Bookkeeping of this output's runs and of the runs that wrote its
-	// members (labels built into it, say).
-	var ours, rest []string
-	for _, k := range keys {
-		if strings.Contains("/"+k, "/.ryomen/") {
-			ours = append(ours, k)
-		} else {
-			rest = append(rest, k)
-		}
+	// members (labels built into it, say) is ryomen's own.
+	err := zarr.Clear(ctx, o.Store, o.Path, zarr.ClearOptions{
+		Private:      func(k string) bool { return strings.Contains("/"+k, "/.ryomen/") },
+		PrivateFirst: o.key("plan.json"),
+	})
+	if errors.Is(err, zarr.ErrForeign) {
+		return fmt.Errorf("%w: %s: %v: move them away or choose another output", ErrForeign, name, err)
 	}
-	owned, foreign, err := zarr.Owned(ctx, o.Store, rest)
 	if err != nil {
-		return fmt.Errorf("pyramid: %s: %w", name, err)
-	}
-	if len(foreign) > 0 {
-		return fmt.Errorf("%w: %s holds %d file(s) that are not part of a Zarr hierarchy, e.g. %q; refusing to delete them: move them away or choose another output",
-			ErrForeign, name, len(foreign), foreign[0])
-	}
-	var root, meta, chunks []string
-	for _, k := range owned {
-		switch {
-		case zarr.IsMetadataKey(k) && path.Dir(k) == path.Clean("./"+o.Path):
-			root = append(root, k)
-		case zarr.IsMetadataKey(k):
-			meta = append(meta, k)
-		default:
-			chunks = append(chunks, k)
-		}
-	}
-	// The run record goes right after the completion marker, the task
-	// markers after it.
-	planKey := o.key("plan.json")
-	slices.SortFunc(ours, func(a, b string) int { return boolCmp(a == planKey, b == planKey) })
-	for _, group := range [][]string{root, ours, meta, chunks} {
-		for _, k := range group {
-			if err := o.Store.Delete(ctx, k); err != nil {
-				return fmt.Errorf("pyramid: clearing %s: %w", name, err)
-			}
-		}
+		return fmt.Errorf("pyramid: clearing %s: %w", name, err)
 	}
 	return nil
-}
-
-// boolCmp orders true before false.
-func boolCmp(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return -1
-	}
-	return 1
 }
 
 // finish marks the output complete: once every task is done, and only

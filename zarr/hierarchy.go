@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -202,4 +203,77 @@ func (a *Array) SampleKeys(n int) []string {
 		keys = append(keys, a.chunkKey(idx))
 	}
 	return keys
+}
+
+// ErrForeign is returned (wrapped) by Clear when the keys under the
+// hierarchy include some that no node owns.
+var ErrForeign = errors.New("zarr: files that are not part of a Zarr hierarchy")
+
+// ClearOptions tune Clear.
+type ClearOptions struct {
+	// Private marks keys of a tool's own bookkeeping inside the hierarchy
+	// (ryomen's ".ryomen/"), deleted right after the root's metadata;
+	// PrivateFirst among them goes first (a run record).
+	Private      func(key string) bool
+	PrivateFirst string
+}
+
+// Clear deletes the Zarr hierarchy whose root is at path p of st, only if
+// every key under it is owned by one of its nodes (see [Owned]) or
+// private: otherwise nothing is deleted and the error, wrapping
+// [ErrForeign], names a foreign key. The order never leaves something
+// that looks complete: the root's metadata first, then private keys, then
+// every other node's metadata, then chunks.
+func Clear(ctx context.Context, st store.Store, p string, o ClearOptions) error {
+	prefix := ""
+	if p != "" {
+		prefix = strings.TrimSuffix(p, "/") + "/"
+	}
+	keys, err := st.List(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	var private, rest []string
+	for _, k := range keys {
+		if o.Private != nil && o.Private(k) {
+			private = append(private, k)
+		} else {
+			rest = append(rest, k)
+		}
+	}
+	owned, foreign, err := Owned(ctx, st, rest)
+	if err != nil {
+		return err
+	}
+	if len(foreign) > 0 {
+		return fmt.Errorf("%w: %d such file(s), e.g. %q; refusing to delete them", ErrForeign, len(foreign), foreign[0])
+	}
+	var root, meta, chunks []string
+	for _, k := range owned {
+		switch {
+		case IsMetadataKey(k) && path.Dir(k) == path.Clean("./"+p):
+			root = append(root, k)
+		case IsMetadataKey(k):
+			meta = append(meta, k)
+		default:
+			chunks = append(chunks, k)
+		}
+	}
+	slices.SortStableFunc(private, func(a, b string) int {
+		switch {
+		case a == b || (a != o.PrivateFirst && b != o.PrivateFirst):
+			return 0
+		case a == o.PrivateFirst:
+			return -1
+		}
+		return 1
+	})
+	for _, group := range [][]string{root, private, meta, chunks} {
+		for _, k := range group {
+			if err := st.Delete(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

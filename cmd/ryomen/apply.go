@@ -166,7 +166,7 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 	}
 	outShape := job.plan.OutShape()
 	fitChunks(&o, outShape, src.spaceFlags(), len(strings.Split(f.chunks, ",")) == len(outShape))
-	o.Scale = outScale(src.scale, job.plan, src.spaceFlags())
+	o.Axes = outAxes(src.Axes, job.plan, src.spaceFlags())
 	cache := int64(a.cacheM) << 20
 	if g.memBytes > 0 {
 		// The caches take at most a quarter of --memory each.
@@ -234,17 +234,15 @@ func fitChunks(o *pyramid.Options, out []int, space []bool, perAxis bool) {
 	}
 }
 
-// outScale is the physical voxel size of the output: the input's divided
-// by the output scale on each space axis.
-func outScale(in []float64, p *tile.Plan, space []bool) []float64 {
-	if in == nil {
-		return nil
-	}
+// outAxes gives the output's axes: the input's, with the space axes'
+// physical scale changed by the plan's output scale (a model that halves
+// the resolution doubles the voxel size).
+func outAxes(in []nd.Axis, p *tile.Plan, space []bool) []nd.Axis {
 	s := slices.Clone(in)
 	shp, out := p.Shape(), p.OutShape()
 	for i := range s {
 		if space[i] && out[i] > 0 {
-			s[i] = s[i] * float64(shp[i]) / float64(out[i])
+			s[i].Scale = s[i].PhysicalScale() * float64(shp[i]) / float64(out[i])
 		}
 	}
 	return s

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ryomen-dev/ryomen/internal/testtool"
 	"github.com/ryomen-dev/ryomen/nd"
 )
 
@@ -166,5 +168,66 @@ func TestTIFFSeriesCLI(t *testing.T) {
 	}
 	if got.Levels[0].Scale[1] != src.Levels[0].Scale[1] {
 		t.Fatalf("physical scale lost: %v vs %v", got.Levels[0].Scale, src.Levels[0].Scale)
+	}
+}
+
+// A label pyramid built into IMG/labels/NAME is registered in IMG/labels
+// (0.5 and 0.4), so info lists it and zarr-python finds g["labels"]; an
+// image output carries an omero block with one channel per channel index.
+func TestLabelRegisteredAndOmero(t *testing.T) {
+	dir := t.TempDir()
+	for _, v := range []string{"0.5", "0.4"} {
+		img := filepath.Join(dir, "img"+v)
+		mustRun(t, "pyramid", "--ome-version", v, "--levels", "2", "synth:3x16x32x32?seed=1", img)
+		mustRun(t, "pyramid", "--ome-version", v, "--levels", "2", "--label", "--method", "mode", "synth:3x16x32x32?labels=1&seed=1", filepath.Join(img, "labels", "cells"))
+		mustRun(t, "pyramid", "--ome-version", v, "--levels", "2", "--label", "--method", "mode", "synth:3x16x32x32?labels=1&seed=2", filepath.Join(img, "labels", "nuclei"))
+		var inf struct {
+			Labels []string `json:"labels"`
+		}
+		json.Unmarshal([]byte(mustRun(t, "--json", "info", img).stdout), &inf)
+		if strings.Join(inf.Labels, ",") != "cells,nuclei" {
+			t.Fatalf("%s: labels %v", v, inf.Labels)
+		}
+		meta := "zarr.json"
+		if v == "0.4" {
+			meta = ".zattrs"
+		}
+		b, err := os.ReadFile(filepath.Join(img, meta))
+		if err != nil || !bytes.Contains(b, []byte(`"omero"`)) || bytes.Count(b, []byte(`"window"`)) != 3 {
+			t.Fatalf("%s: no omero block with 3 channels in %s: %s", v, meta, b)
+		}
+	}
+	checkZarrPythonLabels(t, filepath.Join(dir, "img0.4"))
+}
+
+// convert of an OME-Zarr pyramid to .ome.tif writes a pyramidal OME-TIFF
+// that tifffile reads as an OME series with our axes, levels and sizes.
+func TestConvertToOMETIFF(t *testing.T) {
+	py := testtool.PythonWith(t, "tifffile", "numpy")
+	dir := t.TempDir()
+	img := filepath.Join(dir, "img.ome.zarr")
+	// OME-TIFF pyramids are per plane: reduce y and x only.
+	mustRun(t, "pyramid", "--levels", "3", "--factor", "1,1,2,2", "synth:2x16x64x64?seed=3", img)
+	out := filepath.Join(dir, "img.ome.tif")
+	mustRun(t, "convert", "--codec", "gzip", img, out)
+	script := `import sys, tifffile, numpy as np
+with tifffile.TiffFile(sys.argv[1]) as f:
+    s = f.series[0]
+    print(f.is_ome, s.axes, len(s.levels), [list(l.shape) for l in s.levels])
+    sys.stdout.flush()
+    sys.stdout.buffer.write(np.ascontiguousarray(s.levels[1].asarray()).astype("<u2").tobytes())`
+	b, err := exec.Command(py, "-c", script, out).Output()
+	if err != nil {
+		t.Fatalf("tifffile: %v", err)
+	}
+	line, data, _ := bytes.Cut(b, []byte("\n"))
+	if string(line) != "True CZYX 3 [[2, 16, 64, 64], [2, 16, 32, 32], [2, 16, 16, 16]]" {
+		t.Fatalf("tifffile sees %s", line)
+	}
+	if !bytes.Equal(data, readOut(t, filepath.Join(img, "1"))) {
+		t.Fatal("OME-TIFF level 1 differs from the OME-Zarr level 1")
+	}
+	if r := run(t, "convert", img, out); r.code != exitExists {
+		t.Fatalf("existing TIFF replaced without --overwrite: exit %d", r.code)
 	}
 }

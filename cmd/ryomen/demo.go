@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/ryomen-dev/ryomen/ome"
 )
 
 func newDemo() *cobra.Command {
@@ -73,15 +71,9 @@ OUT defaults to ryomen-demo.ome.zarr in the current directory.`,
 				return err
 			}
 			lo.Path, lo.Name, lo.Source, lo.Output = "labels/cells", "cells", src.id, out+"/labels/cells"
-			lo.Label = &ome.ImageLabel{Version: ome.V05, Source: &struct {
-				Image string `json:"image,omitempty"`
-			}{Image: "../../"}}
 			ls, err := build(ctx, "labels", src, st, out, lo)
 			if err != nil {
 				return demoErr(err, out)
-			}
-			if err := ome.Write(ctx, st, "labels", ome.Image{Version: ome.V05, Labels: []string{"cells"}}); err != nil {
-				return err
 			}
 			snap, z, err := demoSnapshot(ctx, out)
 			if err != nil {

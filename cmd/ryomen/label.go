@@ -20,7 +20,6 @@ import (
 
 	"github.com/ryomen-dev/ryomen/label"
 	"github.com/ryomen-dev/ryomen/nd"
-	"github.com/ryomen-dev/ryomen/ome"
 	"github.com/ryomen-dev/ryomen/pyramid"
 	"github.com/ryomen-dev/ryomen/store"
 )
@@ -115,7 +114,7 @@ func labelOptions(f *pyrFlags, lf *labelFlags, src *source) (pyramid.Options, la
 	}
 	lo := label.Options{Conn: conn, Semantic: lf.semantic, Chunks: slices.Clone(unit), MinSize: lf.minSize,
 		Workers: g.workers, Memory: g.memBytes}
-	o.Label = &ome.ImageLabel{Version: ome.V05}
+	o.Label = true
 	o.Params = map[string]string{"op": "label", "connectivity": strconv.Itoa(conn.Order),
 		"semantic": strconv.FormatBool(lf.semantic), "min_size": strconv.FormatUint(lf.minSize, 10),
 		"stats": lf.stats, "out_dtype": lf.outDType}
@@ -275,7 +274,7 @@ func writeStats(ctx context.Context, t *label.Table, oo *output, lf *labelFlags,
 		}
 	}
 	f := label.Format{Class: lf.semantic, Signed: src.r.DType().IsSigned()}
-	for _, a := range src.axes {
+	for _, a := range src.Axes {
 		f.Axes = append(f.Axes, a.Name)
 	}
 	if len(f.Axes) != len(src.r.Shape()) {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ryomen-dev/ryomen/dataset"
 	"github.com/ryomen-dev/ryomen/pyramid"
 )
 
@@ -126,7 +127,7 @@ func exitCode(ctx context.Context, err error) int {
 	case errors.As(err, &ue), strings.Contains(err.Error(), "unknown command"),
 		strings.Contains(err.Error(), "accepts "), strings.Contains(err.Error(), "requires "):
 		return exitUsage
-	case errors.Is(err, pyramid.ErrExists), errors.Is(err, pyramid.ErrPlanChanged), errors.Is(err, pyramid.ErrForeign):
+	case errors.Is(err, pyramid.ErrExists), errors.Is(err, pyramid.ErrPlanChanged), errors.Is(err, pyramid.ErrForeign), errors.Is(err, dataset.ErrExists):
 		return exitExists
 	}
 	return exitFailure
@@ -136,7 +137,7 @@ func exitCode(ctx context.Context, err error) int {
 // command line's words (library errors do not name flags).
 func hint(err error) string {
 	switch {
-	case errors.Is(err, pyramid.ErrExists):
+	case errors.Is(err, pyramid.ErrExists), errors.Is(err, dataset.ErrExists):
 		return " (--overwrite replaces it; --resume continues an unfinished run)"
 	case errors.Is(err, pyramid.ErrPlanChanged):
 		return " (--overwrite starts again from scratch)"

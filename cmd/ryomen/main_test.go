@@ -47,18 +47,38 @@ type result struct {
 
 func run(t *testing.T, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	// Peak RSS through time(1): rusage of a child that os/exec starts
+	// carries the test binary's own high-water mark (vfork, then Linux
+	// keeps the old mm's mark across exec); time forks a small process
+	// first, so the mark it reports is ryomen's alone.
+	var rssFile string
+	name, argv := bin, args
+	if tm, err := exec.LookPath("/usr/bin/time"); err == nil {
+		f, err := os.CreateTemp("", "rss-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		rssFile = f.Name()
+		defer os.Remove(rssFile)
+		name, argv = tm, append([]string{"-q", "-f", "%M", "-o", rssFile, bin}, args...)
+	}
+	cmd := exec.Command(name, argv...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
 	r := result{stdout: o.String(), stderr: e.String()}
-	if cmd.ProcessState != nil {
-		r.code = cmd.ProcessState.ExitCode()
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			r.maxRSS = ru.Maxrss * 1024
-		}
-	} else if err != nil {
+	if cmd.ProcessState == nil {
 		t.Fatal(err)
+	}
+	r.code = cmd.ProcessState.ExitCode()
+	if rssFile != "" {
+		b, _ := os.ReadFile(rssFile)
+		var kib int64
+		fmt.Sscan(strings.TrimSpace(string(b)), &kib)
+		r.maxRSS = kib * 1024
+	} else if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss * 1024
 	}
 	return r
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ryomen-dev/ryomen/dataset"
 	"github.com/ryomen-dev/ryomen/nd"
-	"github.com/ryomen-dev/ryomen/ome"
 	"github.com/ryomen-dev/ryomen/pyramid"
 	"github.com/ryomen-dev/ryomen/store"
 )
@@ -19,8 +18,6 @@ type source struct {
 	*dataset.Image
 	r      nd.Reader
 	format string
-	axes   []ome.Axis
-	scale  []float64
 	id     pyramid.Source
 	local  string
 }
@@ -40,12 +37,8 @@ func openSource(ctx context.Context, in string) (*source, error) {
 
 // fromImage adapts a library image to the engine's options.
 func fromImage(im *dataset.Image) *source {
-	s := &source{Image: im, r: im.Reader, format: im.Format, scale: im.Scale(), local: im.Local,
+	return &source{Image: im, r: im.Reader, format: im.Format, local: im.Local,
 		id: pyramid.Source{Location: im.Location, Fingerprint: im.Fingerprint}}
-	for _, a := range im.Axes {
-		s.axes = append(s.axes, ome.Axis{Name: a.Name, Type: string(a.Type), Unit: a.Unit})
-	}
-	return s
 }
 
 // spaceFlags marks the space axes of src (the only ones pyramids reduce
@@ -66,18 +59,10 @@ func joinKey(a, b string) string {
 	return strings.TrimSuffix(a, "/") + "/" + b
 }
 
-// spaceAxes are the axes of a synthetic 3-D volume.
-func spaceAxes() []ome.Axis {
-	return []ome.Axis{
-		{Name: "z", Type: "space", Unit: "micrometer"},
-		{Name: "y", Type: "space", Unit: "micrometer"},
-		{Name: "x", Type: "space", Unit: "micrometer"},
-	}
-}
-
 // output is an opened output location.
 type output struct {
 	st    store.Store
+	path  string // the output's path in st ("" : st's root)
 	loc   string // canonical location
 	local string // local path, "" for object stores
 }
@@ -127,7 +112,10 @@ func openOutput(ctx context.Context, out string, src *source) (*output, error) {
 	}
 	f.Close()
 	os.Remove(f.Name())
-	o.st = store.NewFile(o.local)
+	// Inside an existing Zarr hierarchy (img.zarr/labels/cells), the store
+	// is the hierarchy, so the output can be registered in it.
+	root, inner := dataset.SplitPath(o.local)
+	o.st, o.path = store.NewFile(root), inner
 	return &o, nil
 }
 

@@ -252,7 +252,10 @@ func TestPyramidLargeVolumeRSS(t *testing.T) {
 	if hwm == 0 || markers == 0 {
 		t.Fatalf("no measurement (VmHWM %d) or no progress (%d tasks)", hwm, markers)
 	}
-	if hwm >= 256<<20 || maxRSS >= 256<<20 {
+	// VmHWM is the process's own high-water mark. rusage's maxrss is not:
+	// os/exec starts children with vfork, and Linux carries the parent's
+	// (the test binary's) high-water mark across exec into the child's.
+	if hwm >= 256<<20 {
 		t.Errorf("peak RSS %d MiB (rusage %d MiB), want under the 256 MiB budget", hwm>>20, maxRSS>>20)
 	}
 }

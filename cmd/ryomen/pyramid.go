@@ -5,14 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ryomen-dev/ryomen/codec"
-	"github.com/ryomen-dev/ryomen/nd"
-	"github.com/ryomen-dev/ryomen/ome"
+	"github.com/ryomen-dev/ryomen/dataset"
 	"github.com/ryomen-dev/ryomen/pyramid"
 	"github.com/ryomen-dev/ryomen/store"
 )
@@ -82,7 +79,7 @@ func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 		return o, usagef("--levels must be >= 0")
 	}
 	if f.factor == "auto" {
-		o.Factors = pyramid.AutoFactors(shape, src.scale, space, chunks, f.levels)
+		o.Factors = pyramid.AutoFactors(shape, src.Scale(), space, chunks, f.levels)
 	} else {
 		ff, err := perAxis("--factor", f.factor, shape, space, 1)
 		if err != nil {
@@ -100,8 +97,8 @@ func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 	if err != nil {
 		return o, usageError{err}
 	}
-	if o.Codecs, err = parseCodec(f.codec, f.level, src.r.DType()); err != nil {
-		return o, err
+	if o.Codecs, err = dataset.Compression(f.codec, f.level, src.r.DType()); err != nil {
+		return o, usagef("--codec %s --level %d: %v", f.codec, f.level, err)
 	}
 	switch f.omeVersion {
 	case "", "0.5":
@@ -114,16 +111,14 @@ func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 	}
 	o.OMEVersion = f.omeVersion
 	o.Method, o.Chunks, o.Shard = f.method, chunks, shardShape
-	o.Axes, o.Scale = src.axes, src.scale
+	o.Axes = src.Axes
 	o.Memory, o.Workers = g.memBytes, g.workers
 	o.Resume, o.Overwrite = f.resume, f.overwrite
 	if f.group < 0 {
 		return o, usagef("--levels-per-task must be >= 1")
 	}
 	o.Group = f.group
-	if f.label {
-		o.Label = &ome.ImageLabel{Version: ome.V05}
-	}
+	o.Label = f.label
 	return o, nil
 }
 
@@ -257,40 +252,6 @@ func registerCodec(c *cobra.Command, f *pyrFlags) {
 	c.Flags().StringVar(&f.omeVersion, "ome-version", "0.5", "output format: 0.5 (OME-Zarr on Zarr v3, shards allowed) or 0.4 (on Zarr v2, for zarr-python 2 and older viewers)")
 }
 
-// parseCodec turns --codec and --level into the Zarr v3 codec chain.
-func parseCodec(name string, level int, dt nd.DType) ([]codec.Codec, error) {
-	def := func(d int) int {
-		if level < 0 {
-			return d
-		}
-		return level
-	}
-	if level > 22 || (level > 9 && name != "zstd") {
-		return nil, usagef("--level %d is out of range for --codec %s", level, name)
-	}
-	switch {
-	case name == "none":
-		return nil, nil
-	case name == "zstd":
-		return []codec.Codec{codec.Zstd{Level: def(3)}}, nil
-	case name == "gzip":
-		return []codec.Codec{codec.Gzip{Level: def(6)}}, nil
-	case strings.HasPrefix(name, "blosc-"):
-		cn := strings.TrimPrefix(name, "blosc-")
-		switch cn {
-		case "lz4", "lz4hc", "zstd", "zlib", "blosclz":
-		default:
-			return nil, usagef("--codec %q: unknown blosc compressor %q", name, cn)
-		}
-		shuffle := 1
-		if dt.Size() == 1 {
-			shuffle = 2 // bit shuffle helps 8-bit data; byte shuffle is a no-op
-		}
-		return []codec.Codec{codec.Blosc{CName: cn, CLevel: def(5), Shuffle: shuffle, TypeSize: dt.Size()}}, nil
-	}
-	return nil, usagef("--codec %q: want none, zstd, gzip or blosc-{lz4,lz4hc,zstd,zlib,blosclz}", name)
-}
-
 // runBuild opens OUT, runs the engine and prints the summary: the common
 // tail of pyramid, convert and apply.
 func runBuild(ctx context.Context, name string, src *source, out string, o pyramid.Options) error {
@@ -298,7 +259,7 @@ func runBuild(ctx context.Context, name string, src *source, out string, o pyram
 	if err != nil {
 		return err
 	}
-	o.Source, o.Output = src.id, out
+	o.Source, o.Output, o.Path = src.id, out, joinKey(oo.path, o.Path)
 	s, err := build(ctx, name, src, oo.st, out, o)
 	if errors.Is(err, pyramid.ErrComplete) {
 		// Retry wrappers resume until success: a finished output is one.

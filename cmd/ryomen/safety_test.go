@@ -466,3 +466,15 @@ func TestApplyResumeOtherParams(t *testing.T) {
 	}
 	mustRun(t, append(args, "--sigma", "1", "--resume", "synth:64x128x128?seed=1", out)...)
 }
+
+// checkZarrPythonLabels: zarr-python opens the 0.4 image's labels group.
+func checkZarrPythonLabels(t *testing.T, img string) {
+	py := testtool.PythonWith(t, "zarr")
+	script := `import sys, zarr
+g = zarr.open_group(sys.argv[1], mode="r")
+print(",".join(g["labels"].attrs["labels"]), g["labels/cells"].attrs["image-label"]["source"]["image"])`
+	out, err := exec.Command(py, "-c", script, img).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "cells,nuclei ../../" {
+		t.Fatalf("zarr-python: %v\n%s", err, out)
+	}
+}
