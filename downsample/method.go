@@ -168,7 +168,7 @@ func check(shape, factor []int, levels int, m Method, dt nd.DType) error {
 	case (m == Mode || m == SparseMode) && !dt.IsInteger():
 		return fmt.Errorf("%w: %v of %v (labels must be integers)", ErrDType, m, dt)
 	case m == SparseMean && !dt.IsInteger():
-		return fmt.Errorf("%w: %v of %v (integers only, as tinybrain)", ErrDType, m, dt)
+		return fmt.Errorf("%w: %v of %v (ryomen computes sparse means of integers only; tinybrain also accepts floats)", ErrDType, m, dt)
 	}
 	return nil
 }

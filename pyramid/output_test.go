@@ -218,3 +218,33 @@ func vol2(t *testing.T) *synth.Volume {
 	}
 	return v
 }
+
+// TestFloat16AndBoolPyramids: float16 images reduce in float32 and round
+// once to float16; bool labels reduce as uint8 (mode), and a mean of bool
+// is refused.
+func TestFloat16AndBoolPyramids(t *testing.T) {
+	h := nd.New[nd.Float16]([]int{2, 4}, nd.C)
+	vals := []float32{0.1, 0.2, 1000, 1001, 3, 3, -65504, 65504}
+	for i, v := range vals {
+		h.Data()[i] = nd.Float16FromFloat32(v)
+	}
+	out := nd.New[nd.Float16]([]int{1, 2}, nd.C)
+	if err := Methods["mean"](out, h, []int{2, 2}); err != nil {
+		t.Fatal(err)
+	}
+	for j, want := range []float32{(h.Data()[0].Float32() + h.Data()[1].Float32() + h.Data()[4].Float32() + h.Data()[5].Float32()) / 4,
+		(h.Data()[2].Float32() + h.Data()[3].Float32() + h.Data()[6].Float32() + h.Data()[7].Float32()) / 4} {
+		if got := out.Data()[j]; got != nd.Float16FromFloat32(want) {
+			t.Errorf("mean %d: %v, want %v", j, got.Float32(), nd.Float16FromFloat32(want).Float32())
+		}
+	}
+	b := nd.New[nd.Bool]([]int{2, 2}, nd.C)
+	copy(b.Data(), []nd.Bool{1, 1, 1, 0})
+	bo := nd.New[nd.Bool]([]int{1, 1}, nd.C)
+	if err := Methods["mode"](bo, b, []int{2, 2}); err != nil || bo.Data()[0] != 1 {
+		t.Fatalf("bool mode: %v %v", bo.Data(), err)
+	}
+	if err := Methods["mean"](bo, b, []int{2, 2}); err == nil {
+		t.Fatal("mean of bool accepted")
+	}
+}
