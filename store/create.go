@@ -61,32 +61,18 @@ func (s *File) PutNew(_ context.Context, key string, value []byte) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("store: %q: %w", key, err)
-	}
-	f, err := createTemp(dir)
+	tmp, err := writeTemp(key, p, value, true)
 	if err != nil {
-		return fmt.Errorf("store: %q: %w", key, err)
+		return err
 	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(value)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("store: writing %q: %w", key, err)
-	}
-	if err := os.Link(f.Name(), p); err != nil {
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, p); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%w: %q (%s)", ErrExists, key, p)
 		}
 		return fmt.Errorf("store: %q: %w", key, err)
 	}
-	return syncDir(dir)
+	return syncDir(filepath.Dir(p))
 }
 
 // PutNew implements [Creator].

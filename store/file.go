@@ -138,44 +138,44 @@ func (s *File) Put(_ context.Context, key string, value []byte) error {
 	if err != nil {
 		return err
 	}
+	tmp, err := writeTemp(key, p, value, s.Sync)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("store: %q: %w", key, err)
+	}
+	if s.Sync {
+		return syncDir(filepath.Dir(p))
+	}
+	return nil
+}
+
+// writeTemp writes value to a new temporary file beside p (the file of
+// key), creating the directory, and returns the temporary file's name;
+// sync makes it fsync the data before closing.
+func writeTemp(key, p string, value []byte, sync bool) (string, error) {
 	dir := filepath.Dir(p)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("store: %q: %w", key, err)
+		return "", fmt.Errorf("store: %q: %w", key, err)
 	}
 	f, err := createTemp(dir)
 	if err != nil {
-		return fmt.Errorf("store: %q: %w", key, err)
+		return "", fmt.Errorf("store: %q: %w", key, err)
 	}
-	fail := func(err error) error {
-		f.Close()
+	_, err = f.Write(value)
+	if err == nil && sync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("store: writing %q (%s): %w", key, f.Name(), err)
+		return "", fmt.Errorf("store: writing %q (%s): %w", key, f.Name(), err)
 	}
-	if _, err := f.Write(value); err != nil {
-		return fail(err)
-	}
-	if s.Sync {
-		if err := f.Sync(); err != nil {
-			return fail(err)
-		}
-	}
-	if err := f.Close(); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(f.Name(), p); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("store: %q: %w", key, err)
-	}
-	if s.Sync {
-		if d, err := os.Open(dir); err == nil {
-			err = d.Sync()
-			d.Close()
-			if err != nil {
-				return fmt.Errorf("store: %q: syncing %s: %w", key, dir, err)
-			}
-		}
-	}
-	return nil
+	return f.Name(), nil
 }
 
 // createTemp creates a new temporary file in dir. Unlike os.CreateTemp

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ryomen-dev/ryomen/pyramid"
 )
 
 func newDemo() *cobra.Command {
@@ -22,68 +25,56 @@ pyramid: the image (mean) at OUT and the labels (mode) at OUT/labels/cells.
 OUT defaults to ryomen-demo.ome.zarr in the current directory.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
 			out := "ryomen-demo.ome.zarr"
 			if len(args) == 1 {
 				out = args[0]
 			}
-			var sh []int
-			for _, p := range strings.Split(shape, "x") {
-				n, err := strconv.Atoi(p)
-				if err != nil || n <= 0 {
-					return usagef("--shape %q: want ZxYxX, e.g. 128x256x256", shape)
-				}
-				sh = append(sh, n)
-			}
-			if len(sh) != 3 {
-				return usagef("--shape %q: want 3 sizes", shape)
-			}
-			oo, err := openOutput(ctx, out, nil)
-			if err != nil {
-				return err
-			}
-			st := oo.st
-			var pf pyrFlags
-			pf.chunks, pf.factor, pf.shardShape = "32,64,64", "auto", "64,128,128"
-			pf.codec, pf.level = "zstd", -1
-			// The image first: its build claims (or, with --overwrite,
-			// clears) the whole output; the labels go inside it after.
-			pf.method = "mean"
-			src, err := openSource(ctx, fmt.Sprintf("synth:%s?seed=%d", shape, seed))
-			if err != nil {
-				return err
-			}
-			io, err := pf.options(src)
-			if err != nil {
-				return err
-			}
-			io.Name, io.Overwrite, io.Source, io.Output = "synthetic cells", overwrite, src.id, out
-			is, err := build(ctx, "image", src, st, out, io)
-			if err != nil {
-				return demoErr(err, out)
-			}
-			pf.method, pf.label = "mode", true
-			if src, err = openSource(ctx, fmt.Sprintf("synth:%s?labels=1&seed=%d", shape, seed)); err != nil {
-				return err
-			}
-			lo, err := pf.options(src)
-			if err != nil {
-				return err
-			}
-			lo.Path, lo.Name, lo.Source, lo.Output = "labels/cells", "cells", src.id, out+"/labels/cells"
-			ls, err := build(ctx, "labels", src, st, out, lo)
-			if err != nil {
-				return demoErr(err, out)
-			}
-			snap, z, err := demoSnapshot(ctx, out)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(map[string]any{"output": out, "image": is, "labels": ls, "snapshot": snap})
-			}
-			abs, _ := filepath.Abs(out)
-			fmt.Printf(`Wrote a synthetic %s uint16 volume with its cell labels as OME-Zarr v0.5:
+			return runDemo(cmd.Context(), out, shape, seed, overwrite)
+		},
+	}
+	c.Flags().StringVar(&shape, "shape", "128x256x256", "volume shape ZxYxX")
+	c.Flags().Uint64Var(&seed, "seed", 1, "random seed")
+	c.Flags().BoolVar(&overwrite, "overwrite", false, "replace an existing OUT")
+	return c
+}
+
+// runDemo builds the demo's image pyramid at out (claiming it, or with
+// overwrite clearing it), then the label pyramid inside it, then a
+// snapshot, and prints what to do next.
+func runDemo(ctx context.Context, out, shape string, seed uint64, overwrite bool) error {
+	sh := strings.Split(shape, "x")
+	for _, p := range sh {
+		if n, err := strconv.Atoi(p); err != nil || n <= 0 || len(sh) != 3 {
+			return usagef("--shape %q: want ZxYxX, e.g. 128x256x256", shape)
+		}
+	}
+	oo, err := openOutput(ctx, out, nil)
+	if err != nil {
+		return err
+	}
+	pf := pyrFlags{chunks: "32,64,64", factor: "auto", shardShape: "64,128,128", codec: "zstd", level: -1, method: "mean"}
+	is, err := demoBuild(ctx, oo, out, fmt.Sprintf("synth:%s?seed=%d", shape, seed), pf, func(o *pyramid.Options) {
+		o.Name, o.Overwrite = "synthetic cells", overwrite
+	})
+	if err != nil {
+		return err
+	}
+	pf.method, pf.label = "mode", true
+	ls, err := demoBuild(ctx, oo, out, fmt.Sprintf("synth:%s?labels=1&seed=%d", shape, seed), pf, func(o *pyramid.Options) {
+		o.Path, o.Name, o.Output = "labels/cells", "cells", out+"/labels/cells"
+	})
+	if err != nil {
+		return err
+	}
+	snap, z, err := demoSnapshot(ctx, out)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		return printJSON(map[string]any{"output": out, "image": is, "labels": ls, "snapshot": snap})
+	}
+	abs, _ := filepath.Abs(out)
+	fmt.Printf(`Wrote a synthetic %s uint16 volume with its cell labels as OME-Zarr v0.5:
   image:  %s  (%d levels, mean)
   labels: %s/labels/cells  (%d levels, mode)
 
@@ -97,20 +88,33 @@ View it:
 Inspect it:
   ryomen info %s
 `, shape, abs, len(is.Levels), abs, len(ls.Levels), out, out, out, out)
-			if snap != "" {
-				fmt.Printf(`Snapshot (plane z=%d with the labels): %s
+	if snap != "" {
+		fmt.Printf(`Snapshot (plane z=%d with the labels): %s
   (ryomen snapshot --index %d --labels cells %s %s)
 Look at it in a browser (built-in viewer, also serves the data to Neuroglancer/vizarr):
   ryomen serve %s
 `, z, snap, z, out, snap, out)
-			}
-			return nil
-		},
 	}
-	c.Flags().StringVar(&shape, "shape", "128x256x256", "volume shape ZxYxX")
-	c.Flags().Uint64Var(&seed, "seed", 1, "random seed")
-	c.Flags().BoolVar(&overwrite, "overwrite", false, "replace an existing OUT")
-	return c
+	return nil
+}
+
+// demoBuild builds one pyramid of the demo from a synthetic location.
+func demoBuild(ctx context.Context, oo *output, out, loc string, pf pyrFlags, set func(*pyramid.Options)) (*buildSummary, error) {
+	src, err := openSource(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	o, err := pf.options(src)
+	if err != nil {
+		return nil, err
+	}
+	o.Source, o.Output = src.id, out
+	set(&o)
+	s, err := build(ctx, "demo", src, oo.st, out, o)
+	if err != nil {
+		return nil, demoErr(err, out)
+	}
+	return s, nil
 }
 
 func demoErr(err error, out string) error {
