@@ -301,24 +301,38 @@ func TestSlurmBenchmark(t *testing.T) {
 		dir = t.TempDir()
 	}
 	build := []string{"pyramid", "--factor", "2,2,2", "--chunks", "64,128,128", "--shard-shape", "128,256,256", "synth:" + shape + "?seed=1"}
-	start := time.Now()
-	mustRun(t, append(append([]string{"--memory", "2GiB", "--workers", "2", "--no-progress"}, build...), filepath.Join(dir, "one"))...)
-	single := time.Since(start)
-	t.Logf("1 process, 2 workers: %.1fs", single.Seconds())
-
-	start = time.Now()
-	job := c.submit(t, dir, append([]string{"--shards", "2", "--parallel", "2", "--out", "two.sbatch", "--name", "two", "--"}, append(build, filepath.Join(dir, "two"))...)...)
-	c.wait(t, job, time.Hour)
-	two := time.Since(start)
-	if st := strings.Join(c.states(t, job), " "); strings.Count(st, "COMPLETED") != 2 {
-		t.Fatalf("states %s", st)
+	one := func() {
+		start := time.Now()
+		mustRun(t, append(append([]string{"--memory", "2GiB", "--workers", "2", "--no-progress"}, build...), filepath.Join(dir, "one"))...)
+		t.Logf("1 process, 2 workers: %.1fs", time.Since(start).Seconds())
 	}
-	t.Logf("2 Slurm tasks, 1 CPU each: %.1fs (submit to last task done)", two.Seconds())
+	two := func() {
+		start := time.Now()
+		job := c.submit(t, dir, append([]string{"--memory", "1GiB", "--shards", "2", "--parallel", "2", "--out", "two.sbatch", "--name", "two", "--"}, append(build, filepath.Join(dir, "two"))...)...)
+		c.wait(t, job, time.Hour)
+		if st := strings.Join(c.states(t, job), " "); strings.Count(st, "COMPLETED") != 2 {
+			t.Fatalf("states %s", st)
+		}
+		t.Logf("2 Slurm tasks, 1 CPU each: %.1fs (submit to last task done)", time.Since(start).Seconds())
+	}
+	// RYOMEN_SLURM_BENCH_ORDER=slurm-first swaps the runs, to see how much
+	// the other load on the machine moved the figures.
+	if os.Getenv("RYOMEN_SLURM_BENCH_ORDER") == "slurm-first" {
+		two()
+		one()
+	} else {
+		one()
+		two()
+	}
+	diff := exec.Command("diff", "-rq", filepath.Join(dir, "one"), filepath.Join(dir, "two"))
+	if out, err := diff.CombinedOutput(); err != nil {
+		t.Fatalf("1-process and Slurm outputs differ: %v\n%s", err, out)
+	}
 
 	// Per-task cost: 16 tasks one at a time on a tiny 16-task build: task 0
 	// builds it, the other 15 only start, claim and find it complete.
-	start = time.Now()
-	job = c.submit(t, dir, "--shards", "16", "--parallel", "1", "--out", "tiny.sbatch", "--name", "tiny", "--",
+	start := time.Now()
+	job := c.submit(t, dir, "--shards", "16", "--parallel", "1", "--out", "tiny.sbatch", "--name", "tiny", "--",
 		"pyramid", "--chunks", "16", "synth:16x64x64", filepath.Join(dir, "tiny"))
 	c.wait(t, job, 10*time.Minute)
 	t.Logf("16 array tasks %%1 of a 16-task build: %.1fs, %.2fs per task", time.Since(start).Seconds(), time.Since(start).Seconds()/16)
