@@ -39,7 +39,9 @@ func hashMask(shape []int, density float64) *nd.Array[uint8] {
 // BenchmarkLabel labels a 256x512x512 uint8 mask (64 MiB; RYOMEN_BENCH_SHAPE
 // overrides) in memory through the out-of-core path: blocks of
 // 64x128x128, face union-find, relabel into uint32, no statistics. MB/s
-// counts input bytes, as label_scipy.py does for scipy.ndimage.label.
+// counts input bytes, as label_scipy.py does for scipy.ndimage.label;
+// cpu-s/op is the process's CPU time per op (all workers), which other
+// load on the machine inflates less than wall time.
 func BenchmarkLabel(b *testing.B) {
 	shape := []int{256, 512, 512}
 	if s := benchShapeOr(b, shape); s != nil {
@@ -54,6 +56,7 @@ func BenchmarkLabel(b *testing.B) {
 				b.ReportAllocs()
 				o := label.Options{Conn: label.Conn{Rank: 3, Order: conn}, Chunks: []int{64, 128, 128}}
 				var objects uint64
+				cpu0 := cpuTime()
 				for b.Loop() {
 					t, err := label.Label(context.Background(), vol, dst, o, nil, label.Format{})
 					if err != nil {
@@ -62,6 +65,7 @@ func BenchmarkLabel(b *testing.B) {
 					objects = t.Objects()
 				}
 				b.ReportMetric(float64(objects), "objects")
+				b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 			})
 		}
 	}
