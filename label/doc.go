@@ -17,7 +17,12 @@
 // its already visited neighbours, the half of the offsets whose first
 // non-zero step is -1; provisional labels are united with the smaller as
 // root, then renumbered 1..n in scan order of each component's first
-// voxel). Of the block the pass keeps only what touches a face it shares
+// voxel). Two shortcuts skip unions that are already known: inside a run
+// along the last axis, a neighbour whose own predecessor matches is in the
+// run's set; with the full neighbourhood, a voxel whose predecessor on
+// axis 0 matches takes that label outright, since that neighbour touches
+// every other visited one. Pass 1 maps only face voxels through the
+// renumbering. Of the block the pass keeps only what touches a face it shares
 // with another block: the distinct local labels on those faces ("face
 // labels", with their voxel counts, their value for semantic images, and
 // how many surviving objects of the block come before each), and the
@@ -53,8 +58,10 @@
 // per local label; pieces of objects that span blocks are marked Partial
 // and merged by [Merge], whose memory grows only with the number of such
 // objects. The CLI's `ryomen label` runs pass 3 as a pyramid.Build with
-// Options.ApplyBox, so the output is claimed, resumable and atomic like
-// every other output, and stores each block's pieces beside its task.
+// Options.ApplyBox, so the output is claimed, resumable, shardable and
+// atomic like every other output; each task stores its block's pieces
+// under OUT/.ryomen/label before its marker, and the table is merged from
+// them once every task is done (again, identically, by each shard).
 //
 // # Reuse
 //
