@@ -241,22 +241,10 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	if o.ShardIndex < 0 || o.ShardIndex >= o.ShardCount {
 		return nil, fmt.Errorf("pyramid: shard %d/%d out of range", o.ShardIndex, o.ShardCount)
 	}
-	reduce := o.Reduce
 	applying := o.Apply != nil || o.ApplyBox != nil || o.ApplyUnit != nil
-	if applying {
-		if len(o.Factors) > 0 {
-			return nil, fmt.Errorf("pyramid: Apply builds one level; got %d factors", len(o.Factors))
-		}
-		reduce = Stride
-		if o.Method == "" {
-			o.Method = "stride"
-		}
-	}
-	if reduce == nil {
-		reduce = Methods[o.Method]
-		if reduce == nil {
-			return nil, fmt.Errorf("pyramid: unknown method %q", o.Method)
-		}
+	reduce, err := o.reduction(applying)
+	if err != nil {
+		return nil, err
 	}
 	p, err := NewPlanGroup(src.DType(), src.Shape(), o.Factors, o.Chunks, o.Shard, o.Group)
 	if err != nil {
@@ -281,91 +269,36 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	if err := checkAxes(p, o.Axes); err != nil {
 		return nil, err
 	}
+	version, err := o.omeVersion(p)
+	if err != nil {
+		return nil, err
+	}
 	rec, err := claim(ctx, p, &o)
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(o.Axes))
-	for i, a := range o.Axes {
-		names[i] = a.Name
-	}
-	version := o.OMEVersion
-	switch version {
-	case "":
-		version = ome.V05
-	case ome.V05:
-	case ome.V04:
-		if p.Shard != nil {
-			return nil, fmt.Errorf("pyramid: sharding needs OME-Zarr 0.5 (Zarr v3); drop the shard shape for 0.4")
-		}
-		if len(o.Codecs) > 1 {
-			return nil, fmt.Errorf("pyramid: OME-Zarr 0.4 (Zarr v2) takes one compressor, got %d codecs", len(o.Codecs))
-		}
-	default:
-		return nil, fmt.Errorf("pyramid: OME-Zarr version %q: want 0.4 or 0.5", version)
-	}
-	levels := make([]*zarr.Array, len(p.Shapes))
-	for l, sh := range p.Shapes {
-		m := zarr.Meta{ZarrFormat: 3, Shape: sh, Chunks: p.Chunks, Shard: p.Shard, DType: p.DType, DimensionNames: names, Codecs: o.Codecs}
-		if version == ome.V04 {
-			// NGFF 0.4: Zarr v2 with "/" separators; one compressor.
-			m = zarr.Meta{ZarrFormat: 2, Shape: sh, Chunks: p.Chunks, DType: p.DType, DimensionSeparator: "/"}
-			if len(o.Codecs) > 0 {
-				m.Compressor = o.Codecs[0]
-			}
-		}
-		levels[l], err = zarr.Create(ctx, o.Store, path.Join(o.Path, strconv.Itoa(l)), m, nil)
-		if err != nil {
-			return nil, err
-		}
+	levels, err := createLevels(ctx, p, &o, version)
+	if err != nil {
+		return nil, err
 	}
 	pr := o.Progress
 	if pr == nil {
 		pr = new(Progress)
 	}
-	var mine int64
-	for i := range p.Phases {
-		mine += p.Phases[i].ShardNumTasks(o.ShardIndex, o.ShardCount)
+	run := func(ctx context.Context, t Task, in nd.Reader, out *zarr.Array) error {
+		if applying {
+			return applyTask(ctx, srcDType, t, in, out, &o, pr)
+		}
+		return runTask(ctx, p, t, in, levels, reduce, pr)
 	}
-	pr.TasksTotal.Store(mine)
-
-	// No phase waits for another process: runPhase returns only once every
-	// task of the phase has a marker, taking over other shards' unfinished
-	// tasks if need be (see steal.go).
-	for pi := range p.Phases {
-		ph := &p.Phases[pi]
-		pr.Phase.Store(int64(pi))
-		var in nd.Reader = src
-		if ph.First > 0 {
-			in = levels[ph.First-1]
-		}
-		out := levels[ph.Level]
-		err := runPhase(ctx, ph, &o, workers, pr, func(ctx context.Context, t Task) error {
-			if applying {
-				return applyTask(ctx, srcDType, t, in, out, &o, pr)
-			}
-			return runTask(ctx, p, t, in, levels, reduce, pr)
-		})
-		if err != nil {
-			return nil, err
-		}
+	if err := runPhases(ctx, p, &o, src, levels, workers, pr, run); err != nil {
+		return nil, err
 	}
 	// Every task is done: now, and only now, the output claims to be an
 	// OME-Zarr image.
-	ol, err := omeLevels(p, o.Axes, o.Method)
+	img, err := finalImage(p, &o, version, levels[len(levels)-1])
 	if err != nil {
 		return nil, err
-	}
-	img := ome.Image{Version: version, Multiscales: []ome.Multiscale{ome.NewMultiscale(o.Name, omeAxes(o.Axes), ol, o.Method)}}
-	if o.Label {
-		img.ImageLabel = ome.NewImageLabel()
-	}
-	if !o.Label {
-		// Channel colours and display windows for viewers, from the
-		// coarsest level (cheap to read whole).
-		if img.Omero, err = ome.ImageOmero(levels[len(levels)-1], omeAxes(o.Axes), p.Shapes[0], o.Channels); err != nil {
-			return nil, err
-		}
 	}
 	if err := finish(ctx, &o, rec, img, pr); err != nil {
 		return nil, err
@@ -376,6 +309,113 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// runPhases runs every phase in order, each reading the level below it (the
+// source for phase 0). No phase waits for another process: runPhase
+// returns only once every task of the phase has a marker, taking over
+// other shards' unfinished tasks if need be (see steal.go).
+func runPhases(ctx context.Context, p *Plan, o *Options, src nd.Reader, levels []*zarr.Array, workers int, pr *Progress,
+	run func(context.Context, Task, nd.Reader, *zarr.Array) error) error {
+	var mine int64
+	for i := range p.Phases {
+		mine += p.Phases[i].ShardNumTasks(o.ShardIndex, o.ShardCount)
+	}
+	pr.TasksTotal.Store(mine)
+	for pi := range p.Phases {
+		ph := &p.Phases[pi]
+		pr.Phase.Store(int64(pi))
+		var in nd.Reader = src
+		if ph.First > 0 {
+			in = levels[ph.First-1]
+		}
+		out := levels[ph.Level]
+		err := runPhase(ctx, ph, o, workers, pr, func(ctx context.Context, t Task) error { return run(ctx, t, in, out) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reduction returns the build's reduction: the named method, or Reduce,
+// or stride for the one level of an Apply build.
+func (o *Options) reduction(applying bool) (Reduce, error) {
+	if applying {
+		if len(o.Factors) > 0 {
+			return nil, fmt.Errorf("pyramid: Apply builds one level; got %d factors", len(o.Factors))
+		}
+		if o.Method == "" {
+			o.Method = "stride"
+		}
+		return Stride, nil
+	}
+	if o.Reduce != nil {
+		return o.Reduce, nil
+	}
+	if r := Methods[o.Method]; r != nil {
+		return r, nil
+	}
+	return nil, fmt.Errorf("pyramid: unknown method %q", o.Method)
+}
+
+// omeVersion checks the OME-Zarr version against the plan's storage.
+func (o *Options) omeVersion(p *Plan) (string, error) {
+	switch o.OMEVersion {
+	case "", ome.V05:
+		return ome.V05, nil
+	case ome.V04:
+		if p.Shard != nil {
+			return "", fmt.Errorf("pyramid: sharding needs OME-Zarr 0.5 (Zarr v3); drop the shard shape for 0.4")
+		}
+		if len(o.Codecs) > 1 {
+			return "", fmt.Errorf("pyramid: OME-Zarr 0.4 (Zarr v2) takes one compressor, got %d codecs", len(o.Codecs))
+		}
+		return ome.V04, nil
+	}
+	return "", fmt.Errorf("pyramid: OME-Zarr version %q: want 0.4 or 0.5", o.OMEVersion)
+}
+
+// createLevels writes the metadata of every level's array (Zarr v3, or v2
+// with "/" keys and one compressor for OME-Zarr 0.4).
+func createLevels(ctx context.Context, p *Plan, o *Options, version string) ([]*zarr.Array, error) {
+	names := make([]string, len(o.Axes))
+	for i, a := range o.Axes {
+		names[i] = a.Name
+	}
+	levels := make([]*zarr.Array, len(p.Shapes))
+	for l, sh := range p.Shapes {
+		m := zarr.Meta{ZarrFormat: 3, Shape: sh, Chunks: p.Chunks, Shard: p.Shard, DType: p.DType, DimensionNames: names, Codecs: o.Codecs}
+		if version == ome.V04 {
+			m = zarr.Meta{ZarrFormat: 2, Shape: sh, Chunks: p.Chunks, DType: p.DType, DimensionSeparator: "/"}
+			if len(o.Codecs) > 0 {
+				m.Compressor = o.Codecs[0]
+			}
+		}
+		var err error
+		if levels[l], err = zarr.Create(ctx, o.Store, path.Join(o.Path, strconv.Itoa(l)), m, nil); err != nil {
+			return nil, err
+		}
+	}
+	return levels, nil
+}
+
+// finalImage is the OME metadata that marks the output complete: the
+// multiscales, and an image-label block for label images or channel
+// colours and display windows (omero, from the coarsest level, cheap to
+// read whole) for images.
+func finalImage(p *Plan, o *Options, version string, coarsest nd.Reader) (ome.Image, error) {
+	ol, err := omeLevels(p, o.Axes, o.Method)
+	if err != nil {
+		return ome.Image{}, err
+	}
+	img := ome.Image{Version: version, Multiscales: []ome.Multiscale{ome.NewMultiscale(o.Name, omeAxes(o.Axes), ol, o.Method)}}
+	if o.Label {
+		img.ImageLabel = ome.NewImageLabel()
+		return img, nil
+	}
+	img.Omero, err = ome.ImageOmero(coarsest, omeAxes(o.Axes), p.Shapes[0], o.Channels)
+	return img, err
 }
 
 // registerLabel lists a finished label image built at IMAGE/labels/NAME in
