@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/ryomen-dev/ryomen/dataset"
 	"github.com/ryomen-dev/ryomen/nd"
@@ -106,17 +107,17 @@ func Example_batched() {
 	cyx := nd.AxesFromNames([]string{"c", "y", "x"})
 	out := must(dataset.Create(ctx, filepath.Join(dir, "seg.ome.zarr"), dataset.Spec{Shape: img.Shape(), DType: nd.Float32, Axes: cyx}))
 	p := must(tile.New(img.Shape(), tile.Spec{Crop: []int{32, 32}, Margin: []int{4, 4}}))
-	calls := 0
+	var calls atomic.Int32 // workers call the model concurrently
 	model := func(_ context.Context, b tile.Batch[uint8]) ([]*nd.Array[float32], error) {
 		x := tile.Stack(b.Crops) // (n, 3, 32, 32), as a network wants it
 		y := nd.New[float32](x.Shape(), nd.C)
 		nd.Convert(y, x)
-		calls++
+		calls.Add(1)
 		return tile.Unstack(y), nil
 	}
 	must(0, tile.Map(ctx, p, img, out, model, tile.Options{BatchSize: 4}))
 	must(0, out.Commit(ctx))
 	back := must(dataset.Open(ctx, filepath.Join(dir, "seg.ome.zarr"), nil))
-	fmt.Println(p.Len(), "crops in", calls, "batches;", back.Shape(), back.Axes[0].Type, equal(back, img))
+	fmt.Println(p.Len(), "crops in", calls.Load(), "batches;", back.Shape(), back.Axes[0].Type, equal(back, img))
 	// Output: 9 crops in 3 batches; [3 64 64] channel true
 }
