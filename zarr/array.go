@@ -175,9 +175,30 @@ func newArray(st store.Store, p string, m Meta, o Options, key string) (*Array, 
 	return a, nil
 }
 
+// DefaultChunks is the chunk shape Create gives an array whose Meta has
+// none: 64 per axis for three or more axes, 256 for planes and 4096 for
+// lines, clipped to the shape (about 0.25–1 MiB of 4-byte elements).
+func DefaultChunks(shape []int) []int {
+	edge := 64
+	switch len(shape) {
+	case 1:
+		edge = 4096
+	case 2:
+		edge = 256
+	}
+	ch := make([]int, len(shape))
+	for i, n := range shape {
+		ch[i] = max(1, min(n, edge))
+	}
+	return ch
+}
+
 // Create writes the metadata of a new array at path (replacing any old
-// metadata; old chunks are left alone) and creates missing ancestor groups.
-// Zero fields of m get defaults: ZarrFormat 3, separator "." (v2) or "/"
+// metadata; old chunks are left alone, which is what a resumed build
+// wants: to replace an array and its chunks, use dataset.Create with
+// Overwrite, which deletes them safely) and creates missing ancestor
+// groups. Zero fields of m get defaults: ZarrFormat 3 (zarr-python 2 reads
+// only ZarrFormat 2), Chunks from DefaultChunks, separator "." (v2) or "/"
 // (v3), chunk key encoding "default".
 func Create(ctx context.Context, st store.Store, p string, m Meta, o *Options) (*Array, error) {
 	p, err := CleanPath(p)
@@ -194,7 +215,14 @@ func Create(ctx context.Context, st store.Store, p string, m Meta, o *Options) (
 	if m.FillValue, err = fillBytes(m.DType, m.FillValue); err != nil {
 		return nil, fmt.Errorf("zarr: create %q: %w", p, err)
 	}
-	if err := checkShapes(p, m.Shape, m.Chunks); err != nil {
+	if len(m.Chunks) == 0 {
+		m.Chunks = DefaultChunks(m.Shape)
+	}
+	name := p
+	if name == "" {
+		name = "(root)"
+	}
+	if err := checkShapes(name, m.Shape, m.Chunks); err != nil {
 		return nil, err
 	}
 	if b, ok := m.Compressor.(codec.Blosc); ok && b.TypeSize == 0 {

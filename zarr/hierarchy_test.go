@@ -3,6 +3,7 @@ package zarr_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/nd"
@@ -63,4 +64,21 @@ func fillOnes(shape []int) *nd.Array[uint8] {
 		f[i] = 1
 	}
 	return a
+}
+
+// TestCreateDefaultChunks: an array created without chunks gets
+// DefaultChunks, and an error for bad chunks names the root as such.
+func TestCreateDefaultChunks(t *testing.T) {
+	ctx := context.Background()
+	a, err := zarr.Create(ctx, store.NewMemory(), "", zarr.Meta{Shape: []int{3, 1000, 70}, DType: nd.Uint8}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.ChunkShape(); !slices.Equal(got, []int{3, 64, 64}) {
+		t.Fatalf("default chunks %v", got)
+	}
+	_, err = zarr.Create(ctx, store.NewMemory(), "", zarr.Meta{Shape: []int{4, 4}, Chunks: []int{4}, DType: nd.Uint8}, nil)
+	if err == nil || !strings.Contains(err.Error(), "(root)") {
+		t.Fatalf("error %v does not name the root", err)
+	}
 }
