@@ -54,7 +54,8 @@ func (t *Table) blockIndex(b nd.Box) (int, error) {
 // block's region b (one of the blocks of the grid, exactly); it returns the
 // final labels in dtype dt (see [Table.OutDType]) and, when emit is not
 // nil, calls it with the statistics of every object piece in the block, in
-// ID order. Pieces with Partial set are parts of objects spanning several
+// ID order (the Object's slices are reused once emit returns: copy what
+// you keep). Pieces with Partial set are parts of objects spanning several
 // blocks, to be merged with [Merge]. It is safe for concurrent use.
 func (t *Table) Relabel(ctx context.Context, block nd.Any, b nd.Box, dt nd.DType, emit func(Object)) (nd.Any, error) {
 	k, err := t.blockIndex(b)
@@ -156,7 +157,7 @@ func (t *Table) BlockIndex(p []int) int { return t.blockOf(p) }
 // of the largest object count, besides the block and the result: labels,
 // provisional union-find (at most one entry per voxel) and mask per voxel,
 // and per local object its count, final ID, first voxel and (with stats)
-// bounding box and sums.
+// bounding box, sums and piece line.
 func (t *Table) RelabelBytes(in nd.DType, stats bool) int64 {
 	v, _ := nd.CheckedSize(t.o.Chunks)
 	var most uint32
@@ -165,7 +166,9 @@ func (t *Table) RelabelBytes(in nd.DType, stats bool) int64 {
 	}
 	per := int64(4 + 8 + 8)
 	if stats {
-		per += int64(len(t.shape)) * 24
+		// Accumulators, and the piece line (about 16 bytes and 12 per
+		// axis), twice for the growth of its buffer.
+		per += int64(len(t.shape))*24 + 2*(16+12*int64(len(t.shape)))
 	}
 	return int64(v)*(4+4+1) + (int64(most)+1)*per
 }

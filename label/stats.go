@@ -88,6 +88,8 @@ func (t *Table) emitStats(s *scratch, block nd.Any, b nd.Box, k int, n uint32, e
 	}
 	lo, hi := t.fbase[k], t.fbase[k+1]
 	j := lo
+	// One set of slices for every object: emit must not keep them.
+	mn, mx, sum := make([]int, r), make([]int, r), make([]uint64, r)
 	for l := uint32(1); l <= n; l++ {
 		face := j < hi && t.flabel[j] == l
 		partial := face && t.partial.has(j)
@@ -98,7 +100,7 @@ func (t *Table) emitStats(s *scratch, block nd.Any, b nd.Box, k int, n uint32, e
 			continue
 		}
 		o := Object{ID: fin[l], Voxels: uint64(cnt[l]), Class: 1, Partial: partial,
-			Min: make([]int, r), Max: make([]int, r), Sum: make([]uint64, r)}
+			Min: mn, Max: mx, Sum: sum}
 		a := acc[int(l)*r*3 : int(l+1)*r*3]
 		for i := range r {
 			o.Min[i], o.Max[i], o.Sum[i] = a[3*i], a[3*i+1], uint64(a[3*i+2])

@@ -153,7 +153,7 @@ func runLabel(ctx context.Context, f *pyrFlags, lf *labelFlags, in, out string) 
 	if o.OutDType, err = t.OutDType(want); err != nil {
 		return usagef("--out-dtype: %v", err)
 	}
-	if err := labelBudget(&o, t, src.r.DType(), lf.stats != "none"); err != nil {
+	if err := labelBudget(&o, t, src.r.DType(), src.r.Shape(), lf.stats != "none"); err != nil {
 		return err
 	}
 	if lf.stats != "none" {
@@ -220,19 +220,19 @@ func labelPrecheck(ctx context.Context, st store.Store, f *pyrFlags, lf *labelFl
 }
 
 // labelBudget sizes pass 3: the budget left after the table pays for the
-// engine's blocks plus the labelling buffers of each block in flight.
-func labelBudget(o *pyramid.Options, t *label.Table, in nd.DType, stats bool) error {
+// engine's tasks (as the engine counts them) plus the labelling buffers of
+// each block in flight.
+func labelBudget(o *pyramid.Options, t *label.Table, in nd.DType, shape []int, stats bool) error {
 	extra := t.RelabelBytes(in, stats)
 	if o.Memory <= 0 {
 		return nil
 	}
-	left := o.Memory - t.Bytes()
-	unit := o.Chunks
-	if o.Shard != nil {
-		unit = o.Shard
+	p, err := pyramid.NewPlan(o.OutDType, shape, nil, o.Chunks, o.Shard)
+	if err != nil {
+		return err
 	}
-	v, _ := nd.CheckedSize(unit)
-	task := int64(v)*int64(in.Size()+o.OutDType.Size()) + extra
+	left := o.Memory - t.Bytes() - p.TrackingBytes(max(o.ShardCount, 1))
+	task := p.TaskBytes() + extra
 	if left < task {
 		return fmt.Errorf("%w: the label table takes %d MiB and one block %d MiB; the budget is %d MiB: use a larger --memory or smaller --chunks",
 			pyramid.ErrBudget, t.Bytes()>>20, task>>20, o.Memory>>20)
@@ -242,7 +242,7 @@ func labelBudget(o *pyramid.Options, t *label.Table, in nd.DType, stats bool) er
 		workers = runtime.GOMAXPROCS(0)
 	}
 	o.Workers = int(min(int64(workers), left/task))
-	o.Memory = left - int64(o.Workers)*extra
+	o.Memory -= t.Bytes() + int64(o.Workers)*extra
 	return nil
 }
 
