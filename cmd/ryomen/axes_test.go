@@ -231,3 +231,12 @@ with tifffile.TiffFile(sys.argv[1]) as f:
 		t.Fatalf("existing TIFF replaced without --overwrite: exit %d", r.code)
 	}
 }
+
+// label refuses an image with a channel axis rather than joining objects
+// of different channels.
+func TestLabelRefusesChannels(t *testing.T) {
+	r := run(t, "label", "synth:2x16x32x32?labels=1", filepath.Join(t.TempDir(), "out"))
+	if r.code != exitUsage || !strings.Contains(r.stderr, `channel axis "c"`) {
+		t.Fatalf("label of a CZYX image: exit %d %s", r.code, r.stderr)
+	}
+}

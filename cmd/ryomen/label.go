@@ -82,7 +82,7 @@ With --shard i/N, N processes writing to the same OUT split the relabelling
 	fl.Uint64Var(&lf.minSize, "min-size", 0, "drop objects of fewer voxels")
 	fl.StringVar(&lf.outDType, "out-dtype", "auto", "label dtype: auto (uint32, uint64 past 2^32-1 objects), uint8, uint16, uint32, uint64")
 	fl.StringVar(&lf.stats, "stats", "objects.csv", "per-object statistics table inside OUT (none: no table)")
-	fl.StringVar(&f.chunks, "chunks", "64,64,64", "output chunk shape (the block, unless --shard-shape)")
+	fl.StringVar(&f.chunks, "chunks", "", "output chunk shape (the block, unless --shard-shape; default 64 per axis of a volume, 256 of a plane)")
 	fl.StringVar(&f.shardShape, "shard-shape", "", "output shard shape (a multiple of --chunks; then the block)")
 	fl.StringVar(&f.shard, "shard", "", "run only shard i of N of the relabel tasks: i/N (every shard runs the first passes)")
 	fl.BoolVar(&f.resume, "resume", false, "continue an unfinished run")
@@ -93,6 +93,13 @@ With --shard i/N, N processes writing to the same OUT split the relabelling
 // labelOptions turns the flags into engine and labelling options.
 func labelOptions(f *pyrFlags, lf *labelFlags, src *source) (pyramid.Options, label.Options, error) {
 	f.levels, f.factor, f.method = 1, "auto", "stride"
+	// Objects connect through space only: a channel or time axis would
+	// join different channels' or time points' objects.
+	for _, a := range src.Axes {
+		if !a.IsSpace() {
+			return pyramid.Options{}, label.Options{}, usagef("%s has a %s axis %q: label one channel or time point (an image of space axes only), e.g. a level of a single-channel image", src.Location, a.Type, a.Name)
+		}
+	}
 	o, err := f.options(src)
 	if err != nil {
 		return o, label.Options{}, err
