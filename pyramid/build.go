@@ -84,8 +84,11 @@ type Options struct {
 	Memory  int64
 	Workers int
 	// ShardIndex and ShardCount split the tasks across processes: this
-	// process runs tasks with ID mod ShardCount == ShardIndex. ShardCount 0
-	// means 1.
+	// process first runs the tasks with ID mod ShardCount == ShardIndex of
+	// each phase, then takes over the phase's tasks that no process has
+	// finished yet, so it never waits for another shard and Build returns
+	// nil only with the output complete (see steal.go). ShardCount 0 means
+	// 1.
 	ShardIndex, ShardCount int
 	// Resume continues an unfinished run; Overwrite deletes the Zarr
 	// hierarchy at Path first (see the package doc for what is kept).
