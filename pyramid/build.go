@@ -294,6 +294,9 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 		}
 		return runTask(ctx, p, t, in, levels, reduce, pr)
 	}
+	if !applying {
+		workers = -workers // per phase, from each phase's own task size
+	}
 	if err := runPhases(ctx, p, &o, src, levels, workers, pr, run); err != nil {
 		return nil, err
 	}
@@ -314,10 +317,29 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	return p, nil
 }
 
+// phaseWorkers is how many tasks of ph the budget runs at once: the memory
+// left after task tracking divided by what one task of this phase holds
+// (copying level 0 needs a small fraction of what reducing a block of the
+// level below does), between the budget's count for the largest phase
+// (least, which Budget checked) and the worker cap.
+func phaseWorkers(p *Plan, ph *Phase, o *Options, least int) int {
+	limit := o.Workers
+	if limit <= 0 {
+		limit = runtime.GOMAXPROCS(0)
+	}
+	if o.Memory <= 0 {
+		return limit
+	}
+	n := (o.Memory - p.TrackingBytes(o.ShardCount)) / max(1, p.PhaseTaskBytes(ph))
+	return int(max(int64(least), min(n, int64(limit))))
+}
+
 // runPhases runs every phase in order, each reading the level below it (the
 // source for phase 0). No phase waits for another process: runPhase
 // returns only once every task of the phase has a marker, taking over
-// other shards' unfinished tasks if need be (see steal.go).
+// other shards' unfinished tasks if need be (see steal.go). A negative
+// workers asks for each phase's own count from the budget, at least
+// -workers.
 func runPhases(ctx context.Context, p *Plan, o *Options, src nd.Reader, levels []*zarr.Array, workers int, pr *Progress,
 	run func(context.Context, Task, nd.Reader, *zarr.Array) error) error {
 	var mine int64
@@ -333,7 +355,11 @@ func runPhases(ctx context.Context, p *Plan, o *Options, src nd.Reader, levels [
 			in = levels[ph.First-1]
 		}
 		out := levels[ph.Level]
-		err := runPhase(ctx, ph, o, workers, pr, func(ctx context.Context, t Task) error { return run(ctx, t, in, out) })
+		n := workers
+		if n < 0 {
+			n = phaseWorkers(p, ph, o, -workers)
+		}
+		err := runPhase(ctx, ph, o, n, pr, func(ctx context.Context, t Task) error { return run(ctx, t, in, out) })
 		if err != nil {
 			return err
 		}

@@ -248,3 +248,33 @@ func TestFloat16AndBoolPyramids(t *testing.T) {
 		t.Fatal("mean of bool accepted")
 	}
 }
+
+// TestPhaseWorkers: with the issue's sharded plan (128x512x512 shards of
+// uint8) and the default 1 GiB budget, copying level 0 runs two tasks at
+// once although a reduction task admits only one; no phase's estimate
+// exceeds TaskBytes, which Budget checks.
+func TestPhaseWorkers(t *testing.T) {
+	p, err := NewPlanGroup(nd.Uint8, []int{1024, 2048, 2048}, FixedFactors([]int{1024, 2048, 2048}, []int{2, 2, 2}, []int{64, 64, 64}, 4), []int{64, 64, 64}, []int{128, 512, 512}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &Options{Memory: 1 << 30, Workers: 2, ShardCount: 1}
+	least, err := Budget(p, o.Memory, o.Workers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if least != 1 {
+		t.Fatalf("Budget admits %d reduction tasks, want 1 (the case the issue measured)", least)
+	}
+	if got := phaseWorkers(p, &p.Phases[0], o, least); got != 2 {
+		t.Errorf("level-0 copy runs %d tasks at once, want 2 (%d bytes each)", got, p.PhaseTaskBytes(&p.Phases[0]))
+	}
+	for i := range p.Phases {
+		if b := p.PhaseTaskBytes(&p.Phases[i]); b > p.TaskBytes() {
+			t.Errorf("phase %d needs %d bytes, more than TaskBytes %d", i, b, p.TaskBytes())
+		}
+		if n := phaseWorkers(p, &p.Phases[i], o, least); n < least || n > 2 {
+			t.Errorf("phase %d: %d workers", i, n)
+		}
+	}
+}

@@ -155,11 +155,58 @@ func (p *Plan) PlanBytes() int64 {
 	return 256 + int64(len(p.Phases))*96 + ints*8 + int64(len(p.Shapes)+len(p.Factors)+len(p.Phases))*24
 }
 
-// TaskBytes estimates the memory one task holds at its peak: the input block,
-// the output block twice (the result and the encoded unit), and 12 bytes of
-// scratch per output voxel for the reduction. The arithmetic saturates: a
-// unit too large to count gives math.MaxInt64.
+// TaskBytes estimates the memory one task holds at its peak in the phase
+// that needs most (see PhaseTaskBytes); a build that fits it fits every
+// phase.
 func (p *Plan) TaskBytes() int64 {
+	var most int64
+	for i := range p.Phases {
+		most = max(most, p.PhaseTaskBytes(&p.Phases[i]))
+	}
+	if len(p.Phases) == 0 {
+		return p.groupTaskBytes()
+	}
+	return most
+}
+
+// PhaseTaskBytes estimates the memory one task of ph holds at its peak.
+// Copying level 0 of a pyramid holds the unit read, the shard assembled
+// from it, its encoded chunks and the shard's buffer: four units.
+// Computing
+// levels First..Level holds the input block (the unit times the product
+// of the phase's factors, plus half again for intermediate levels), the
+// output twice (the result and the encoded unit), and 12 bytes of scratch
+// per output voxel for the reduction. The arithmetic saturates: a unit too
+// large to count gives math.MaxInt64.
+func (p *Plan) PhaseTaskBytes(ph *Phase) int64 {
+	unit := p.Unit()
+	es := int64(p.DType.Size())
+	out := int64(1)
+	for _, u := range unit {
+		out = satMul(out, int64(u))
+	}
+	if ph.Level == 0 && len(p.Factors) > 0 {
+		// The unit read, the shard assembled from it, its encoded chunks
+		// and the growing shard buffer: four units.
+		return satMul(4*es, out)
+	}
+	in := out
+	for i := range unit {
+		f := int64(1)
+		for l := max(ph.First-1, 0); l < ph.Level; l++ {
+			f = satMul(f, int64(p.Factors[l][i]))
+		}
+		in = satMul(in, f)
+	}
+	if ph.Level > ph.First {
+		in = satAdd(in, in/2)
+	}
+	return satAdd(satMul(in, es), satAdd(satMul(2*es, out), satMul(12, out)))
+}
+
+// groupTaskBytes is the estimate for a plan without phases: a task of the
+// largest group of consecutive factors.
+func (p *Plan) groupTaskBytes() int64 {
 	unit := p.Unit()
 	out, in := int64(1), int64(1)
 	for i, u := range unit {

@@ -74,9 +74,11 @@ func newRoot() *cobra.Command {
 			}
 			g.memBytes = m
 			if m > 0 {
-				// Let the GC work to the budget too; the engine sizes its
-				// concurrency to it.
-				debug.SetMemoryLimit(m)
+				// Let the GC work to the budget too, less a sixteenth for
+				// what the Go runtime holds outside the heap (stacks, the
+				// binary, freed pages not yet returned), so peak RSS stays
+				// under --memory; the engine sizes its concurrency to it.
+				debug.SetMemoryLimit(m - m/16)
 			}
 			if g.workers < 0 {
 				return usagef("--workers must be >= 0")
