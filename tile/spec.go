@@ -1,6 +1,10 @@
 package tile
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
 
 // Border says how a crop that reaches outside the image is filled. Modes
 // are defined for any axis length L and any coordinate i (numpy's names in
@@ -142,6 +146,11 @@ type Spec struct {
 	// for functions that change the number of channels. Nil means the
 	// same as the input's.
 	OutLead []int
+	// Axes, when set (one per image axis), say what each axis is: every
+	// tiled axis must then be a space axis, so a crop spec can never pad
+	// or cut a channel or time axis (give one crop entry per space axis;
+	// channels and time are carried whole, as in Ryomen).
+	Axes []nd.Axis
 }
 
 // margins returns the per-side margins after checking Margin/Overlap.
@@ -177,6 +186,17 @@ func (s *Spec) validate(shape []int) ([]int, error) {
 	}
 	if len(s.Crop) > len(shape) {
 		return nil, fmt.Errorf("tile: %d crop axes for an image of rank %d", len(s.Crop), len(shape))
+	}
+	if s.Axes != nil {
+		if len(s.Axes) != len(shape) {
+			return nil, fmt.Errorf("tile: %d axes for an image of rank %d", len(s.Axes), len(shape))
+		}
+		for _, a := range s.Axes[len(shape)-len(s.Crop):] {
+			if !a.IsSpace() {
+				return nil, fmt.Errorf("tile: Crop has %d entries, so it would tile (and pad) axis %q, a %s axis; give one entry per space axis: channel and time axes are carried whole",
+					len(s.Crop), a.Name, a.Type)
+			}
+		}
 	}
 	if s.Border > None {
 		return nil, fmt.Errorf("tile: invalid border mode %v", s.Border)
