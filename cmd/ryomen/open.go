@@ -27,8 +27,8 @@ type source struct {
 func openSource(ctx context.Context, in string) (*source, error) {
 	im, err := dataset.Open(ctx, in, nil)
 	if err != nil {
-		if strings.Contains(err.Error(), "synth") && strings.HasPrefix(in, "synth:") {
-			return nil, usageError{err}
+		if strings.HasPrefix(in, "synth:") {
+			return nil, usageError{err} // a synth: location is all flags
 		}
 		return nil, err
 	}
