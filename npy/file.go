@@ -129,7 +129,7 @@ func (f *File) ReadRegion(b nd.Box, dst nd.Any) error {
 			return fmt.Errorf("npy: %sreading %d bytes at element %d: %w", f.prefix(), len(buf), off, err)
 		}
 		if f.h.BigEndian {
-			swap(buf, int(size))
+			nd.SwapBytes(buf, int(size))
 		}
 		run, err := nd.FromBytes(f.h.DType, runShape, order, buf)
 		if err != nil {

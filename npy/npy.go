@@ -248,17 +248,9 @@ func Read(r io.Reader, maxBytes int64) (nd.Any, error) {
 		return nil, fmt.Errorf("npy: data of %v %v: %w", h.DType, h.Shape, err)
 	}
 	if h.BigEndian {
-		swap(b, h.DType.Size())
+		nd.SwapBytes(b, h.DType.Size())
 	}
 	return a, nil
-}
-
-func swap(b []byte, size int) {
-	for i := 0; i+size <= len(b); i += size {
-		for j, k := i, i+size-1; j < k; j, k = j+1, k-1 {
-			b[j], b[k] = b[k], b[j]
-		}
-	}
 }
 
 // ReadFile reads the array in the .npy file at path. The data may not

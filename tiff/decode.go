@@ -11,6 +11,8 @@ import (
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/image/tiff/lzw"
+
+	"github.com/ryomen-dev/ryomen/nd"
 )
 
 // zstdDecoder decodes whole blocks; DecodeAll never grows past the
@@ -91,7 +93,7 @@ func (p *Page) decodeBlock(i int, sc *blockScratch) (data []byte, y0, x0, h, w, 
 		}
 	default:
 		if p.f.bo == binary.BigEndian && bps > 1 {
-			swapBytes(out, bps)
+			nd.SwapBytes(out, bps)
 		}
 		if p.Predictor == PredictorHorizontal {
 			for r := 0; r < sh; r++ {
@@ -214,14 +216,6 @@ func unpackBits(src []byte, want int, dst []byte) ([]byte, error) {
 		out = out[:want]
 	}
 	return out, nil
-}
-
-func swapBytes(b []byte, size int) {
-	for i := 0; i+size <= len(b); i += size {
-		for j, k := i, i+size-1; j < k; j, k = j+1, k-1 {
-			b[j], b[k] = b[k], b[j]
-		}
-	}
 }
 
 // undoHorizontal reverses predictor 2 on one row of native samples:

@@ -25,7 +25,7 @@ func (a *Array) encode(c nd.Any) ([]byte, bool, error) {
 		return nil, true, nil
 	}
 	if a.meta.BigEndian {
-		swap(b, a.meta.DType.Size())
+		nd.SwapBytes(b, a.meta.DType.Size())
 	}
 	codecs := a.meta.Codecs
 	if a.meta.Compressor != nil {
@@ -62,7 +62,7 @@ func (a *Array) decode(b []byte) (nd.Any, error) {
 		b = slices.Clone(b)
 	}
 	if a.meta.BigEndian {
-		swap(b, a.meta.DType.Size())
+		nd.SwapBytes(b, a.meta.DType.Size())
 	}
 	shape := a.cs
 	var inv []int
@@ -82,15 +82,6 @@ func (a *Array) decode(b []byte) (nd.Any, error) {
 		c = transposeAny(c, inv)
 	}
 	return c, nil
-}
-
-func swap(b []byte, size int) {
-	if size <= 1 {
-		return
-	}
-	for i := 0; i+size <= len(b); i += size {
-		slices.Reverse(b[i : i+size])
-	}
 }
 
 func allFill(b, fill []byte) bool {
