@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ryomen-dev/ryomen/downsample"
 	"github.com/ryomen-dev/ryomen/store"
 	"github.com/ryomen-dev/ryomen/zarr"
 )
@@ -104,12 +105,14 @@ func Levels(shape []int, scale0 []float64, factors [][]int, method string) ([]Le
 		if len(f) != r {
 			return nil, fmt.Errorf("ome: level %d factors %v for rank %d", li+1, f, r)
 		}
-		next := Level{Shape: make([]int, r), Scale: make([]float64, r), Translation: make([]float64, r)}
+		next := Level{Scale: make([]float64, r), Translation: make([]float64, r)}
 		for i := range f {
 			if f[i] < 1 {
 				return nil, fmt.Errorf("ome: level %d factor %v < 1", li+1, f)
 			}
-			next.Shape[i] = (cur.Shape[i] + f[i] - 1) / f[i]
+		}
+		next.Shape = downsample.OutShape(cur.Shape, f)
+		for i := range f {
 			next.Scale[i] = cur.Scale[i] * float64(f[i])
 			next.Translation[i] = cur.Translation[i]
 			if shift {

@@ -28,6 +28,7 @@ import (
 	"math/bits"
 	"slices"
 
+	"github.com/ryomen-dev/ryomen/downsample"
 	"github.com/ryomen-dev/ryomen/nd"
 )
 
@@ -272,16 +273,13 @@ func NewPlanGroup(dt nd.DType, shape []int, factors [][]int, chunks, shard []int
 		if len(f) != n {
 			return nil, fmt.Errorf("pyramid: factor %v does not match rank %d", f, n)
 		}
-		prev := p.Shapes[len(p.Shapes)-1]
-		next := make([]int, n)
 		for i := range f {
 			if f[i] < 1 {
 				return nil, fmt.Errorf("pyramid: factor %v has an entry below 1", f)
 			}
-			next[i] = (prev[i]-1)/f[i] + 1
 		}
 		p.Factors = append(p.Factors, slices.Clone(f))
-		p.Shapes = append(p.Shapes, next)
+		p.Shapes = append(p.Shapes, downsample.OutShape(p.Shapes[len(p.Shapes)-1], f))
 	}
 	unit := p.Unit()
 	// Phase 0 copies level 0; then groups of levels.
@@ -383,9 +381,7 @@ func FixedFactors(shape []int, f []int, chunks []int, levels int) [][]int {
 		if !moved {
 			break
 		}
-		for i := range cur {
-			cur[i] = (cur[i] + ff[i] - 1) / ff[i]
-		}
+		cur = downsample.OutShape(cur, ff)
 		out = append(out, ff)
 	}
 	return out
@@ -428,8 +424,8 @@ func AutoFactors(shape []int, scale []float64, spatial []bool, chunks []int, lev
 		if !moved {
 			break
 		}
+		cur = downsample.OutShape(cur, f)
 		for i := range n {
-			cur[i] = (cur[i] + f[i] - 1) / f[i]
 			sc[i] *= float64(f[i])
 		}
 		out = append(out, f)
