@@ -114,13 +114,21 @@ func zstdDecode(dst, src []byte, limit int) ([]byte, error) {
 			return out, nil
 		}
 	}
-	r, err := zstd.NewReader(bytes.NewReader(src), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(limit)+1))
+	// The streaming decoder bounds its window, not the output (the
+	// LimitReader below does that): a frame may declare a window larger
+	// than its content (streaming encoders always do), so allow at least
+	// zstdMinWindow whatever the limit.
+	r, err := zstd.NewReader(bytes.NewReader(src), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(max(uint64(limit)+1, zstdMinWindow)))
 	if err != nil {
 		return dst, fmt.Errorf("zstd: %w", err)
 	}
 	defer r.Close()
 	return readLimited(dst, r, limit, "zstd")
 }
+
+// zstdMinWindow is the window a streamed zstd frame may always use: 8 MiB,
+// the largest window zstd's levels 1 to 16 choose.
+const zstdMinWindow = 8 << 20
 
 // grow returns dst with room for n more bytes.
 func grow(dst []byte, n int) []byte {

@@ -3,6 +3,8 @@ package codec
 import (
 	"bytes"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // TestParse: every name gives a chain that round-trips data, defaults and
@@ -42,5 +44,28 @@ func TestParse(t *testing.T) {
 		if _, err := Parse(bad.n, bad.l, 2); err == nil {
 			t.Errorf("%s level %d accepted", bad.n, bad.l)
 		}
+	}
+}
+
+// TestZstdStreamedSmallFrame: a frame from a streaming encoder decodes
+// under a limit of exactly its content's size, and a smaller limit is
+// refused. (The frames whose declared window exceeds such a limit, as in
+// tiff/testdata/zstd-pred-be-i2.tif, are covered by tiff's TestFixtures,
+// which now decode through this codec.)
+func TestZstdStreamedSmallFrame(t *testing.T) {
+	content := bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7}, 48) // 336 bytes
+	var buf bytes.Buffer
+	w, err := zstd.NewWriter(&buf, zstd.WithEncoderLevel(zstd.SpeedDefault))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(content)
+	w.Close()
+	got, err := Zstd{}.Decode(nil, buf.Bytes(), len(content))
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("decode: %v (%d bytes)", err, len(got))
+	}
+	if _, err := (Zstd{}).Decode(nil, buf.Bytes(), len(content)-1); err == nil {
+		t.Fatal("content over the limit accepted")
 	}
 }

@@ -9,16 +9,11 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/zlib"
-	"github.com/klauspost/compress/zstd"
 	"golang.org/x/image/tiff/lzw"
 
+	"github.com/ryomen-dev/ryomen/codec"
 	"github.com/ryomen-dev/ryomen/nd"
 )
-
-// zstdDecoder decodes whole blocks; DecodeAll never grows past the
-// capacity it is given (the block's expected size).
-var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<31),
-	zstd.WithDecodeAllCapLimit(true))
 
 // blockBytes is the decoded size of a stored block of sh rows of sw pixels.
 func (p *Page) blockBytes(sh, sw int) int64 {
@@ -131,11 +126,9 @@ func decompress(c int, raw []byte, want int, dst []byte) ([]byte, error) {
 	case CompressionLZW:
 		return readUpTo(lzw.NewReader(bytes.NewReader(raw), lzw.MSB, 8), want, "LZW", dst)
 	case CompressionZstd:
-		// With the cap limit, a stream longer than want is an error.
-		if cap(dst) < want {
-			dst = make([]byte, 0, want)
-		}
-		out, err := zstdDecoder.DecodeAll(raw, dst[:0:want])
+		// The one zstd path of the module: bounded by want, allocation
+		// trusted only for frames that could hold what they claim.
+		out, err := codec.Zstd{}.Decode(dst[:0], raw, want)
 		if err != nil {
 			return nil, FormatError(fmt.Sprintf("zstd (want %d bytes): %v", want, err))
 		}
