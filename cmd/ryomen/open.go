@@ -106,7 +106,10 @@ func openOutput(ctx context.Context, out string, src *source) (*output, error) {
 	if err := os.MkdirAll(o.local, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create output %q: %w", out, err)
 	}
-	f, err := os.CreateTemp(o.local, ".ryomen-probe-*")
+	// A temporary name (".tmp-"), which listings skip: another shard
+	// claiming the same output at this moment must not take the probe for
+	// a foreign file.
+	f, err := os.CreateTemp(o.local, ".tmp-probe-*")
 	if err != nil {
 		return nil, fmt.Errorf("output %q is not writable: %w", out, err)
 	}
