@@ -9,9 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/npy"
@@ -257,24 +255,7 @@ func TestLabelCLIKillResume(t *testing.T) {
 	ref, out := filepath.Join(dir, "ref"), filepath.Join(dir, "out")
 	args := []string{"--no-progress", "--workers", "1", "label", "--connectivity", "26", "--chunks", "8,16,16", "--codec", "none", in}
 	mustRun(t, append(args, ref)...)
-	cmd := exec.Command(bin, append(args, out)...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ents, _ := os.ReadDir(filepath.Join(out, ".ryomen", "tasks", "0"))
-		if len(ents) >= 10 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("no progress")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
+	killAfterMarkers(t, append(args, out), out, 10)
 	if _, err := os.Stat(filepath.Join(out, "objects.csv")); err == nil {
 		t.Skip("the run finished before it was killed")
 	}

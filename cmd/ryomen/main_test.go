@@ -253,24 +253,7 @@ func TestKillResume(t *testing.T) {
 	ref, out := filepath.Join(dir, "ref"), filepath.Join(dir, "out")
 	args := []string{"pyramid", "--workers", "1", "--factor", "2,2,2", "--chunks", "16,16,16", "synth:64x256x256?seed=9"}
 	mustRun(t, append(args, ref)...)
-	cmd := exec.Command(bin, append(args, out)...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ents, _ := os.ReadDir(filepath.Join(out, ".ryomen", "tasks", "0"))
-		if len(ents) >= 10 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("no progress")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
+	killAfterMarkers(t, append(args, out), out, 10)
 	if b, err := os.ReadFile(filepath.Join(out, "zarr.json")); err == nil && bytes.Contains(b, []byte("multiscales")) {
 		t.Fatal("killed run claims to be complete")
 	}
