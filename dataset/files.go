@@ -124,18 +124,5 @@ func tiffImage(p string, f *tiff.File, frag map[string]string, o *OpenOptions) (
 		im.Levels = append(im.Levels, lv)
 	}
 	im.Reader = im.Levels[0].Reader
-	if d, err := fragInt(p, frag, "level", 0); err != nil || d != 0 {
-		if err != nil {
-			return nil, err
-		}
-		if d >= len(im.Levels) {
-			return nil, fmt.Errorf("dataset: %s: level %d does not exist (the series has %d)", p, d, len(im.Levels))
-		}
-		im.Levels = im.Levels[d:]
-		im.Reader = im.Levels[0].Reader
-		for i := range im.Axes {
-			im.Axes[i].Scale = im.Levels[0].Scale[i]
-		}
-	}
 	return im, nil
 }

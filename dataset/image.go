@@ -71,13 +71,7 @@ func (im *Image) SpaceAxes() []int { return nd.SpaceAxes(im.Axes) }
 
 // Scale returns the physical voxel size of level 0 per axis (1 where it is
 // unknown).
-func (im *Image) Scale() []float64 {
-	s := make([]float64, len(im.Axes))
-	for i, a := range im.Axes {
-		s[i] = a.PhysicalScale()
-	}
-	return s
-}
+func (im *Image) Scale() []float64 { return scaleOf(im.Axes) }
 
 // OpenOptions tune Open. The zero value is the default.
 type OpenOptions struct {
@@ -130,6 +124,10 @@ func Open(ctx context.Context, loc string, o *OpenOptions) (*Image, error) {
 			if err != nil {
 				return nil, err
 			}
+			if err := im.pickLevel(loc, frag); err != nil {
+				im.Close()
+				return nil, err
+			}
 			if err := nd.CheckAxes(im.Axes, len(im.Shape())); err != nil {
 				im.Close()
 				return nil, fmt.Errorf("dataset: %s: %w", loc, err)
@@ -169,6 +167,25 @@ func fragInt(loc string, frag map[string]string, key string, def int) (int, erro
 		return 0, fmt.Errorf("dataset: %s: #%s=%q: want a non-negative integer", loc, key, v)
 	}
 	return n, nil
+}
+
+// pickLevel applies a "#level=N" fragment, for any format with levels:
+// level N becomes the image (its Reader, and the axes' scale and
+// translation), coarser levels stay behind it.
+func (im *Image) pickLevel(loc string, frag map[string]string) error {
+	d, err := fragInt(loc, frag, "level", 0)
+	if err != nil || d == 0 {
+		return err
+	}
+	if d >= len(im.Levels) {
+		return fmt.Errorf("dataset: %s: level %d does not exist (the image has %d)", loc, d, len(im.Levels))
+	}
+	im.Levels = im.Levels[d:]
+	im.Reader = im.Levels[0].Reader
+	for i := range im.Axes {
+		im.Axes[i].Scale, im.Axes[i].Translation = im.Levels[0].Scale[i], im.Levels[0].Translation[i]
+	}
+	return nil
 }
 
 // scaleOf returns the physical scale of axes, 1 where unknown.

@@ -73,18 +73,6 @@ func openZarrLoc(ctx context.Context, loc string, frag map[string]string, _ *Ope
 		return nil, err
 	}
 	im.Local = local
-	if d, err := fragInt(loc, frag, "level", 0); err != nil {
-		return nil, err
-	} else if d > 0 {
-		if d >= len(im.Levels) {
-			return nil, fmt.Errorf("dataset: %s: level %d does not exist (the image has %d)", loc, d, len(im.Levels))
-		}
-		im.Levels = im.Levels[d:]
-		im.Reader = im.Levels[0].Reader
-		for i := range im.Axes {
-			im.Axes[i].Scale, im.Axes[i].Translation = im.Levels[0].Scale[i], im.Levels[0].Translation[i]
-		}
-	}
 	return im, nil
 }
 

@@ -50,9 +50,12 @@ func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 	var o pyramid.Options
 	shape := src.r.Shape()
 	space := src.spaceFlags()
-	chunks, err := perAxis("--chunks", f.chunks, shape, space, defaultChunk(space))
-	if err != nil {
-		return o, err
+	var err error
+	chunks := dataset.DefaultChunks(shape, src.Axes)
+	if f.chunks != "" {
+		if chunks, err = perAxis("--chunks", f.chunks, shape, space, 0); err != nil {
+			return o, err
+		}
 	}
 	for i := range chunks {
 		chunks[i] = min(chunks[i], shape[i])
@@ -188,21 +191,6 @@ writes the jobs; docs/cluster.md).`,
 	}
 	f.register(c)
 	return c
-}
-
-// defaultChunk is the default chunk edge of a space axis: 64 for volumes,
-// 256 for planes (64x64 planes make too many small chunks).
-func defaultChunk(space []bool) int {
-	n := 0
-	for _, s := range space {
-		if s {
-			n++
-		}
-	}
-	if n <= 2 {
-		return 256
-	}
-	return 64
 }
 
 // perAxis reads a per-axis list flag: one value per axis, one value per
