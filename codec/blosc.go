@@ -1,12 +1,10 @@
 package codec
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 
 	"github.com/klauspost/compress/s2"
-	"github.com/klauspost/compress/zlib"
 	"github.com/pierrec/lz4/v4"
 )
 
@@ -233,100 +231,137 @@ func bloscCompress(dst, src []byte, cname string, clevel int) ([]byte, error) {
 
 // Decode appends the data of the Blosc frame in src to dst.
 func (Blosc) Decode(dst, src []byte, limit int) ([]byte, error) {
-	if len(src) < bloscHeaderSize {
-		return dst, fmt.Errorf("blosc: %d bytes, shorter than the 16-byte header: %w", len(src), ErrCorrupt)
+	f, err := parseBlosc(src, limit)
+	if err != nil {
+		return dst, err
 	}
-	version, flags, ts := src[0], src[2], int(src[3])
-	nbytes := int(binary.LittleEndian.Uint32(src[4:]))
-	bs := int(binary.LittleEndian.Uint32(src[8:]))
-	ctbytes := int(binary.LittleEndian.Uint32(src[12:]))
-	if version == 0 || version > bloscVersion {
-		return dst, fmt.Errorf("blosc: format version %d unsupported (want 1 or 2): %w", version, ErrCorrupt)
-	}
-	if ctbytes < bloscHeaderSize || ctbytes > len(src) {
-		return dst, fmt.Errorf("blosc: header says %d bytes, frame has %d: %w", ctbytes, len(src), ErrCorrupt)
-	}
-	if nbytes > limit || nbytes > bloscMaxBytes {
-		return dst, fmt.Errorf("blosc: header says %d decoded bytes, limit %d: %w", nbytes, limit, ErrLimit)
-	}
-	if ts == 0 {
-		return dst, fmt.Errorf("blosc: type size 0: %w", ErrCorrupt)
-	}
-	src = src[:ctbytes]
-	if flags&bloscFlagMemcpyed != 0 {
-		if len(src)-bloscHeaderSize < nbytes {
-			return dst, fmt.Errorf("blosc: stored frame has %d bytes for %d: %w", len(src)-bloscHeaderSize, nbytes, ErrCorrupt)
+	if f.flags&bloscFlagMemcpyed != 0 {
+		if len(f.src)-bloscHeaderSize < f.nbytes {
+			return dst, fmt.Errorf("blosc: stored frame has %d bytes for %d: %w", len(f.src)-bloscHeaderSize, f.nbytes, ErrCorrupt)
 		}
-		return append(dst, src[bloscHeaderSize:bloscHeaderSize+nbytes]...), nil
+		return append(dst, f.src[bloscHeaderSize:bloscHeaderSize+f.nbytes]...), nil
 	}
-	if nbytes == 0 {
+	if f.nbytes == 0 {
 		return dst, nil
 	}
-	if int64(nbytes) > int64(len(src)-bloscHeaderSize)*bloscMaxRatio {
-		return dst, fmt.Errorf("blosc: header says %d decoded bytes from %d compressed bytes, more than any compressor gives: %w", nbytes, len(src), ErrCorrupt)
+	if err := f.layout(); err != nil {
+		return dst, err
 	}
-	if bs <= 0 {
-		return dst, fmt.Errorf("blosc: block size %d: %w", bs, ErrCorrupt)
-	}
-	bs = min(bs, nbytes)
-	nblocks := (nbytes + bs - 1) / bs
-	if bloscHeaderSize+4*nblocks > len(src) {
-		return dst, fmt.Errorf("blosc: %d block offsets do not fit in %d bytes: %w", nblocks, len(src), ErrCorrupt)
-	}
-	comp := int(flags >> 5)
-	doShuffle := flags&bloscFlagShuffle != 0 && ts > 1
-	doBit := flags&bloscFlagBitShuf != 0
 	n0 := len(dst)
-	out := grow(dst, nbytes)
+	out := grow(dst, f.nbytes)
 	var tmp []byte
-	if doShuffle || doBit {
-		tmp = make([]byte, bs)
+	if f.shuffled || f.bitShuffled {
+		tmp = make([]byte, f.bs)
 	}
-	for j := range nblocks {
-		off := int(binary.LittleEndian.Uint32(src[bloscHeaderSize+4*j:]))
-		if off < bloscHeaderSize+4*nblocks || off > len(src) {
-			return dst, fmt.Errorf("blosc: block %d offset %d outside frame: %w", j, off, ErrCorrupt)
-		}
-		blk := out[n0+j*bs : n0+min((j+1)*bs, nbytes)]
-		leftover := j == nblocks-1 && nbytes%bs != 0
-		nsplits := 1
-		if flags&bloscFlagNoSplit == 0 && ts <= bloscMaxSplits && len(blk)/ts >= bloscMinBuffer && !leftover {
-			nsplits = ts
-		}
-		if len(blk)%nsplits != 0 {
-			return dst, fmt.Errorf("blosc: block %d of %d bytes does not split into %d streams: %w", j, len(blk), nsplits, ErrCorrupt)
-		}
-		t := blk
-		if doShuffle || (doBit && bitShufflable(len(blk), ts)) {
-			t = tmp[:len(blk)]
-		}
-		neblock := len(blk) / nsplits
-		p := off
-		for s := range nsplits {
-			if p+4 > len(src) {
-				return dst, fmt.Errorf("blosc: block %d stream %d header outside frame: %w", j, s, ErrCorrupt)
-			}
-			cb := int(int32(binary.LittleEndian.Uint32(src[p:])))
-			p += 4
-			if cb < 0 || cb > len(src)-p {
-				return dst, fmt.Errorf("blosc: block %d stream %d claims %d bytes: %w", j, s, cb, ErrCorrupt)
-			}
-			part := t[s*neblock : (s+1)*neblock]
-			if cb == neblock {
-				copy(part, src[p:p+cb])
-			} else if err := bloscDecompress(part, src[p:p+cb], comp); err != nil {
-				return dst, fmt.Errorf("blosc: block %d stream %d: %w", j, s, err)
-			}
-			p += cb
-		}
-		switch {
-		case doShuffle:
-			Unshuffle(blk, t, ts)
-		case doBit && bitShufflable(len(blk), ts):
-			BitUnshuffle(blk, t, ts)
+	for j := range f.nblocks {
+		if err := f.decodeBlock(out[n0+j*f.bs:n0+min((j+1)*f.bs, f.nbytes)], tmp, j); err != nil {
+			return dst, err
 		}
 	}
 	return out, nil
+}
+
+// bloscFrame is a Blosc frame whose header has been checked.
+type bloscFrame struct {
+	src                   []byte // the frame, cut to the size its header states
+	flags                 byte
+	ts, nbytes, bs        int // type size, decoded size, block size
+	nblocks, comp         int
+	shuffled, bitShuffled bool
+}
+
+// parseBlosc checks the 16-byte header of the frame in src against limit.
+func parseBlosc(src []byte, limit int) (bloscFrame, error) {
+	if len(src) < bloscHeaderSize {
+		return bloscFrame{}, fmt.Errorf("blosc: %d bytes, shorter than the 16-byte header: %w", len(src), ErrCorrupt)
+	}
+	version, flags, ts := src[0], src[2], int(src[3])
+	f := bloscFrame{flags: flags, ts: ts, nbytes: int(binary.LittleEndian.Uint32(src[4:])),
+		bs: int(binary.LittleEndian.Uint32(src[8:]))}
+	ctbytes := int(binary.LittleEndian.Uint32(src[12:]))
+	if version == 0 || version > bloscVersion {
+		return f, fmt.Errorf("blosc: format version %d unsupported (want 1 or 2): %w", version, ErrCorrupt)
+	}
+	if ctbytes < bloscHeaderSize || ctbytes > len(src) {
+		return f, fmt.Errorf("blosc: header says %d bytes, frame has %d: %w", ctbytes, len(src), ErrCorrupt)
+	}
+	if f.nbytes > limit || f.nbytes > bloscMaxBytes {
+		return f, fmt.Errorf("blosc: header says %d decoded bytes, limit %d: %w", f.nbytes, limit, ErrLimit)
+	}
+	if ts == 0 {
+		return f, fmt.Errorf("blosc: type size 0: %w", ErrCorrupt)
+	}
+	f.src = src[:ctbytes]
+	f.comp = int(flags >> 5)
+	f.shuffled = flags&bloscFlagShuffle != 0 && ts > 1
+	f.bitShuffled = flags&bloscFlagBitShuf != 0
+	return f, nil
+}
+
+// layout checks the block size and the block offset table of a
+// compressed frame of nbytes > 0, and sets nblocks.
+func (f *bloscFrame) layout() error {
+	if int64(f.nbytes) > int64(len(f.src)-bloscHeaderSize)*bloscMaxRatio {
+		return fmt.Errorf("blosc: header says %d decoded bytes from %d compressed bytes, more than any compressor gives: %w", f.nbytes, len(f.src), ErrCorrupt)
+	}
+	if f.bs <= 0 {
+		return fmt.Errorf("blosc: block size %d: %w", f.bs, ErrCorrupt)
+	}
+	f.bs = min(f.bs, f.nbytes)
+	f.nblocks = (f.nbytes + f.bs - 1) / f.bs
+	if bloscHeaderSize+4*f.nblocks > len(f.src) {
+		return fmt.Errorf("blosc: %d block offsets do not fit in %d bytes: %w", f.nblocks, len(f.src), ErrCorrupt)
+	}
+	return nil
+}
+
+// decodeBlock decodes block j into blk (its decoded bytes), through tmp
+// (a block of scratch) when the block is shuffled.
+func (f *bloscFrame) decodeBlock(blk, tmp []byte, j int) error {
+	src, ts := f.src, f.ts
+	off := int(binary.LittleEndian.Uint32(src[bloscHeaderSize+4*j:]))
+	if off < bloscHeaderSize+4*f.nblocks || off > len(src) {
+		return fmt.Errorf("blosc: block %d offset %d outside frame: %w", j, off, ErrCorrupt)
+	}
+	leftover := j == f.nblocks-1 && f.nbytes%f.bs != 0
+	nsplits := 1
+	if f.flags&bloscFlagNoSplit == 0 && ts <= bloscMaxSplits && len(blk)/ts >= bloscMinBuffer && !leftover {
+		nsplits = ts
+	}
+	if len(blk)%nsplits != 0 {
+		return fmt.Errorf("blosc: block %d of %d bytes does not split into %d streams: %w", j, len(blk), nsplits, ErrCorrupt)
+	}
+	bit := f.bitShuffled && bitShufflable(len(blk), ts)
+	t := blk
+	if f.shuffled || bit {
+		t = tmp[:len(blk)]
+	}
+	neblock := len(blk) / nsplits
+	p := off
+	for s := range nsplits {
+		if p+4 > len(src) {
+			return fmt.Errorf("blosc: block %d stream %d header outside frame: %w", j, s, ErrCorrupt)
+		}
+		cb := int(int32(binary.LittleEndian.Uint32(src[p:])))
+		p += 4
+		if cb < 0 || cb > len(src)-p {
+			return fmt.Errorf("blosc: block %d stream %d claims %d bytes: %w", j, s, cb, ErrCorrupt)
+		}
+		part := t[s*neblock : (s+1)*neblock]
+		if cb == neblock {
+			copy(part, src[p:p+cb])
+		} else if err := bloscDecompress(part, src[p:p+cb], f.comp); err != nil {
+			return fmt.Errorf("blosc: block %d stream %d: %w", j, s, err)
+		}
+		p += cb
+	}
+	switch {
+	case f.shuffled:
+		Unshuffle(blk, t, ts)
+	case bit:
+		BitUnshuffle(blk, t, ts)
+	}
+	return nil
 }
 
 // bloscDecompress fills dst exactly from one compressed stream.
@@ -350,21 +385,10 @@ func bloscDecompress(dst, src []byte, comp int) error {
 			n = len(out)
 		}
 	case bloscZlib:
-		var r interface {
-			Read([]byte) (int, error)
-			Close() error
-		}
-		r, err = zlib.NewReader(bytes.NewReader(src))
-		if err == nil {
-			var out []byte
-			out, err = readLimited(dst[:0:len(dst)], r, len(dst), "zlib")
-			n = len(out)
-			r.Close()
-			// readLimited may have reallocated to probe for excess data.
-			if err == nil && n > 0 && &out[0] != &dst[0] {
-				copy(dst, out)
-			}
-		}
+		// The room is exactly dst, so the output lands there.
+		var out []byte
+		out, err = zlibDecode(dst[:0:len(dst)], src, len(dst))
+		n = len(out)
 	case bloscZstd:
 		var out []byte
 		out, err = zstdDecode(dst[:0:len(dst)], src, len(dst))

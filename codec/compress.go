@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -123,7 +124,7 @@ func zstdDecode(dst, src []byte, limit int) ([]byte, error) {
 		return dst, fmt.Errorf("zstd: %w", err)
 	}
 	defer r.Close()
-	return readLimited(dst, r, limit, "zstd")
+	return ReadLimited(dst, r, limit, "zstd")
 }
 
 // zstdMinWindow is the window a streamed zstd frame may always use: 8 MiB,
@@ -140,18 +141,50 @@ func grow(dst []byte, n int) []byte {
 	return out
 }
 
-// readLimited appends everything r yields to dst, failing with ErrLimit once
-// more than limit bytes arrive.
-func readLimited(dst []byte, r io.Reader, limit int, name string) ([]byte, error) {
-	buf := bytes.NewBuffer(dst)
-	n, err := io.Copy(buf, io.LimitReader(r, int64(limit)+1))
-	if err != nil {
+// ReadLimited appends everything r yields to dst, failing with ErrLimit once
+// more than limit bytes arrive; name (the format, "zlib", "LZW") starts
+// its errors. It is the bounded reader of every streaming decoder of the
+// module. It decodes into dst's spare capacity when
+// that suffices (no copy), and otherwise grows with the data actually
+// decoded, so a tiny hostile stream claiming a lot cannot make it
+// allocate the whole limit up front. The stream is read to its end, so a
+// checksum at the end is checked.
+func ReadLimited(dst []byte, r io.Reader, limit int, name string) ([]byte, error) {
+	limit = max(limit, 0)
+	n0 := len(dst)
+	out := dst
+	if cap(dst)-n0 < limit && cap(dst)-n0 < 64<<10 {
+		out = slices.Grow(dst, min(limit, 64<<10))
+	}
+	end := n0 + limit // out may not pass this length
+	stalls := 0
+	for len(out) < end {
+		if len(out) == cap(out) {
+			out = slices.Grow(out, min(end-len(out), cap(out)-n0+1))
+		}
+		n, err := r.Read(out[len(out):min(cap(out), end)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return dst, fmt.Errorf("%s: %w: %v", name, ErrCorrupt, err)
+		}
+		if n == 0 {
+			if stalls++; stalls > 100 {
+				return dst, fmt.Errorf("%s: %w: %v", name, ErrCorrupt, io.ErrNoProgress)
+			}
+		}
+	}
+	// limit bytes arrived: the stream must end here.
+	var one [1]byte
+	switch n, err := io.ReadFull(r, one[:]); {
+	case n > 0:
+		return dst, fmt.Errorf("%s: more than %d bytes: %w", name, limit, ErrLimit)
+	case err != io.EOF && err != io.ErrUnexpectedEOF:
 		return dst, fmt.Errorf("%s: %w: %v", name, ErrCorrupt, err)
 	}
-	if n > int64(limit) {
-		return dst, fmt.Errorf("%s: more than %d bytes: %w", name, limit, ErrLimit)
-	}
-	return buf.Bytes(), nil
+	return out, nil
 }
 
 // Gzip is DEFLATE in a gzip container (RFC 1952), as numcodecs' "gzip".
@@ -186,7 +219,7 @@ func (Gzip) Decode(dst, src []byte, limit int) ([]byte, error) {
 		return dst, fmt.Errorf("gzip: %w: %v", ErrCorrupt, err)
 	}
 	defer r.Close()
-	return readLimited(dst, r, limit, "gzip")
+	return ReadLimited(dst, r, limit, "gzip")
 }
 
 // Zlib is DEFLATE in a zlib container (RFC 1950), as numcodecs' "zlib".
@@ -220,12 +253,36 @@ func zlibEncode(dst, src []byte, level int) ([]byte, error) {
 
 // Decode appends the content of the zlib stream in src to dst.
 func (Zlib) Decode(dst, src []byte, limit int) ([]byte, error) {
-	r, err := zlib.NewReader(bytes.NewReader(src))
+	return zlibDecode(dst, src, limit)
+}
+
+// zlibReaders holds zlib decoders for reuse: a new one allocates its
+// window and tables.
+var zlibReaders sync.Pool
+
+// zlibDecode is the one zlib decoding path of the module (the zlib codec,
+// blosc's zlib streams and TIFF's deflate blocks): it appends the content
+// of the zlib stream in src to dst, bounded by limit, with pooled
+// decoders. A stream holding more than limit bytes fails with ErrLimit,
+// a malformed one or a bad checksum with ErrCorrupt.
+func zlibDecode(dst, src []byte, limit int) ([]byte, error) {
+	var zr io.ReadCloser
+	var err error
+	if v := zlibReaders.Get(); v != nil {
+		zr = v.(io.ReadCloser)
+		err = zr.(zlib.Resetter).Reset(bytes.NewReader(src), nil)
+	} else {
+		zr, err = zlib.NewReader(bytes.NewReader(src))
+	}
 	if err != nil {
+		if zr != nil {
+			zlibReaders.Put(zr)
+		}
 		return dst, fmt.Errorf("zlib: %w: %v", ErrCorrupt, err)
 	}
-	defer r.Close()
-	return readLimited(dst, r, limit, "zlib")
+	out, err := ReadLimited(dst, zr, limit, "zlib")
+	zlibReaders.Put(zr)
+	return out, err
 }
 
 func clampLevel(l int) int {
