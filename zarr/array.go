@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ryomen-dev/ryomen/codec"
 	"github.com/ryomen-dev/ryomen/nd"
@@ -42,6 +43,9 @@ type Array struct {
 	fill       []byte    // one element of fill value, host order
 	shard      *sharding // nil unless sharded
 	keys       keyScheme // chunk key encoding
+
+	blocks sync.Pool // *nd.Any write blocks of shape ws, reused across writes
+	bufs   sync.Pool // *[]byte decode and encode scratch of chunkBytes
 }
 
 var (
@@ -411,11 +415,17 @@ func (a *Array) ReadRegionContext(ctx context.Context, b nd.Box, dst nd.Any) err
 			_ = nd.FillBytes(out, a.fill)
 			return nil
 		}
-		c, err := a.decode(raw)
+		bp := a.scratch()
+		c, buf, err := a.decode(raw, *bp)
+		*bp = buf
+		if err == nil {
+			err = nd.CopyAny(out, c.View(inter.Translate(neg(cb.Min))))
+		}
+		a.bufs.Put(bp)
 		if err != nil {
 			return fmt.Errorf("zarr: %s: %w", key, err)
 		}
-		return nd.CopyAny(out, c.View(inter.Translate(neg(cb.Min))))
+		return nil
 	})
 }
 
@@ -454,8 +464,7 @@ func (a *Array) WriteChunk(ctx context.Context, idx []int, data nd.Any) error {
 	if data.DType() != a.meta.DType {
 		return fmt.Errorf("zarr: %s: chunk dtype %v, want %v", a.path, data.DType(), a.meta.DType)
 	}
-	block := nd.NewAny(a.meta.DType, a.ws, nd.C)
-	_ = nd.FillBytes(block, a.fill)
+	block := a.block(!clip.Eq(wb))
 	src := data
 	if slices.Equal(data.Shape(), a.ws) {
 		src = data.View(clip.Translate(neg(wb.Min)))
@@ -487,8 +496,7 @@ func (a *Array) WriteRegionContext(ctx context.Context, b nd.Box, src nd.Any) er
 		wb := blockBox(idx, a.ws)
 		clip := wb.Intersect(bounds)
 		inter := wb.Intersect(b)
-		block := nd.NewAny(a.meta.DType, a.ws, nd.C)
-		_ = nd.FillBytes(block, a.fill)
+		block := a.block(!inter.Eq(wb))
 		if !inter.Eq(clip) {
 			if err := a.ReadRegionContext(ctx, clip, block.View(clip.Translate(neg(wb.Min)))); err != nil {
 				return err
@@ -501,20 +509,64 @@ func (a *Array) WriteRegionContext(ctx context.Context, b nd.Box, src nd.Any) er
 	})
 }
 
-// putBlock encodes and stores one write chunk held in block (shape ws, C).
+// block returns a write block of shape ws in C order, from the pool when
+// one is free. When fill is true every element holds fill_value; else
+// the contents are undefined and the caller overwrites all of them.
+func (a *Array) block(fill bool) nd.Any {
+	if p, ok := a.blocks.Get().(*nd.Any); ok {
+		b := *p
+		if fill {
+			_ = nd.FillBytes(b, a.fill)
+		}
+		return b
+	}
+	b := nd.NewAny(a.meta.DType, a.ws, nd.C)
+	if fill && !isZero(a.fill) {
+		_ = nd.FillBytes(b, a.fill)
+	}
+	return b
+}
+
+// scratch returns a pooled buffer for one chunk's bytes (empty at first).
+func (a *Array) scratch() *[]byte {
+	if p, ok := a.bufs.Get().(*[]byte); ok {
+		return p
+	}
+	return new([]byte)
+}
+
+func isZero(b []byte) bool {
+	for _, v := range b {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// putBlock encodes and stores one write chunk held in block (shape ws, C),
+// which it takes over: block goes back to the pool unless the stored
+// value is block's own memory (unsharded, no codec), which a store may
+// keep.
 func (a *Array) putBlock(ctx context.Context, idx []int, block nd.Any) error {
 	key := a.chunkKey(idx)
-	if a.shard == nil {
-		enc, empty, err := a.encode(block)
-		if err != nil {
-			return fmt.Errorf("zarr: %s: %w", key, err)
-		}
-		if empty {
-			return a.st.Delete(ctx, key)
-		}
-		return a.st.Put(ctx, key, enc)
+	if a.shard != nil {
+		err := a.putShard(ctx, key, block)
+		a.blocks.Put(&block)
+		return err
 	}
-	return a.putShard(ctx, key, block)
+	enc, empty, err := a.encodeBlock(block)
+	if err != nil {
+		return fmt.Errorf("zarr: %s: %w", key, err)
+	}
+	if empty {
+		a.blocks.Put(&block)
+		return a.st.Delete(ctx, key)
+	}
+	if own, _ := nd.AsBytes(block); len(enc) == 0 || len(own) == 0 || &own[0] != &enc[0] {
+		defer a.blocks.Put(&block)
+	}
+	return a.st.Put(ctx, key, enc)
 }
 
 // fetch returns the stored bytes of inner chunk idx, or nil if it is

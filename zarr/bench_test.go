@@ -99,3 +99,15 @@ func BenchmarkVolumeV3ShardedGzip(b *testing.B) {
 	benchFormat(b, Meta{ZarrFormat: 3, Chunks: []int{64, 64, 64}, Shard: []int{64, 256, 256},
 		Codecs: []codec.Codec{codec.Gzip{Level: 1}}})
 }
+
+// BenchmarkVolumeV3Sharded: the pyramid's default output layout without a
+// codec (64^3 inner chunks in 64x256x256 shards): the bytes-only chain
+// whose cost is copies, not compression.
+func BenchmarkVolumeV3Sharded(b *testing.B) {
+	benchFormat(b, Meta{ZarrFormat: 3, Chunks: []int{64, 64, 64}, Shard: []int{64, 256, 256}})
+}
+
+// BenchmarkVolumeV2Raw: 64^3 chunks, no compressor.
+func BenchmarkVolumeV2Raw(b *testing.B) {
+	benchFormat(b, Meta{ZarrFormat: 2, Chunks: []int{64, 64, 64}})
+}

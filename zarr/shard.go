@@ -5,8 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ryomen-dev/ryomen/codec"
 	"github.com/ryomen-dev/ryomen/nd"
@@ -73,38 +76,47 @@ func (s *sharding) forEachInner(f func(k int, j []int) error) error {
 	})
 }
 
+// putIndex writes the encoded index of entries (2 per inner chunk) to
+// ib, which has room for indexSize() bytes.
+func (s *sharding) putIndex(ib []byte, index []uint64) {
+	for i, v := range index {
+		binary.LittleEndian.PutUint64(ib[8*i:], v)
+	}
+	if s.crc {
+		binary.LittleEndian.PutUint32(ib[16*s.n:], crc32.Checksum(ib[:16*s.n], castagnoli))
+	}
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
 // build lays out a shard from the encodings of its n inner chunks (nil for
-// an empty chunk).
-func (s *sharding) build(chunks [][]byte) ([]byte, error) {
+// an empty chunk) in one allocation of the shard's exact size.
+func (s *sharding) build(chunks [][]byte) []byte {
 	index := make([]uint64, 2*s.n)
-	var data []byte
 	isz := s.indexSize()
+	total := isz
+	for _, enc := range chunks {
+		total += len(enc)
+	}
+	out := make([]byte, 0, total)
+	if s.atStart {
+		out = out[:isz]
+	}
 	for k, enc := range chunks {
 		if enc == nil {
 			index[2*k], index[2*k+1] = math.MaxUint64, math.MaxUint64
 			continue
 		}
-		off := uint64(len(data))
-		if s.atStart {
-			off += uint64(isz)
-		}
-		index[2*k], index[2*k+1] = off, uint64(len(enc))
-		data = append(data, enc...)
-	}
-	ib := make([]byte, 16*s.n, isz)
-	for i, v := range index {
-		binary.LittleEndian.PutUint64(ib[8*i:], v)
-	}
-	if s.crc {
-		var err error
-		if ib, err = (codec.CRC32C{}).Encode(nil, ib); err != nil {
-			return nil, err
-		}
+		index[2*k], index[2*k+1] = uint64(len(out)), uint64(len(enc))
+		out = append(out, enc...)
 	}
 	if s.atStart {
-		return append(ib, data...), nil
+		s.putIndex(out[:isz], index)
+		return out
 	}
-	return append(data, ib...), nil
+	out = out[:len(out)+isz]
+	s.putIndex(out[len(out)-isz:], index)
+	return out
 }
 
 // shardCache holds the indexes read during one region read.
@@ -120,30 +132,133 @@ type shardIndex struct {
 // putShard encodes the inner chunks of block (one shard, shape ws, C order)
 // and stores the shard at key, or deletes it when every chunk is empty.
 func (a *Array) putShard(ctx context.Context, key string, block nd.Any) error {
-	s := a.shard
-	chunks := make([][]byte, s.n)
-	nonEmpty := false
-	err := s.forEachInner(func(k int, j []int) error {
-		enc, empty, err := a.encode(block.View(blockBox(j, a.cs)))
-		if err != nil {
-			return err
+	var out []byte
+	var err error
+	if len(a.chain()) == 0 {
+		out, err = a.rawShard(block)
+	} else {
+		var chunks [][]byte
+		if chunks, err = a.encodeInner(block); err == nil && chunks != nil {
+			out = a.shard.build(chunks)
 		}
-		if !empty {
-			chunks[k], nonEmpty = enc, true
-		}
-		return nil
-	})
+	}
 	if err != nil {
 		return fmt.Errorf("zarr: %s: %w", key, err)
 	}
-	if !nonEmpty && !a.opts.WriteEmptyChunks {
+	if out == nil {
 		return a.st.Delete(ctx, key)
 	}
-	out, err := s.build(chunks)
-	if err != nil {
-		return err
-	}
 	return a.st.Put(ctx, key, out)
+}
+
+// rawShard lays out a shard of a codec-free array: every inner chunk is
+// copied once, straight from block to its place in the shard, whose
+// buffer is allocated once at its largest size. It returns nil when every
+// chunk is empty.
+func (a *Array) rawShard(block nd.Any) ([]byte, error) {
+	s := a.shard
+	isz := s.indexSize()
+	out := make([]byte, 0, s.n*a.chunkBytes+isz)
+	if s.atStart {
+		out = out[:isz]
+	}
+	index := make([]uint64, 2*s.n)
+	nonEmpty := false
+	err := s.forEachInner(func(k int, j []int) error {
+		start := len(out)
+		var empty bool
+		var err error
+		out, empty, _, err = a.encodeAppend(out, block.View(blockBox(j, a.cs)), nil)
+		if err != nil {
+			return err
+		}
+		if empty {
+			index[2*k], index[2*k+1] = math.MaxUint64, math.MaxUint64
+			return nil
+		}
+		index[2*k], index[2*k+1] = uint64(start), uint64(len(out)-start)
+		nonEmpty = true
+		return nil
+	})
+	if err != nil || (!nonEmpty && !a.opts.WriteEmptyChunks) {
+		return nil, err
+	}
+	if s.atStart {
+		s.putIndex(out[:isz], index)
+		return out, nil
+	}
+	out = out[:len(out)+isz]
+	s.putIndex(out[len(out)-isz:], index)
+	return out, nil
+}
+
+// encodeSlots bounds the goroutines that help encode inner chunks, for
+// all shards written at once: at most GOMAXPROCS helpers, each holding at
+// most one chunk's scratch and its encoding at a time. A shard that finds
+// no free slot encodes on its writer's goroutine alone.
+var encodeSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// encodeInner encodes the n inner chunks of block (nil for an empty one)
+// on the calling goroutine and on as many helpers as encodeSlots allows.
+// It returns nil when every chunk is empty.
+func (a *Array) encodeInner(block nd.Any) ([][]byte, error) {
+	s := a.shard
+	boxes := make([]nd.Box, 0, s.n)
+	_ = s.forEachInner(func(_ int, j []int) error {
+		boxes = append(boxes, blockBox(j, a.cs))
+		return nil
+	})
+	chunks := make([][]byte, s.n)
+	var (
+		next     atomic.Int64
+		nonEmpty atomic.Bool
+		failed   atomic.Bool
+		errOnce  sync.Once
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	work := func() {
+		var scratch []byte
+		for !failed.Load() {
+			k := int(next.Add(1) - 1)
+			if k >= s.n {
+				return
+			}
+			enc, empty, sc, err := a.encodeAppend(nil, block.View(boxes[k]), scratch)
+			scratch = sc
+			if err != nil {
+				errOnce.Do(func() { firstErr = err })
+				failed.Store(true)
+				return
+			}
+			if !empty {
+				chunks[k] = enc
+				nonEmpty.Store(true)
+			}
+		}
+	}
+helpers:
+	for range min(runtime.GOMAXPROCS(0), s.n) - 1 {
+		select {
+		case encodeSlots <- struct{}{}:
+			wg.Add(1)
+			go func() {
+				defer func() { <-encodeSlots; wg.Done() }()
+				work()
+			}()
+		default:
+			break helpers
+		}
+	}
+	work()
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if !nonEmpty.Load() && !a.opts.WriteEmptyChunks {
+		return nil, nil
+	}
+	return chunks, nil
 }
 
 // fetchInner returns the stored bytes of inner chunk idx of a sharded
