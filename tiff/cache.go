@@ -20,9 +20,9 @@ type blockCache struct {
 }
 
 type cached struct {
-	key              [2]int // page, block
-	data             []byte
-	y0, x0, h, w, sw int
+	key  [2]int // page, block
+	data []byte
+	blk  Block
 }
 
 func newBlockCache(max int64) *blockCache {

@@ -1,5 +1,10 @@
 package tiff
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Header magic and versions (TIFF 6.0 section 2; BigTIFF).
 const (
 	leHeader      = "II"
@@ -60,23 +65,121 @@ const (
 var typeSizes = map[uint16]int{dtByte: 1, dtASCII: 1, dtShort: 2, dtLong: 4, dtRational: 8, dtSByte: 1,
 	dtUndefined: 1, dtSShort: 2, dtSLong: 4, dtSRational: 8, dtFloat: 4, dtDouble: 8, dtIFD: 4, dtLong8: 8, dtSLong8: 8, dtIFD8: 8}
 
+// Compression is the value of the Compression tag (259; TIFF 6.0 section
+// 8, page 30; 8 and 32946 from the TIFF technical note "Adobe deflate";
+// 50000 as libtiff registers zstd).
+type Compression uint16
+
 // Compression schemes.
 const (
-	CompressionNone     = 1
-	CompressionLZW      = 5
-	CompressionJPEG     = 7 // recognised, not supported
-	CompressionDeflate  = 8 // Adobe deflate (zlib)
-	CompressionPackBits = 32773
-	CompressionDeflate2 = 32946 // old deflate code, same stream
-	CompressionZstd     = 50000
+	CompressionNone     Compression = 1
+	CompressionLZW      Compression = 5
+	CompressionJPEG     Compression = 7 // recognised, not supported
+	CompressionDeflate  Compression = 8 // Adobe deflate (zlib)
+	CompressionPackBits Compression = 32773
+	CompressionDeflate2 Compression = 32946 // old deflate code, same stream
+	CompressionZstd     Compression = 50000
 )
+
+var compressionNames = map[Compression]string{CompressionNone: "none", CompressionLZW: "lzw",
+	CompressionJPEG: "jpeg", CompressionDeflate: "deflate", CompressionPackBits: "packbits",
+	CompressionDeflate2: "deflate-old", CompressionZstd: "zstd"}
+
+// String returns the scheme's name ("none", "lzw", "jpeg", "deflate",
+// "packbits", "deflate-old", "zstd"), or "compression N" for a value
+// not known here.
+func (c Compression) String() string {
+	if s, ok := compressionNames[c]; ok {
+		return s
+	}
+	return fmt.Sprintf("compression %d", uint16(c))
+}
+
+// decodable reports an UnsupportedError naming c unless this package
+// decodes it.
+func (c Compression) decodable() error {
+	switch c {
+	case CompressionNone, CompressionLZW, CompressionDeflate, CompressionDeflate2, CompressionPackBits, CompressionZstd:
+		return nil
+	}
+	return UnsupportedError(fmt.Sprintf("compression %d (%v)", uint16(c), c))
+}
+
+// ParseCompression returns the scheme String names (case-insensitive), or
+// an error naming the unknown name.
+func ParseCompression(name string) (Compression, error) {
+	for c, s := range compressionNames {
+		if strings.EqualFold(s, name) {
+			return c, nil
+		}
+	}
+	return 0, fmt.Errorf("tiff: unknown compression %q (want none, lzw, deflate, packbits, zstd)", name)
+}
+
+// Predictor is the value of the Predictor tag (317; TIFF 6.0 section 14,
+// page 64; 3 from the TIFF technical note 3, floating point).
+type Predictor uint16
 
 // Predictors.
 const (
-	PredictorNone       = 1
-	PredictorHorizontal = 2
-	PredictorFloat      = 3
+	PredictorNone       Predictor = 1
+	PredictorHorizontal Predictor = 2
+	PredictorFloat      Predictor = 3
 )
+
+var predictorNames = map[Predictor]string{PredictorNone: "none", PredictorHorizontal: "horizontal", PredictorFloat: "float"}
+
+// String returns "none", "horizontal" or "float", or "predictor N" for a
+// value not known here.
+func (p Predictor) String() string {
+	if s, ok := predictorNames[p]; ok {
+		return s
+	}
+	return fmt.Sprintf("predictor %d", uint16(p))
+}
+
+// ParsePredictor returns the predictor String names (case-insensitive),
+// or an error naming the unknown name.
+func ParsePredictor(name string) (Predictor, error) {
+	for p, s := range predictorNames {
+		if strings.EqualFold(s, name) {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("tiff: unknown predictor %q (want none, horizontal, float)", name)
+}
+
+// BigMode chooses between classic TIFF (32-bit offsets) and BigTIFF
+// (64-bit offsets) when writing.
+type BigMode int
+
+// BigTIFF modes.
+const (
+	BigAuto   BigMode = iota // BigTIFF when the file could pass 4 GiB, or when Pages is unknown
+	BigAlways                // always 64-bit offsets
+	BigNever                 // classic TIFF; writing past 4 GiB is an error
+)
+
+var bigModeNames = map[BigMode]string{BigAuto: "auto", BigAlways: "always", BigNever: "never"}
+
+// String returns "auto", "always" or "never", or "BigMode(N)".
+func (m BigMode) String() string {
+	if s, ok := bigModeNames[m]; ok {
+		return s
+	}
+	return fmt.Sprintf("BigMode(%d)", int(m))
+}
+
+// ParseBigMode returns the mode String names (case-insensitive), or an
+// error naming the unknown name.
+func ParseBigMode(name string) (BigMode, error) {
+	for m, s := range bigModeNames {
+		if strings.EqualFold(s, name) {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("tiff: unknown BigTIFF mode %q (want auto, always, never)", name)
+}
 
 // Sample formats.
 const (

@@ -5,10 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"slices"
-	"sync"
 
-	"github.com/klauspost/compress/zlib"
 	"golang.org/x/image/tiff/lzw"
 
 	"github.com/ryomen-dev/ryomen/codec"
@@ -21,10 +18,9 @@ func (p *Page) blockBytes(sh, sw int) int64 {
 }
 
 // DecodeBlock returns strip or tile i decoded into native-endian samples,
-// (stored rows) x (stored width) x (samples), and its pixel box. With
-// separate sample planes a block holds one sample: block i is sample
-// i / (blocks per plane).
-func (p *Page) DecodeBlock(i int) (data []byte, y0, x0, h, w, sw int, err error) {
+// (stored rows) x (stored width) x (samples), and where it lies. With
+// separate sample planes a block holds one sample, Block.Sample.
+func (p *Page) DecodeBlock(i int) ([]byte, Block, error) {
 	return p.decodeBlock(i, &blockScratch{})
 }
 
@@ -40,50 +36,31 @@ func grow(b []byte, n int) []byte {
 	return make([]byte, n)
 }
 
-func (p *Page) decodeBlock(i int, sc *blockScratch) (data []byte, y0, x0, h, w, sw int, err error) {
-	if i < 0 || i >= len(p.Offsets) {
-		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d of %d", i, len(p.Offsets))
+func (p *Page) decodeBlock(i int, sc *blockScratch) ([]byte, Block, error) {
+	blk, err := p.Block(i)
+	if err != nil {
+		return nil, blk, err
 	}
-	y0, x0, h, w, sh, sw := p.blockGeom(i)
-	want := p.blockBytes(sh, sw)
-	if want > p.f.limits.MaxBlockBytes {
-		return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d of %d bytes exceeds the %d-byte limit", i, want, p.f.limits.MaxBlockBytes))
+	raw, want, err := p.readRaw(blk, sc)
+	if err != nil {
+		return nil, blk, err
 	}
-	if p.Counts[i] > uint64(p.f.size) {
-		return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d byte count %d exceeds the file size", i, p.Counts[i]))
-	}
-	count := int(p.Counts[i])
-	if p.Compression == CompressionNone {
-		// Uncompressed blocks may be padded; read only what the header
-		// implies.
-		if int64(count) < want {
-			return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d holds %d bytes, want %d", i, count, want))
-		}
-		count = int(want)
-	}
-	if err := p.f.inFile(p.Offsets[i], count); err != nil {
-		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d: %w", i, err)
-	}
-	sc.raw = grow(sc.raw, count)
-	if _, err := p.f.r.ReadAt(sc.raw, int64(p.Offsets[i])); err != nil && !(err == io.EOF && count == 0) {
-		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d: %w", i, err)
-	}
-	out, err := decompress(p.Compression, sc.raw, int(want), sc.out)
+	out, err := decompress(p.Compression, raw, int(want), sc.out)
 	if p.Compression != CompressionNone && cap(out) > cap(sc.out) {
 		sc.out = out
 	}
 	if err != nil {
-		return nil, 0, 0, 0, 0, 0, fmt.Errorf("tiff: block %d: %w", i, err)
+		return nil, blk, fmt.Errorf("tiff: block %d: %w", i, err)
 	}
 	if len(out) != int(want) {
-		return nil, 0, 0, 0, 0, 0, FormatError(fmt.Sprintf("block %d decodes to %d bytes, want %d", i, len(out), want))
+		return nil, blk, FormatError(fmt.Sprintf("block %d decodes to %d bytes, want %d", i, len(out), want))
 	}
 	bps := p.Bits / 8
 	spb := p.spb()
-	rowBytes := sw * spb * bps
+	rowBytes := blk.StoredW * spb * bps
 	switch p.Predictor {
 	case PredictorFloat:
-		for r := 0; r < sh; r++ {
+		for r := 0; r < blk.StoredH; r++ {
 			undoFloatPredictor(out[r*rowBytes:(r+1)*rowBytes], spb, bps)
 		}
 	default:
@@ -91,90 +68,67 @@ func (p *Page) decodeBlock(i int, sc *blockScratch) (data []byte, y0, x0, h, w, 
 			nd.SwapBytes(out, bps)
 		}
 		if p.Predictor == PredictorHorizontal {
-			for r := 0; r < sh; r++ {
+			for r := 0; r < blk.StoredH; r++ {
 				undoHorizontal(out[r*rowBytes:(r+1)*rowBytes], spb, bps)
 			}
 		}
 	}
-	return out, y0, x0, h, w, sw, nil
+	return out, blk, nil
 }
 
-// zlibReaders holds decoders for reuse: a new one allocates its window.
-var zlibReaders sync.Pool
+// readRaw reads block b's encoded bytes into sc.raw and returns them with
+// the size they must decode to.
+func (p *Page) readRaw(b Block, sc *blockScratch) ([]byte, int64, error) {
+	want := p.blockBytes(b.StoredH, b.StoredW)
+	if want > p.f.limits.MaxBlockBytes {
+		return nil, 0, FormatError(fmt.Sprintf("block %d of %d bytes exceeds the %d-byte limit", b.Index, want, p.f.limits.MaxBlockBytes))
+	}
+	if b.Count > uint64(p.f.size) {
+		return nil, 0, FormatError(fmt.Sprintf("block %d byte count %d exceeds the file size", b.Index, b.Count))
+	}
+	count := int(b.Count)
+	if p.Compression == CompressionNone {
+		// Uncompressed blocks may be padded; read only what the header
+		// implies.
+		if int64(count) < want {
+			return nil, 0, FormatError(fmt.Sprintf("block %d holds %d bytes, want %d", b.Index, count, want))
+		}
+		count = int(want)
+	}
+	if err := p.f.inFile(b.Offset, count); err != nil {
+		return nil, 0, fmt.Errorf("tiff: block %d: %w", b.Index, err)
+	}
+	sc.raw = grow(sc.raw, count)
+	if _, err := p.f.r.ReadAt(sc.raw, int64(b.Offset)); err != nil && !(err == io.EOF && count == 0) {
+		return nil, 0, fmt.Errorf("tiff: block %d: %w", b.Index, err)
+	}
+	return sc.raw, want, nil
+}
 
 // decompress decodes raw, which must hold want bytes, into dst's memory
-// when its capacity suffices.
-func decompress(c int, raw []byte, want int, dst []byte) ([]byte, error) {
+// when its capacity suffices. Deflate and zstd take codec's bounded
+// decoders, LZW codec's bounded reader.
+func decompress(c Compression, raw []byte, want int, dst []byte) ([]byte, error) {
+	var out []byte
+	var err error
 	switch c {
 	case CompressionNone:
 		return raw, nil
 	case CompressionDeflate, CompressionDeflate2:
-		var zr io.ReadCloser
-		var err error
-		if v := zlibReaders.Get(); v != nil {
-			zr = v.(io.ReadCloser)
-			err = zr.(zlib.Resetter).Reset(bytes.NewReader(raw), nil)
-		} else {
-			zr, err = zlib.NewReader(bytes.NewReader(raw))
-		}
-		if err != nil {
-			return nil, FormatError("deflate: " + err.Error())
-		}
-		out, err := readUpTo(zr, want, "deflate", dst)
-		zlibReaders.Put(zr)
-		return out, err
+		out, err = codec.Zlib{}.Decode(dst[:0], raw, want)
 	case CompressionLZW:
-		return readUpTo(lzw.NewReader(bytes.NewReader(raw), lzw.MSB, 8), want, "LZW", dst)
+		out, err = codec.ReadLimited(dst[:0], lzw.NewReader(bytes.NewReader(raw), lzw.MSB, 8), want, "LZW")
 	case CompressionZstd:
-		// The one zstd path of the module: bounded by want, allocation
-		// trusted only for frames that could hold what they claim.
-		out, err := codec.Zstd{}.Decode(dst[:0], raw, want)
-		if err != nil {
-			return nil, FormatError(fmt.Sprintf("zstd (want %d bytes): %v", want, err))
-		}
-		return out, nil
+		// Allocation is trusted only for frames that could hold what
+		// they claim.
+		out, err = codec.Zstd{}.Decode(dst[:0], raw, want)
 	case CompressionPackBits:
 		return unpackBits(raw, want, dst)
+	default:
+		return nil, c.decodable()
 	}
-	return nil, UnsupportedError(fmt.Sprintf("compression %d", c))
-}
-
-// readUpTo reads the want bytes a block must decode to. The buffer grows
-// with the data actually decoded, so a tiny hostile stream claiming a
-// large block cannot make it allocate the whole block up front. A stream
-// holding more than want bytes, or failing its checksum, is an error; a
-// short one is the caller's to report.
-func readUpTo(r io.Reader, want int, name string, dst []byte) ([]byte, error) {
-	out := dst[:0]
-	if cap(dst) < want {
-		out = make([]byte, 0, min(want, 1<<20))
-	}
-	stalls := 0
-	for len(out) < want {
-		if len(out) == cap(out) {
-			out = slices.Grow(out, min(want-len(out), cap(out)))
-		}
-		n, err := r.Read(out[len(out):min(cap(out), want)])
-		out = out[:len(out)+n]
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, FormatError(name + ": " + err.Error())
-		}
-		if n == 0 {
-			if stalls++; stalls > 100 {
-				return nil, FormatError(name + ": " + io.ErrNoProgress.Error())
-			}
-		}
-	}
-	var one [1]byte
-	n, err := io.ReadFull(r, one[:])
-	switch {
-	case n > 0:
-		return nil, FormatError(fmt.Sprintf("%s stream decodes to more than %d bytes", name, want))
-	case err != io.EOF && err != io.ErrUnexpectedEOF:
-		return nil, FormatError(name + ": " + err.Error())
+	if err != nil {
+		return nil, FormatError(fmt.Sprintf("%v (want %d bytes): %v", c, want, err))
 	}
 	return out, nil
 }

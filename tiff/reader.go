@@ -41,8 +41,8 @@ type Page struct {
 	Samples       int // samples per pixel
 	Bits          int // bits per sample
 	DType         nd.DType
-	Compression   int
-	Predictor     int
+	Compression   Compression
+	Predictor     Predictor
 	Planar        int // 1 contiguous, 2 separate planes
 	RowsPerStrip  int
 	TileWidth     int // 0 for strips
@@ -290,100 +290,24 @@ func (f *File) ints(e entry) ([]uint64, error) {
 	return out, nil
 }
 
+// page builds and checks the Page an IFD's entries describe.
 func (f *File) page(es map[uint16]entry) (*Page, error) {
 	p := &Page{f: f, Samples: 1, Bits: 1, Compression: CompressionNone, Predictor: PredictorNone, Planar: 1}
-	one := func(tag uint16, dflt int) (int, error) {
-		e, ok := es[tag]
-		if !ok {
-			return dflt, nil
-		}
-		v, err := f.ints(e)
-		if err != nil || len(v) == 0 {
-			return 0, FormatError(fmt.Sprintf("tag %d", tag))
-		}
-		if v[0] > 1<<31 {
-			return 0, FormatError(fmt.Sprintf("tag %d value %d", tag, v[0]))
-		}
-		return int(v[0]), nil
-	}
-	var err error
-	for _, t := range []struct {
-		tag  uint16
-		dst  *int
-		dflt int
-	}{
-		{tImageWidth, &p.Width, -1}, {tImageLength, &p.Height, -1}, {tSamplesPerPixel, &p.Samples, 1},
-		{tBitsPerSample, &p.Bits, 1}, {tCompression, &p.Compression, 1}, {tPredictor, &p.Predictor, 1},
-		{tPlanarConfiguration, &p.Planar, 1}, {tTileWidth, &p.TileWidth, 0}, {tTileLength, &p.TileLength, 0},
-		{tNewSubfileType, &p.SubfileType, 0}, {tResolutionUnit, &p.ResolutionUnit, 2},
-	} {
-		if *t.dst, err = one(t.tag, t.dflt); err != nil {
-			return nil, err
-		}
-	}
-	if p.Width <= 0 || p.Height <= 0 {
-		return nil, FormatError("missing or zero ImageWidth/ImageLength")
-	}
-	if p.Samples < 1 || p.Samples > 64 {
-		return nil, FormatError(fmt.Sprintf("SamplesPerPixel %d", p.Samples))
-	}
-	if p.RowsPerStrip, err = one(tRowsPerStrip, p.Height); err != nil {
+	if err := f.scalars(es, p); err != nil {
 		return nil, err
 	}
-	p.RowsPerStrip = max(1, min(p.RowsPerStrip, p.Height))
-	sf, err := one(tSampleFormat, sfUint)
-	if err != nil {
-		return nil, err
-	}
-	// Every sample of a pixel must have the same size and format.
-	for _, tag := range []uint16{tBitsPerSample, tSampleFormat} {
-		if e, ok := es[tag]; ok {
-			v, err := f.ints(e)
-			if err != nil {
-				return nil, err
-			}
-			for _, x := range v[1:] {
-				if x != v[0] {
-					return nil, UnsupportedError(fmt.Sprintf("tag %d: samples of different types %v", tag, v))
-				}
-			}
-		}
-	}
-	if p.DType, err = dtypeOf(p.Bits, sf); err != nil {
+	if err := f.sampleType(es, p); err != nil {
 		return nil, err
 	}
 	p.XResolution, p.YResolution = f.rational(es, tXResolution), f.rational(es, tYResolution)
 	if e, ok := es[tImageDescription]; ok && e.typ == dtASCII {
 		p.Description = strings.TrimRight(string(e.data), "\x00")
 	}
-	offTag, cntTag := uint16(tStripOffsets), uint16(tStripByteCounts)
-	if p.TileWidth > 0 || p.TileLength > 0 {
-		if p.TileWidth <= 0 || p.TileLength <= 0 || p.TileWidth > 1<<16 || p.TileLength > 1<<16 {
-			return nil, FormatError(fmt.Sprintf("tile size %dx%d", p.TileWidth, p.TileLength))
-		}
-		offTag, cntTag = tTileOffsets, tTileByteCounts
-	}
-	eo, ok1 := es[offTag]
-	ec, ok2 := es[cntTag]
-	if !ok1 || !ok2 {
-		return nil, FormatError("missing strip or tile offsets/byte counts")
-	}
-	if p.Offsets, err = f.ints(eo); err != nil {
+	if err := f.blockTables(es, p); err != nil {
 		return nil, err
 	}
-	if p.Counts, err = f.ints(ec); err != nil {
+	if err := p.Compression.decodable(); err != nil {
 		return nil, err
-	}
-	if p.Planar != 1 && p.Planar != 2 {
-		return nil, FormatError(fmt.Sprintf("PlanarConfiguration %d", p.Planar))
-	}
-	if want := p.blocks(); len(p.Offsets) != want || len(p.Counts) != want {
-		return nil, FormatError(fmt.Sprintf("%d offsets and %d byte counts for %d blocks", len(p.Offsets), len(p.Counts), want))
-	}
-	switch p.Compression {
-	case CompressionNone, CompressionLZW, CompressionDeflate, CompressionDeflate2, CompressionPackBits, CompressionZstd:
-	default:
-		return nil, UnsupportedError(fmt.Sprintf("compression %d", p.Compression))
 	}
 	switch p.Predictor {
 	case PredictorNone, PredictorHorizontal:
@@ -392,9 +316,118 @@ func (f *File) page(es map[uint16]entry) (*Page, error) {
 			return nil, FormatError("floating-point predictor on integer samples")
 		}
 	default:
-		return nil, UnsupportedError(fmt.Sprintf("predictor %d", p.Predictor))
+		return nil, UnsupportedError(p.Predictor.String())
 	}
 	return p, nil
+}
+
+// tagInt returns the first value of an integer tag, or dflt when the tag
+// is absent.
+func (f *File) tagInt(es map[uint16]entry, tag uint16, dflt int) (int, error) {
+	e, ok := es[tag]
+	if !ok {
+		return dflt, nil
+	}
+	v, err := f.ints(e)
+	if err != nil || len(v) == 0 {
+		return 0, FormatError(fmt.Sprintf("tag %d", tag))
+	}
+	if v[0] > 1<<31 {
+		return 0, FormatError(fmt.Sprintf("tag %d value %d", tag, v[0]))
+	}
+	return int(v[0]), nil
+}
+
+// scalars reads the page's one-value tags: sizes, compression, predictor,
+// layout.
+func (f *File) scalars(es map[uint16]entry, p *Page) error {
+	var comp, pred int
+	for _, t := range []struct {
+		tag  uint16
+		dst  *int
+		dflt int
+	}{
+		{tImageWidth, &p.Width, -1}, {tImageLength, &p.Height, -1}, {tSamplesPerPixel, &p.Samples, 1},
+		{tBitsPerSample, &p.Bits, 1}, {tCompression, &comp, 1}, {tPredictor, &pred, 1},
+		{tPlanarConfiguration, &p.Planar, 1}, {tTileWidth, &p.TileWidth, 0}, {tTileLength, &p.TileLength, 0},
+		{tNewSubfileType, &p.SubfileType, 0}, {tResolutionUnit, &p.ResolutionUnit, 2},
+	} {
+		var err error
+		if *t.dst, err = f.tagInt(es, t.tag, t.dflt); err != nil {
+			return err
+		}
+	}
+	if comp > 0xffff || pred > 0xffff {
+		return FormatError(fmt.Sprintf("compression %d, predictor %d: not SHORT values", comp, pred))
+	}
+	p.Compression, p.Predictor = Compression(comp), Predictor(pred)
+	if p.Width <= 0 || p.Height <= 0 {
+		return FormatError("missing or zero ImageWidth/ImageLength")
+	}
+	if p.Samples < 1 || p.Samples > 64 {
+		return FormatError(fmt.Sprintf("SamplesPerPixel %d", p.Samples))
+	}
+	var err error
+	if p.RowsPerStrip, err = f.tagInt(es, tRowsPerStrip, p.Height); err != nil {
+		return err
+	}
+	p.RowsPerStrip = max(1, min(p.RowsPerStrip, p.Height))
+	return nil
+}
+
+// sampleType sets the page's DType from BitsPerSample and SampleFormat,
+// which must be the same for every sample of a pixel.
+func (f *File) sampleType(es map[uint16]entry, p *Page) error {
+	sf, err := f.tagInt(es, tSampleFormat, sfUint)
+	if err != nil {
+		return err
+	}
+	for _, tag := range []uint16{tBitsPerSample, tSampleFormat} {
+		if e, ok := es[tag]; ok {
+			v, err := f.ints(e)
+			if err != nil {
+				return err
+			}
+			for _, x := range v[1:] {
+				if x != v[0] {
+					return UnsupportedError(fmt.Sprintf("tag %d: samples of different types %v", tag, v))
+				}
+			}
+		}
+	}
+	p.DType, err = dtypeOf(p.Bits, sf)
+	return err
+}
+
+// blockTables reads the strip or tile offsets and byte counts and checks
+// them against the page's layout.
+func (f *File) blockTables(es map[uint16]entry, p *Page) error {
+	offTag, cntTag := uint16(tStripOffsets), uint16(tStripByteCounts)
+	if p.TileWidth > 0 || p.TileLength > 0 {
+		if p.TileWidth <= 0 || p.TileLength <= 0 || p.TileWidth > 1<<16 || p.TileLength > 1<<16 {
+			return FormatError(fmt.Sprintf("tile size %dx%d", p.TileWidth, p.TileLength))
+		}
+		offTag, cntTag = tTileOffsets, tTileByteCounts
+	}
+	eo, ok1 := es[offTag]
+	ec, ok2 := es[cntTag]
+	if !ok1 || !ok2 {
+		return FormatError("missing strip or tile offsets/byte counts")
+	}
+	var err error
+	if p.Offsets, err = f.ints(eo); err != nil {
+		return err
+	}
+	if p.Counts, err = f.ints(ec); err != nil {
+		return err
+	}
+	if p.Planar != 1 && p.Planar != 2 {
+		return FormatError(fmt.Sprintf("PlanarConfiguration %d", p.Planar))
+	}
+	if want := p.blocks(); len(p.Offsets) != want || len(p.Counts) != want {
+		return FormatError(fmt.Sprintf("%d offsets and %d byte counts for %d blocks", len(p.Offsets), len(p.Counts), want))
+	}
+	return nil
 }
 
 // rational returns the first value of a RATIONAL tag, or 0 when it is
@@ -469,17 +502,51 @@ func (p *Page) blocks() int {
 	return p.perPlane()
 }
 
-// blockGeom returns the pixel box of block i: rows [y0, y0+h) and columns
-// [x0, x0+w) of the page, and the stored width and height (a tile is
-// stored whole even where it overhangs the image).
-func (p *Page) blockGeom(i int) (y0, x0, h, w, sh, sw int) {
+// Block is where one strip or tile of a page lies: its encoded bytes in
+// the file and the box of pixels it covers.
+type Block struct {
+	Index int // in the page's Offsets and Counts
+	// Sample is the sample the block holds with separate sample planes
+	// (PlanarConfiguration 2), 0 otherwise.
+	Sample int
+	// Offset and Count locate the encoded bytes in the file.
+	Offset, Count uint64
+	// Rows [Y0, Y0+H) and columns [X0, X0+W) of the page.
+	Y0, X0, H, W int
+	// StoredH and StoredW are the rows and columns stored: a tile is
+	// stored whole even where it overhangs the page.
+	StoredH, StoredW int
+}
+
+// Block returns block i of the page (strips or tiles, sample plane by
+// sample plane with separate planes), or an error when there is none.
+func (p *Page) Block(i int) (Block, error) {
+	if i < 0 || i >= len(p.Offsets) || i >= len(p.Counts) {
+		return Block{}, fmt.Errorf("tiff: block %d of %d", i, len(p.Offsets))
+	}
+	return p.block(i), nil
+}
+
+// block is Block for an i known to be in range (of p.blocks(); the tables
+// may still be empty while a page is written).
+func (p *Page) block(i int) Block {
+	b := Block{Index: i, Sample: i / p.perPlane()}
+	if i < len(p.Offsets) && i < len(p.Counts) {
+		b.Offset, b.Count = p.Offsets[i], p.Counts[i]
+	}
+	if p.Planar != 2 {
+		b.Sample = 0
+	}
 	i %= p.perPlane()
 	if p.tiled() {
 		across := (p.Width + p.TileWidth - 1) / p.TileWidth
-		y0, x0 = (i/across)*p.TileLength, (i%across)*p.TileWidth
-		return y0, x0, min(p.TileLength, p.Height-y0), min(p.TileWidth, p.Width-x0), p.TileLength, p.TileWidth
+		b.Y0, b.X0 = (i/across)*p.TileLength, (i%across)*p.TileWidth
+		b.H, b.W = min(p.TileLength, p.Height-b.Y0), min(p.TileWidth, p.Width-b.X0)
+		b.StoredH, b.StoredW = p.TileLength, p.TileWidth
+		return b
 	}
-	y0 = i * p.RowsPerStrip
-	h = min(p.RowsPerStrip, p.Height-y0)
-	return y0, 0, h, p.Width, h, p.Width
+	b.Y0 = i * p.RowsPerStrip
+	b.H, b.W = min(p.RowsPerStrip, p.Height-b.Y0), p.Width
+	b.StoredH, b.StoredW = b.H, b.W
+	return b
 }

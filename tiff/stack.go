@@ -220,23 +220,24 @@ func (s *Stack) jobs(b nd.Box) []blockJob {
 func (s *Stack) readBlock(b nd.Box, dst nd.Any, j blockJob, sc *blockScratch) error {
 	p := s.pages[j.k]
 	var data []byte
-	var by, bx, bh, bw, sw int
+	var at Block
 	if c, ok := s.cache.lookup(p, j.k, j.block); ok {
-		data, by, bx, bh, bw, sw = c.data, c.y0, c.x0, c.h, c.w, c.sw
+		data, at = c.data, c.blk
 	} else {
 		var err error
 		if s.cache != nil && p.Compression != CompressionNone {
 			sc = &blockScratch{} // the cache keeps the decoded bytes
 		}
-		data, by, bx, bh, bw, sw, err = p.decodeBlock(j.block, sc)
+		data, at, err = p.decodeBlock(j.block, sc)
 		if err != nil {
 			return fmt.Errorf("tiff: %spage %d: %w", s.f.prefix(), j.k, err)
 		}
 		s.decodes.Add(1)
 		if s.cache != nil && p.Compression != CompressionNone {
-			s.cache.put(&cached{key: [2]int{j.k, j.block}, data: data, y0: by, x0: bx, h: bh, w: bw, sw: sw})
+			s.cache.put(&cached{key: [2]int{j.k, j.block}, data: data, blk: at})
 		}
 	}
+	by, bx, bh, bw, sw := at.Y0, at.X0, at.H, at.W, at.StoredW
 	y0, y1, x0, x1 := b.Min[s.yAx], b.Max[s.yAx], b.Min[s.xAx], b.Max[s.xAx]
 	iy0, iy1 := max(y0, by), min(y1, by+bh)
 	ix0, ix1 := max(x0, bx), min(x1, bx+bw)
@@ -261,7 +262,7 @@ func (s *Stack) readBlock(b nd.Box, dst nd.Any, j blockJob, sc *blockScratch) er
 	if a := s.sAx; a >= 0 {
 		bshape[a], bstrides[a] = spb, 1
 		if p.Planar == 2 {
-			smp := j.block / p.perPlane()
+			smp := at.Sample
 			src.Min[a], src.Max[a], dstb.Min[a], dstb.Max[a] = 0, 1, smp-b.Min[a], smp-b.Min[a]+1
 		} else {
 			src.Min[a], src.Max[a], dstb.Min[a], dstb.Max[a] = b.Min[a], b.Max[a], 0, b.Max[a]-b.Min[a]

@@ -187,9 +187,6 @@ type writeCase struct {
 	opt  WriterOptions
 }
 
-var compressionNames = map[int]string{CompressionNone: "none", CompressionDeflate: "deflate",
-	CompressionLZW: "lzw", CompressionPackBits: "packbits", CompressionZstd: "zstd"}
-
 // writeCases is the writer matrix: ten sample types x five compressions
 // x strips/tiles x classic/BigTIFF, with the predictor (2 for integers, 3
 // for floats) on for the classic files of the compressions that take
@@ -204,11 +201,11 @@ func writeCases() []writeCase {
 		if dt.IsFloat() {
 			pred = PredictorFloat
 		}
-		for _, c := range []int{CompressionNone, CompressionDeflate, CompressionLZW, CompressionPackBits, CompressionZstd} {
+		for _, c := range []Compression{CompressionNone, CompressionDeflate, CompressionLZW, CompressionPackBits, CompressionZstd} {
 			for _, tiled := range []bool{false, true} {
 				for _, big := range []bool{false, true} {
 					o := WriterOptions{Compression: c, RowsPerStrip: 7}
-					name := fmt.Sprintf("%v-%s", dt, compressionNames[c])
+					name := fmt.Sprintf("%v-%s", dt, c)
 					if tiled {
 						o.TileWidth, o.TileLength = 16, 32
 						name += "-tiles"
@@ -393,7 +390,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		for _, p := range fl.Pages[:min(len(fl.Pages), 4)] {
 			for i := range min(len(p.Offsets), 8) {
-				data, _, _, _, _, _, err := p.DecodeBlock(i)
+				data, _, err := p.DecodeBlock(i)
 				if err == nil && int64(len(data)) > lim.MaxBlockBytes {
 					t.Fatalf("block of %d bytes past the limit", len(data))
 				}
@@ -543,7 +540,7 @@ func TestBigTIFFChoice(t *testing.T) {
 		t.Skip("writes 4 GiB to a counting sink")
 	}
 	big := nd.New[uint8]([]int{8192, 8192}, nd.C)
-	for _, mode := range []int{BigNever, BigAuto} {
+	for _, mode := range []BigMode{BigNever, BigAuto} {
 		s := &sink{}
 		w, _ := NewWriter(s, WriterOptions{BigTIFF: mode, Pages: 65, RowsPerStrip: 8192})
 		var err error
@@ -692,7 +689,7 @@ func TestPyramid(t *testing.T) {
 	whole := vol(nd.Uint16, shape).(*nd.Array[uint16])
 	dir := t.TempDir()
 	var names []string
-	for _, big := range []int{BigNever, BigAlways} {
+	for _, big := range []BigMode{BigNever, BigAlways} {
 		p := filepath.Join(dir, fmt.Sprintf("pyr-%d.tif", big))
 		fh, _ := os.Create(p)
 		w, err := NewWriter(fh, WriterOptions{Compression: CompressionDeflate, Predictor: PredictorHorizontal,

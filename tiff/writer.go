@@ -17,22 +17,16 @@ import (
 	"github.com/ryomen-dev/ryomen/nd"
 )
 
-// BigTIFF modes.
-const (
-	BigAuto   = iota // BigTIFF when the file could pass 4 GiB, or when Pages is unknown
-	BigAlways        // always 64-bit offsets
-	BigNever         // classic TIFF; writing past 4 GiB is an error
-)
-
 // WriterOptions configure a Writer.
 type WriterOptions struct {
-	// Compression is CompressionNone, CompressionDeflate, CompressionLZW,
-	// CompressionPackBits or CompressionZstd; Level is the deflate or zstd
-	// level (0: default).
-	Compression, Level int
-	// Predictor is PredictorNone, PredictorHorizontal (integers) or
-	// PredictorFloat (floats).
-	Predictor int
+	// Compression is CompressionNone (also 0), CompressionDeflate,
+	// CompressionLZW, CompressionPackBits or CompressionZstd.
+	Compression Compression
+	// Level is the deflate or zstd level (0: default).
+	Level int
+	// Predictor is PredictorNone (also 0), PredictorHorizontal (integers)
+	// or PredictorFloat (floats).
+	Predictor Predictor
 	// TileWidth and TileLength (multiples of 16) store tiles; zero
 	// stores strips of RowsPerStrip rows (0: about 256 KiB per strip).
 	TileWidth, TileLength, RowsPerStrip int
@@ -42,7 +36,7 @@ type WriterOptions struct {
 	// otherwise, including when Pages is 0 (unknown), since a classic
 	// file cannot be extended past 4 GiB once started. With BigNever a
 	// page that would pass 4 GiB fails with an error.
-	BigTIFF int
+	BigTIFF BigMode
 	// Pages is the number of pages that will be written (0: unknown). It
 	// is needed by ImageJ and lets BigAuto choose classic TIFF.
 	Pages int
@@ -97,10 +91,17 @@ func NewWriter(w io.WriteSeeker, opt WriterOptions) (*Writer, error) {
 		opt.Compression = CompressionNone
 	case CompressionNone, CompressionDeflate, CompressionZstd, CompressionLZW, CompressionPackBits:
 	default:
-		return nil, UnsupportedError(fmt.Sprintf("writing compression %d (want none, deflate, LZW, PackBits or zstd)", opt.Compression))
+		return nil, UnsupportedError(fmt.Sprintf("writing compression %d (%v; want none, deflate, LZW, PackBits or zstd)", uint16(opt.Compression), opt.Compression))
 	}
-	if opt.Predictor == 0 {
+	switch opt.Predictor {
+	case 0:
 		opt.Predictor = PredictorNone
+	case PredictorNone, PredictorHorizontal, PredictorFloat:
+	default:
+		return nil, UnsupportedError(fmt.Sprintf("writing %v", opt.Predictor))
+	}
+	if _, ok := bigModeNames[opt.BigTIFF]; !ok {
+		return nil, fmt.Errorf("tiff: %v: want BigAuto, BigAlways or BigNever", opt.BigTIFF)
 	}
 	if opt.TileWidth%16 != 0 || opt.TileLength%16 != 0 || (opt.TileWidth == 0) != (opt.TileLength == 0) {
 		return nil, fmt.Errorf("tiff: tile size %dx%d: both must be positive multiples of 16, or both 0", opt.TileWidth, opt.TileLength)
@@ -342,6 +343,22 @@ func shorts(v ...int) []byte {
 // linked into the chain and lists its reduced levels' directories subs; a
 // reduced level (sub) is not linked.
 func (w *Writer) writeIFD(p *Page, sub bool, subs []uint64) (uint64, error) {
+	fs := w.fields(p, sub, subs)
+	sort.Slice(fs, func(i, j int) bool { return fs[i].tag < fs[j].tag })
+	off, next, err := w.writeDir(fs)
+	if err != nil || sub {
+		return off, err
+	}
+	// Link: the header or the previous IFD points here.
+	if err := w.patch(w.link, off); err != nil {
+		return 0, err
+	}
+	w.link = next
+	return off, nil
+}
+
+// fields lists the tags of page p's directory, unsorted.
+func (w *Writer) fields(p *Page, sub bool, subs []uint64) []field {
 	sf := sfUint
 	switch {
 	case p.DType.IsFloat():
@@ -363,7 +380,7 @@ func (w *Writer) writeIFD(p *Page, sub bool, subs []uint64) (uint64, error) {
 		{tImageWidth, dtLong, 1, le32(uint32(p.Width))},
 		{tImageLength, dtLong, 1, le32(uint32(p.Height))},
 		{tBitsPerSample, dtShort, uint64(p.Samples), shorts(bits...)},
-		{tCompression, dtShort, 1, shorts(p.Compression)},
+		{tCompression, dtShort, 1, shorts(int(p.Compression))},
 		{tPhotometricInterpretation, dtShort, 1, shorts(photometric)},
 		{tSamplesPerPixel, dtShort, 1, shorts(p.Samples)},
 		{tPlanarConfiguration, dtShort, 1, shorts(1)},
@@ -374,56 +391,69 @@ func (w *Writer) writeIFD(p *Page, sub bool, subs []uint64) (uint64, error) {
 		fs = append(fs, field{tExtraSamples, dtShort, uint64(extra), shorts(make([]int, extra)...)}) // unspecified
 	}
 	if p.Predictor != PredictorNone {
-		fs = append(fs, field{tPredictor, dtShort, 1, shorts(p.Predictor)})
+		fs = append(fs, field{tPredictor, dtShort, 1, shorts(int(p.Predictor))})
 	}
-	if w.pages == 0 && !sub {
-		desc := w.opt.Description
-		if w.imagej {
-			desc = fmt.Sprintf("ImageJ=1.11a\nimages=%d\nslices=%d\n", w.opt.Pages, w.opt.Pages)
-			if w.opt.Unit != "" {
-				desc += "unit=" + w.opt.Unit + "\n"
-			}
-			if w.opt.ZSpacing > 0 {
-				desc += fmt.Sprintf("spacing=%g\n", w.opt.ZSpacing)
-			}
-			desc += "loop=false\n"
-		}
-		if desc != "" {
-			fs = append(fs, field{tImageDescription, dtASCII, uint64(len(desc) + 1), append([]byte(desc), 0)})
-		}
+	if desc := w.description(); w.pages == 0 && !sub && desc != "" {
+		fs = append(fs, field{tImageDescription, dtASCII, uint64(len(desc) + 1), append([]byte(desc), 0)})
 	}
-	offType, offSize := uint16(dtLong), 4
+	offType := uint16(dtLong)
 	if w.big {
-		offType, offSize = dtLong8, 8
-	}
-	table := func(v []uint64) []byte {
-		b := make([]byte, offSize*len(v))
-		for i, x := range v {
-			if w.big {
-				binary.LittleEndian.PutUint64(b[8*i:], x)
-			} else {
-				binary.LittleEndian.PutUint32(b[4*i:], uint32(x))
-			}
-		}
-		return b
+		offType = dtLong8
 	}
 	n := uint64(len(p.Offsets))
 	if p.tiled() {
 		fs = append(fs, field{tTileWidth, dtLong, 1, le32(uint32(p.TileWidth))}, field{tTileLength, dtLong, 1, le32(uint32(p.TileLength))},
-			field{tTileOffsets, offType, n, table(p.Offsets)}, field{tTileByteCounts, offType, n, table(p.Counts)})
+			field{tTileOffsets, offType, n, w.offsets(p.Offsets)}, field{tTileByteCounts, offType, n, w.offsets(p.Counts)})
 	} else {
 		fs = append(fs, field{tRowsPerStrip, dtLong, 1, le32(uint32(p.RowsPerStrip))},
-			field{tStripOffsets, offType, n, table(p.Offsets)}, field{tStripByteCounts, offType, n, table(p.Counts)})
+			field{tStripOffsets, offType, n, w.offsets(p.Offsets)}, field{tStripByteCounts, offType, n, w.offsets(p.Counts)})
 	}
 	if len(subs) > 0 {
 		typ := uint16(dtIFD)
 		if w.big {
 			typ = dtIFD8
 		}
-		fs = append(fs, field{tSubIFDs, typ, uint64(len(subs)), table(subs)})
+		fs = append(fs, field{tSubIFDs, typ, uint64(len(subs)), w.offsets(subs)})
 	}
-	sort.Slice(fs, func(i, j int) bool { return fs[i].tag < fs[j].tag })
-	// Out-of-line values first, then the directory.
+	return fs
+}
+
+// description is the first page's ImageDescription: the ImageJ
+// hyperstack description, or WriterOptions.Description.
+func (w *Writer) description() string {
+	if !w.imagej {
+		return w.opt.Description
+	}
+	desc := fmt.Sprintf("ImageJ=1.11a\nimages=%d\nslices=%d\n", w.opt.Pages, w.opt.Pages)
+	if w.opt.Unit != "" {
+		desc += "unit=" + w.opt.Unit + "\n"
+	}
+	if w.opt.ZSpacing > 0 {
+		desc += fmt.Sprintf("spacing=%g\n", w.opt.ZSpacing)
+	}
+	return desc + "loop=false\n"
+}
+
+// offsets encodes file offsets or byte counts as LONG or LONG8 values.
+func (w *Writer) offsets(v []uint64) []byte {
+	if w.big {
+		b := make([]byte, 0, 8*len(v))
+		for _, x := range v {
+			b = binary.LittleEndian.AppendUint64(b, x)
+		}
+		return b
+	}
+	b := make([]byte, 0, 4*len(v))
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint32(b, uint32(x))
+	}
+	return b
+}
+
+// writeDir appends the out-of-line values of the sorted fields fs, then
+// the directory listing them. It returns the directory's offset and the
+// position of its next-IFD offset (left 0).
+func (w *Writer) writeDir(fs []field) (off, next uint64, err error) {
 	inline := 4
 	if w.big {
 		inline = 8
@@ -431,53 +461,38 @@ func (w *Writer) writeIFD(p *Page, sub bool, subs []uint64) (uint64, error) {
 	where := make([]uint64, len(fs))
 	for i, f := range fs {
 		if len(f.data) > inline {
-			off, err := w.append(f.data)
-			if err != nil {
-				return 0, err
+			if where[i], err = w.append(f.data); err != nil {
+				return 0, 0, err
 			}
-			where[i] = off
 		}
 	}
-	var d bytes.Buffer
+	le := binary.LittleEndian
+	var d []byte
 	if w.big {
-		binary.Write(&d, binary.LittleEndian, uint64(len(fs)))
+		d = le.AppendUint64(d, uint64(len(fs)))
 	} else {
-		binary.Write(&d, binary.LittleEndian, uint16(len(fs)))
+		d = le.AppendUint16(d, uint16(len(fs)))
 	}
 	for i, f := range fs {
-		binary.Write(&d, binary.LittleEndian, f.tag)
-		binary.Write(&d, binary.LittleEndian, f.typ)
+		d = le.AppendUint16(le.AppendUint16(d, f.tag), f.typ)
+		if w.big {
+			d = le.AppendUint64(d, f.count)
+		} else {
+			d = le.AppendUint32(d, uint32(f.count))
+		}
 		val := make([]byte, inline)
 		if len(f.data) > inline {
-			if w.big {
-				binary.LittleEndian.PutUint64(val, where[i])
-			} else {
-				binary.LittleEndian.PutUint32(val, uint32(where[i]))
-			}
+			copy(val, w.offsets(where[i:i+1]))
 		} else {
 			copy(val, f.data)
 		}
-		if w.big {
-			binary.Write(&d, binary.LittleEndian, f.count)
-		} else {
-			binary.Write(&d, binary.LittleEndian, uint32(f.count))
-		}
-		d.Write(val)
+		d = append(d, val...)
 	}
-	d.Write(make([]byte, inline)) // next IFD: none yet
-	off, err := w.append(d.Bytes())
-	if err != nil {
-		return 0, err
+	d = append(d, make([]byte, inline)...) // next IFD: none yet
+	if off, err = w.append(d); err != nil {
+		return 0, 0, err
 	}
-	if sub {
-		return off, nil
-	}
-	// Link: the header or the previous IFD points here.
-	if err := w.patch(w.link, off); err != nil {
-		return 0, err
-	}
-	w.link = off + uint64(d.Len()-inline)
-	return off, nil
+	return off, off + uint64(len(d)-inline), nil
 }
 
 func b2i(b bool) int {
@@ -540,7 +555,8 @@ type blockEncoder struct {
 
 // encode returns block i of g encoded, valid until the next call.
 func (e *blockEncoder) encode(g *page, i int) ([]byte, error) {
-	y0, x0, bh, bw, sh, sw := g.p.blockGeom(i)
+	b := g.p.block(i)
+	y0, x0, bh, bw, sh, sw := b.Y0, b.X0, b.H, b.W, b.StoredH, b.StoredW
 	bRow := sw * g.px
 	if !g.p.tiled() && e.opt.Predictor == PredictorNone {
 		return e.compress(g.pix[y0*g.rowBytes:(y0+bh)*g.rowBytes], bRow) // a strip is a run of the page
@@ -607,7 +623,7 @@ func (e *blockEncoder) compress(b []byte, rowBytes int) ([]byte, error) {
 		}
 		e.enc = enc
 	default:
-		return nil, UnsupportedError(fmt.Sprintf("compression %d", e.opt.Compression))
+		return nil, UnsupportedError(fmt.Sprintf("writing %v", e.opt.Compression))
 	}
 	return e.enc, nil
 }
