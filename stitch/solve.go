@@ -1,0 +1,234 @@
+package stitch
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/ryomen-dev/ryomen/label"
+)
+
+// source gives the solver the tile phase's records, one at a time.
+type source interface {
+	// counts returns tile i's k and n (see record).
+	counts(i int) (k, n uint32)
+	// shared returns tile i's labels in the box shared with its x-th
+	// neighbour.
+	shared(ctx context.Context, i, x int) ([]uint32, error)
+}
+
+// solution numbers the objects: tile i's label l (1..k[i]) has final ID
+// table(i)[l]. It holds a few words per tile and per face label (a label
+// in a shared box), never per voxel.
+type solution struct {
+	rule    Rule
+	objects uint64
+	k       []uint32
+	base    []uint64   // IDs before tile i's first new object
+	faces   [][]uint32 // per tile: its face labels, ascending
+	ids     [][]uint64 // per tile and face label: the final ID (0: none)
+	joins   int64      // unions that merged two sets
+}
+
+// solve reads the shared boxes of every pair of neighbours, unites the
+// labels the rule joins and numbers the objects 1..N in order of their
+// first label (smallest tile index, then smallest label of that tile).
+func (g *geom) solve(ctx context.Context, src source, iou float64) (*solution, error) {
+	nt := g.p.Len()
+	s := &solution{rule: g.rule, k: make([]uint32, nt), base: make([]uint64, nt)}
+	for i := range nt {
+		s.k[i], _ = src.counts(i)
+	}
+	if g.rule == Own {
+		for i := range nt {
+			s.base[i] = s.objects
+			s.objects += uint64(s.k[i])
+		}
+		return s, nil
+	}
+	off, err := g.faceLabels(ctx, src, s)
+	if err != nil {
+		return nil, err
+	}
+	uf := label.NewUnionFind(int(off[nt]))
+	for i := range nt {
+		for x, j := range g.nbrs[i] {
+			if j < i {
+				continue
+			}
+			if err := g.join(ctx, src, s, off, uf, i, x, j, iou); err != nil {
+				return nil, err
+			}
+		}
+	}
+	s.number(uf, off)
+	return s, nil
+}
+
+// faceLabels collects every tile's face labels and returns their offsets
+// in the union-find (off[i] is tile i's first element, off[nt] the total).
+func (g *geom) faceLabels(ctx context.Context, src source, s *solution) ([]uint64, error) {
+	nt := g.p.Len()
+	s.faces = make([][]uint32, nt)
+	off := make([]uint64, nt+1)
+	for i := range nt {
+		_, n := src.counts(i)
+		seen := make([]bool, n+1)
+		for x := range g.nbrs[i] {
+			v, err := src.shared(ctx, i, x)
+			if err != nil {
+				return nil, err
+			}
+			for _, l := range v {
+				seen[l] = true
+			}
+		}
+		var f []uint32
+		for l := uint32(1); l <= n; l++ {
+			if seen[l] {
+				f = append(f, l)
+			}
+		}
+		s.faces[i] = f
+		off[i+1] = off[i] + uint64(len(f))
+		if off[i+1] > math.MaxUint32-1 {
+			return nil, fmt.Errorf("stitch: more than 2^32-2 labels on the shared boxes of tiles 0..%d", i)
+		}
+	}
+	return off, nil
+}
+
+// join unites the labels of tiles i and j (j's x-th... i's x-th neighbour)
+// that the rule joins.
+func (g *geom) join(ctx context.Context, src source, s *solution, off []uint64, uf *label.UnionFind, i, x, j int, iou float64) error {
+	y := slices.Index(g.nbrs[j], i)
+	a, err := src.shared(ctx, i, x)
+	if err != nil {
+		return err
+	}
+	b, err := src.shared(ctx, j, y)
+	if err != nil {
+		return err
+	}
+	if len(a) != len(b) {
+		return fmt.Errorf("stitch: tiles %d and %d: shared boxes of %d and %d voxels", i, j, len(a), len(b))
+	}
+	elem := func(t int, l uint32) uint32 {
+		p, _ := slices.BinarySearch(s.faces[t], l)
+		return uint32(off[t]) + uint32(p)
+	}
+	unite := func(la, lb uint32) {
+		ea, eb := elem(i, la), elem(j, lb)
+		if uf.Find(ea) != uf.Find(eb) {
+			uf.Union(ea, eb)
+			s.joins++
+		}
+	}
+	if g.rule == Touch || iou == 0 {
+		var last uint64
+		for p, la := range a {
+			if lb := b[p]; la != 0 && lb != 0 {
+				if key := uint64(la)<<32 | uint64(lb); key != last {
+					unite(la, lb)
+					last = key
+				}
+			}
+		}
+		return nil
+	}
+	inter := make(map[uint64]uint32)
+	na, nb := make(map[uint32]uint32), make(map[uint32]uint32)
+	for p, la := range a {
+		lb := b[p]
+		if la != 0 {
+			na[la]++
+		}
+		if lb != 0 {
+			nb[lb]++
+		}
+		if la != 0 && lb != 0 {
+			inter[uint64(la)<<32|uint64(lb)]++
+		}
+	}
+	keys := make([]uint64, 0, len(inter))
+	for key := range inter {
+		keys = append(keys, key)
+	}
+	slices.Sort(keys) // unions in a fixed order (the result does not depend on it)
+	for _, key := range keys {
+		la, lb := uint32(key>>32), uint32(key)
+		c := float64(inter[key])
+		if c/(float64(na[la])+float64(nb[lb])-c) >= iou {
+			unite(la, lb)
+		}
+	}
+	return nil
+}
+
+// number gives every set with a label in some Dest box an ID, in order of
+// that set's first such label.
+func (s *solution) number(uf *label.UnionFind, off []uint64) {
+	const none = math.MaxUint32
+	root := uf.Flatten()
+	rep := make([]uint32, len(root)) // per root: its first label in a Dest box
+	for i := range rep {
+		rep[i] = none
+	}
+	for t, f := range s.faces {
+		for p, l := range f {
+			e := uint32(off[t]) + uint32(p)
+			if l <= s.k[t] && rep[root[e]] == none {
+				rep[root[e]] = e
+			}
+		}
+	}
+	repID := make(map[uint32]uint64) // IDs of the representatives
+	s.ids = make([][]uint64, len(s.faces))
+	for t, f := range s.faces {
+		s.base[t] = s.objects
+		s.ids[t] = make([]uint64, len(f))
+		p := 0
+		for l := uint32(1); l <= s.k[t]; l++ {
+			if p < len(f) && f[p] == l {
+				e := uint32(off[t]) + uint32(p)
+				r := rep[root[e]]
+				if r == e {
+					s.objects++
+					repID[e] = s.objects
+				}
+				s.ids[t][p] = repID[r]
+				p++
+				continue
+			}
+			s.objects++
+		}
+	}
+}
+
+// table returns tile i's map from labels 0..k to final IDs.
+func (s *solution) table(i int) []uint64 {
+	m := make([]uint64, s.k[i]+1)
+	id := s.base[i]
+	if s.rule == Own {
+		for l := range m[1:] {
+			m[l+1] = id + uint64(l) + 1
+		}
+		return m
+	}
+	f := s.faces[i]
+	p := 0
+	for l := uint32(1); l <= s.k[i]; l++ {
+		if p < len(f) && f[p] == l {
+			m[l] = s.ids[i][p]
+			if m[l] > id {
+				id = m[l] // this tile's representative: a new ID
+			}
+			p++
+			continue
+		}
+		id++
+		m[l] = id
+	}
+	return m
+}
