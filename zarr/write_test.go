@@ -304,3 +304,43 @@ func checkShards(t *testing.T, a *Array, st store.Store, data nd.Any, when strin
 		return nil
 	})
 }
+
+// TestAllFill checks the block-wise fill test against the element-wise
+// definition at every length around the block size and every position of
+// a differing element.
+func TestAllFill(t *testing.T) {
+	for _, fill := range [][]byte{{0}, {5}, {1, 2}, {1, 2, 3, 4}, {9, 8, 7, 6, 5, 4, 3, 2}} {
+		for _, n := range []int{0, 1, 7, 511, 512, 513, 1024, 1500} {
+			b := bytes.Repeat(fill, n)
+			if !allFill(b, fill) {
+				t.Errorf("fill %v x %d: not all fill", fill, n)
+			}
+			for _, at := range []int{0, n / 2, n - 1} {
+				if n == 0 {
+					continue
+				}
+				c := slices.Clone(b)
+				c[at*len(fill)+len(fill)-1] ^= 0x40
+				if allFill(c, fill) {
+					t.Errorf("fill %v x %d: element %d differs, still all fill", fill, n, at)
+				}
+			}
+		}
+	}
+	if allFill([]byte{0, 0}, nil) {
+		t.Error("no fill element: all fill")
+	}
+}
+
+// BenchmarkAllFill: the empty-chunk test on a 256 KiB uint8 chunk of
+// fill (the whole chunk is compared).
+func BenchmarkAllFill(b *testing.B) {
+	c := make([]byte, 256<<10)
+	b.SetBytes(int64(len(c)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if !allFill(c, []byte{0}) {
+			b.Fatal("not fill")
+		}
+	}
+}
