@@ -44,8 +44,8 @@
 // function from Options.Workers goroutines, and pastes or blends the
 // results. Blending weights are separable windows normalised per axis, so
 // the weights of all crops covering a voxel sum to one by construction and
-// nothing is ever divided by zero. Progress is reported through a
-// callback; cancellation through the context.
+// nothing is ever divided by zero. Progress is counted in
+// Options.Progress (a progress.Counter); cancellation goes through the context.
 //
 // # Out of core
 //

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/progress"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -30,13 +31,6 @@ type Batch[T nd.Number] struct {
 // reusing the crops, so a result may share memory with its crop.
 type Func[T, U nd.Number] func(ctx context.Context, b Batch[T]) ([]*nd.Array[U], error)
 
-// Progress is a snapshot of a running [Map].
-type Progress struct {
-	Done, Total  int   // tiles
-	BytesRead    int64 // crop bytes read, padding included
-	BytesWritten int64 // output bytes written
-}
-
 // Options tunes [Map]. The zero value runs on GOMAXPROCS workers with
 // batches of one crop and pastes the results.
 type Options struct {
@@ -56,9 +50,12 @@ type Options struct {
 	// crop size for BlendGaussian. Zero means 0.125 (MONAI's default);
 	// negative, infinite and NaN values are an error.
 	Sigma float64
-	// Progress, if set, is called after every batch, from one goroutine
-	// at a time.
-	Progress func(Progress)
+	// Progress, if set, counts the run: Map adds the plan's tiles to its
+	// Total, and after every batch counts the batch's tiles Done, the
+	// crop bytes read (padding included) and the output bytes written
+	// (by blending: as its rows are flushed). Read it with Snapshot from
+	// any goroutine.
+	Progress *progress.Counter
 	// ConcurrentWrites lets workers call dst.WriteRegion at the same time
 	// (for distinct, non-overlapping boxes). Leave it off for writers that
 	// read-modify-write shared chunks; nd.Array is safe with it on.
@@ -87,59 +84,15 @@ const MaxWorkers = 1 << 12
 // been written: callers that need all-or-nothing output must write to a
 // temporary location.
 func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Writer, fn Func[T, U], opt Options) error {
-	if src.DType() != nd.DTypeOf[T]() || !slices.Equal(src.Shape(), p.shape) {
-		return fmt.Errorf("tile: source is %v %v, plan wants %v %v", src.DType(), src.Shape(), nd.DTypeOf[T](), p.shape)
-	}
-	if dst.DType() != nd.DTypeOf[U]() || !slices.Equal(dst.Shape(), p.OutShape()) {
-		return fmt.Errorf("tile: destination is %v %v, plan wants %v %v", dst.DType(), dst.Shape(), nd.DTypeOf[U](), p.OutShape())
-	}
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	if workers > MaxWorkers {
-		return fmt.Errorf("tile: Options.Workers = %d exceeds MaxWorkers (%d)", workers, MaxWorkers)
-	}
-	// Batches never hold more than the plan's tiles, whatever BatchSize
-	// says: the batch slices are sized by bs.
-	bs := max(min(opt.BatchSize, p.len), 1)
-	if opt.Merge > BlendGaussian {
-		return fmt.Errorf("tile: invalid merge mode %d", opt.Merge)
-	}
-	sigma := opt.Sigma
-	if sigma == 0 {
-		sigma = 0.125
-	}
-	if !(sigma > 0) || math.IsInf(sigma, 0) {
-		return fmt.Errorf("tile: Options.Sigma = %v must be positive and finite", sigma)
-	}
-	var bl *blender[U]
-	if opt.Merge != Paste && p.len > 0 {
-		bl = newBlender[U](p, dst, opt.Merge, sigma)
-	}
-	nb := 0 // batches
-	if p.len > 0 {
-		nb = (p.len-1)/bs + 1
-	}
-	workers = min(workers, max(nb, 1))
-	cropShape, outShape := p.CropShape(), p.OutCropShape()
-	cb, err := nd.CheckedBytes(cropShape, nd.DTypeOf[T]().Size())
+	m, err := newMapper(p, src, dst, fn, opt)
 	if err != nil {
-		return fmt.Errorf("tile: crop buffers: %w", err)
+		return err
 	}
-	cropBytes := int64(cb)
-	usize := int64(nd.DTypeOf[U]().Size())
-
-	var (
-		mu    sync.Mutex // guards prog
-		wmu   sync.Mutex
-		prog  = Progress{Total: p.len}
-		jobs  = make(chan int)
-		g, gc = errgroup.WithContext(ctx)
-	)
+	jobs := make(chan int)
+	g, gc := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(jobs)
-		for i := 0; i < nb; i++ {
+		for i := 0; i < m.nb; i++ {
 			select {
 			case jobs <- i:
 			case <-gc.Done():
@@ -148,137 +101,16 @@ func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Wri
 		}
 		return nil
 	})
-	// In-memory source and destination get sweep copies (and views).
-	mem, _ := src.(*nd.Array[T])
-	memDst, _ := dst.(*nd.Array[U])
-	flushWrites := func(w []sweepPair[U]) {
-		if len(w) == 0 {
-			return
-		}
-		if !opt.ConcurrentWrites {
-			wmu.Lock()
-			defer wmu.Unlock()
-		}
-		sweepCopy(w)
-	}
-	for w := 0; w < workers; w++ {
+	for range m.workers {
 		g.Go(func() error {
-			var (
-				reads  []sweepPair[T]
-				pads   []int // batch entries padded after the sweep
-				writes []sweepPair[U]
-			)
-			var crops []*nd.Array[T] // grown on first use
+			w := &mapWorker[T, U]{m: m}
 			for bi := range jobs {
 				if err := gc.Err(); err != nil {
 					return err
 				}
-				lo, hi := bi*bs, min((bi+1)*bs, p.len)
-				b := Batch[T]{Tiles: make([]Tile, hi-lo), Crops: make([]*nd.Array[T], hi-lo)}
-				for i := range b.Tiles {
-					t := p.Tile(lo + i)
-					b.Tiles[i] = t
-					inside := mem != nil && mem.Bounds().Contains(t.Crop)
-					if inside && opt.Views {
-						b.Crops[i] = mem.Sub(t.Crop)
-						continue
-					}
-					for len(crops) <= i {
-						crops = append(crops, nil)
-					}
-					if crops[i] == nil {
-						c, err := nd.NewChecked[T](cropShape, nd.C)
-						if err != nil {
-							return fmt.Errorf("tile %d: crop buffer: %w", t.Index, err)
-						}
-						crops[i] = c
-					}
-					b.Crops[i] = crops[i]
-					inner, ok := t.Crop, inside
-					if mem != nil && !inside && p.border != None {
-						inner, ok = inPlaceInner(p.shape, t.Crop, p.border)
-						if ok {
-							pads = append(pads, i)
-						}
-					}
-					if ok {
-						// Copied below in one sweep with its row-mates.
-						if len(reads) > 0 && !sameRows(reads[len(reads)-1].sb, inner) {
-							sweepCopy(reads)
-							reads = reads[:0]
-						}
-						reads = append(reads, sweepPair[T]{dst: b.Crops[i], src: mem, db: inner.Translate(neg(t.Crop.Min)), sb: inner})
-						continue
-					}
-					if err := ReadCrop(src, t.Crop, p.border, p.value, b.Crops[i]); err != nil {
-						return fmt.Errorf("tile %d: reading crop %v: %w", t.Index, t.Crop, err)
-					}
+				if err := w.batch(gc, bi); err != nil {
+					return err
 				}
-				sweepCopy(reads)
-				reads = reads[:0]
-				for _, i := range pads {
-					t := b.Tiles[i]
-					inner := t.Crop.Intersect(mem.Bounds())
-					padInPlace(b.Crops[i], p.shape, t.Crop, inner, p.border, p.value)
-				}
-				pads = pads[:0]
-				res, err := fn(gc, b)
-				if err != nil {
-					return fmt.Errorf("tiles %d..%d: %w", lo, hi-1, err)
-				}
-				if len(res) != len(b.Tiles) {
-					return fmt.Errorf("tiles %d..%d: function returned %d results for %d crops", lo, hi-1, len(res), len(b.Tiles))
-				}
-				var written int64
-				for i, y := range res {
-					t := b.Tiles[i]
-					if y == nil || !slices.Equal(y.Shape(), outShape) {
-						var got []int
-						if y != nil {
-							got = y.Shape()
-						}
-						return fmt.Errorf("tile %d: function returned shape %v, want %v", t.Index, got, outShape)
-					}
-					if bl != nil {
-						if err := bl.add(t, y); err != nil {
-							return err
-						}
-						continue
-					}
-					written += int64(prod(t.Dest.Shape())) * usize
-					if memDst != nil {
-						if len(writes) > 0 && !sameRows(writes[len(writes)-1].db, t.Dest) {
-							flushWrites(writes)
-							writes = writes[:0]
-						}
-						writes = append(writes, sweepPair[U]{dst: memDst, src: y, db: t.Dest, sb: t.Source})
-						continue
-					}
-					if !opt.ConcurrentWrites {
-						wmu.Lock()
-					}
-					err := dst.WriteRegion(t.Dest, y.Sub(t.Source))
-					if !opt.ConcurrentWrites {
-						wmu.Unlock()
-					}
-					if err != nil {
-						return fmt.Errorf("tile %d: writing %v: %w", t.Index, t.Dest, err)
-					}
-				}
-				flushWrites(writes)
-				writes = writes[:0]
-				mu.Lock()
-				prog.Done += len(b.Tiles)
-				prog.BytesRead += cropBytes * int64(len(b.Tiles))
-				if bl != nil {
-					prog.BytesWritten = bl.bytesWritten()
-				} else {
-					prog.BytesWritten += written
-				}
-				if opt.Progress != nil {
-					opt.Progress(prog)
-				}
-				mu.Unlock()
 			}
 			return nil
 		})
@@ -289,10 +121,235 @@ func Map[T, U nd.Number](ctx context.Context, p *Plan, src nd.Reader, dst nd.Wri
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if bl != nil {
-		return bl.checkAllFlushed()
+	if m.bl != nil {
+		return m.bl.checkAllFlushed()
 	}
 	return nil
+}
+
+// mapper is the state of one Map shared by its workers.
+type mapper[T, U nd.Number] struct {
+	p                   *Plan
+	src                 nd.Reader
+	dst                 nd.Writer
+	fn                  Func[T, U]
+	opt                 Options
+	bl                  *blender[U]
+	mem                 *nd.Array[T] // src when in memory (sweep copies and views)
+	memDst              *nd.Array[U] // dst when in memory
+	bs, nb, workers     int          // batch size, batches, goroutines
+	cropShape, outShape []int
+	cropBytes, usize    int64
+	wmu                 sync.Mutex // serialises writes unless ConcurrentWrites
+	pmu                 sync.Mutex // guards written
+	written             int64      // blended bytes already counted in opt.Progress
+}
+
+// newMapper checks Map's arguments and sizes its batches and workers.
+func newMapper[T, U nd.Number](p *Plan, src nd.Reader, dst nd.Writer, fn Func[T, U], opt Options) (*mapper[T, U], error) {
+	if src.DType() != nd.DTypeOf[T]() || !slices.Equal(src.Shape(), p.shape) {
+		return nil, fmt.Errorf("tile: source is %v %v, plan wants %v %v", src.DType(), src.Shape(), nd.DTypeOf[T](), p.shape)
+	}
+	if dst.DType() != nd.DTypeOf[U]() || !slices.Equal(dst.Shape(), p.OutShape()) {
+		return nil, fmt.Errorf("tile: destination is %v %v, plan wants %v %v", dst.DType(), dst.Shape(), nd.DTypeOf[U](), p.OutShape())
+	}
+	m := &mapper[T, U]{p: p, src: src, dst: dst, fn: fn, opt: opt, workers: opt.Workers,
+		cropShape: p.CropShape(), outShape: p.OutCropShape(), usize: int64(nd.DTypeOf[U]().Size())}
+	if m.workers <= 0 {
+		m.workers = runtime.GOMAXPROCS(0)
+	}
+	if m.workers > MaxWorkers {
+		return nil, fmt.Errorf("tile: Options.Workers = %d exceeds MaxWorkers (%d)", m.workers, MaxWorkers)
+	}
+	// Batches never hold more than the plan's tiles, whatever BatchSize
+	// says: the batch slices are sized by bs.
+	m.bs = max(min(opt.BatchSize, p.len), 1)
+	if opt.Merge > BlendGaussian {
+		return nil, fmt.Errorf("tile: invalid merge mode %d", opt.Merge)
+	}
+	sigma := opt.Sigma
+	if sigma == 0 {
+		sigma = 0.125
+	}
+	if !(sigma > 0) || math.IsInf(sigma, 0) {
+		return nil, fmt.Errorf("tile: Options.Sigma = %v must be positive and finite", sigma)
+	}
+	cb, err := nd.CheckedBytes(m.cropShape, nd.DTypeOf[T]().Size())
+	if err != nil {
+		return nil, fmt.Errorf("tile: crop buffers: %w", err)
+	}
+	m.cropBytes = int64(cb)
+	if opt.Merge != Paste && p.len > 0 {
+		m.bl = newBlender[U](p, dst, opt.Merge, sigma)
+	}
+	if p.len > 0 {
+		m.nb = (p.len-1)/m.bs + 1
+	}
+	m.workers = min(m.workers, max(m.nb, 1))
+	m.mem, _ = src.(*nd.Array[T])
+	m.memDst, _ = dst.(*nd.Array[U])
+	if opt.Progress != nil {
+		opt.Progress.AddTotal(int64(p.len))
+	}
+	return m, nil
+}
+
+// mapWorker is one goroutine of a Map, with the buffers it reuses from
+// batch to batch.
+type mapWorker[T, U nd.Number] struct {
+	m      *mapper[T, U]
+	crops  []*nd.Array[T] // grown on first use
+	reads  []sweepPair[T]
+	pads   []int // batch entries padded after the sweep
+	writes []sweepPair[U]
+}
+
+// batch reads, computes and writes batch bi, then counts it.
+func (w *mapWorker[T, U]) batch(ctx context.Context, bi int) error {
+	m := w.m
+	lo, hi := bi*m.bs, min((bi+1)*m.bs, m.p.len)
+	b, err := w.read(lo, hi)
+	if err != nil {
+		return err
+	}
+	res, err := m.fn(ctx, b)
+	if err != nil {
+		return fmt.Errorf("tiles %d..%d: %w", lo, hi-1, err)
+	}
+	if len(res) != len(b.Tiles) {
+		return fmt.Errorf("tiles %d..%d: function returned %d results for %d crops", lo, hi-1, len(res), len(b.Tiles))
+	}
+	written, err := w.write(b.Tiles, res)
+	if err != nil {
+		return err
+	}
+	if c := m.opt.Progress; c != nil {
+		if m.bl != nil {
+			m.pmu.Lock()
+			now := m.bl.bytesWritten()
+			written, m.written = now-m.written, now
+			m.pmu.Unlock()
+		}
+		c.BytesWritten.Add(written)
+		for range b.Tiles {
+			c.Finish(m.cropBytes, 0)
+		}
+	}
+	return nil
+}
+
+// read fills the crops of tiles [lo, hi): views, sweep copies from an
+// in-memory source (padded in place afterwards), or ReadCrop.
+func (w *mapWorker[T, U]) read(lo, hi int) (Batch[T], error) {
+	m := w.m
+	b := Batch[T]{Tiles: make([]Tile, hi-lo), Crops: make([]*nd.Array[T], hi-lo)}
+	for i := range b.Tiles {
+		t := m.p.Tile(lo + i)
+		b.Tiles[i] = t
+		inside := m.mem != nil && m.mem.Bounds().Contains(t.Crop)
+		if inside && m.opt.Views {
+			b.Crops[i] = m.mem.Sub(t.Crop)
+			continue
+		}
+		c, err := w.crop(i)
+		if err != nil {
+			return b, fmt.Errorf("tile %d: crop buffer: %w", t.Index, err)
+		}
+		b.Crops[i] = c
+		inner, ok := t.Crop, inside
+		if m.mem != nil && !inside && m.p.border != None {
+			inner, ok = inPlaceInner(m.p.shape, t.Crop, m.p.border)
+			if ok {
+				w.pads = append(w.pads, i)
+			}
+		}
+		if ok {
+			// Copied below in one sweep with its row-mates.
+			if len(w.reads) > 0 && !sameRows(w.reads[len(w.reads)-1].sb, inner) {
+				sweepCopy(w.reads)
+				w.reads = w.reads[:0]
+			}
+			w.reads = append(w.reads, sweepPair[T]{dst: c, src: m.mem, db: inner.Translate(neg(t.Crop.Min)), sb: inner})
+			continue
+		}
+		if err := ReadCrop(m.src, t.Crop, m.p.border, m.p.value, c); err != nil {
+			return b, fmt.Errorf("tile %d: reading crop %v: %w", t.Index, t.Crop, err)
+		}
+	}
+	sweepCopy(w.reads)
+	w.reads = w.reads[:0]
+	for _, i := range w.pads {
+		t := b.Tiles[i]
+		padInPlace(b.Crops[i], m.p.shape, t.Crop, t.Crop.Intersect(m.mem.Bounds()), m.p.border, m.p.value)
+	}
+	w.pads = w.pads[:0]
+	return b, nil
+}
+
+// crop returns the worker's i-th crop buffer, allocating it on first use.
+func (w *mapWorker[T, U]) crop(i int) (*nd.Array[T], error) {
+	for len(w.crops) <= i {
+		w.crops = append(w.crops, nil)
+	}
+	if w.crops[i] == nil {
+		c, err := nd.NewChecked[T](w.m.cropShape, nd.C)
+		if err != nil {
+			return nil, err
+		}
+		w.crops[i] = c
+	}
+	return w.crops[i], nil
+}
+
+// write blends or pastes the results of tiles and returns the bytes
+// pasted.
+func (w *mapWorker[T, U]) write(tiles []Tile, res []*nd.Array[U]) (int64, error) {
+	m := w.m
+	var written int64
+	for i, y := range res {
+		t := tiles[i]
+		if y == nil || !slices.Equal(y.Shape(), m.outShape) {
+			var got []int
+			if y != nil {
+				got = y.Shape()
+			}
+			return 0, fmt.Errorf("tile %d: function returned shape %v, want %v", t.Index, got, m.outShape)
+		}
+		if m.bl != nil {
+			if err := m.bl.add(t, y); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		written += int64(prod(t.Dest.Shape())) * m.usize
+		if m.memDst != nil {
+			if len(w.writes) > 0 && !sameRows(w.writes[len(w.writes)-1].db, t.Dest) {
+				m.locked(func() { sweepCopy(w.writes) })
+				w.writes = w.writes[:0]
+			}
+			w.writes = append(w.writes, sweepPair[U]{dst: m.memDst, src: y, db: t.Dest, sb: t.Source})
+			continue
+		}
+		var err error
+		m.locked(func() { err = m.dst.WriteRegion(t.Dest, y.Sub(t.Source)) })
+		if err != nil {
+			return 0, fmt.Errorf("tile %d: writing %v: %w", t.Index, t.Dest, err)
+		}
+	}
+	if len(w.writes) > 0 {
+		m.locked(func() { sweepCopy(w.writes) })
+		w.writes = w.writes[:0]
+	}
+	return written, nil
+}
+
+// locked runs f holding the write lock, unless writes may be concurrent.
+func (m *mapper[T, U]) locked(f func()) {
+	if !m.opt.ConcurrentWrites {
+		m.wmu.Lock()
+		defer m.wmu.Unlock()
+	}
+	f()
 }
 
 func prod(s []int) int {
