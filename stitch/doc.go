@@ -57,6 +57,23 @@
 // object must be smaller than the margin on each side of its centre for
 // the rule to find it exactly once.
 //
+// # Out of core
+//
+// A [Job] splits the same computation into phases of independent tasks
+// ([Phase], the engine's shape): "stitch-tiles" runs the function on one
+// tile per task and stores the tile's Dest labels and shared boxes under a
+// scratch prefix of a store; "stitch-solve" (one task) solves the
+// equivalences from the shared boxes alone and stores the numbering; then
+// [Labels], an nd.Reader, relabels any box from the stored Dest labels of
+// the tiles that meet it, so pyramid.Build with Method "mode" writes the
+// result as an OME-Zarr label image with its mode pyramid, one chunk per
+// task, chunks unrelated to crops. Each task's result is written last and
+// atomically, so a killed run resumes by redoing only the missing tasks
+// ([Job.Run] does that, shards included); the output equals [Map]'s byte
+// for byte. Until pyramid.Build can run these phases inside its own claimed
+// job, the scratch prefix must lie outside the output (Build claims only
+// an empty output).
+//
 // # Memory
 //
 // [Map] and [MapTo] hold, per tile, its Dest labels (4 bytes per output
@@ -65,8 +82,11 @@
 // Touch one plane per face, Own the parts of crops inside neighbours'
 // Dest boxes. The solver holds 4 bytes per face label in the union-find,
 // 8 more per face label for the numbering and a few words per tile: in
-// proportion to the objects on faces, never to the volume. Relabelling a
-// tile needs a table of its k labels.
+// proportion to the objects on faces, never to the volume; a Job's solver
+// keeps the shared boxes of the tiles between the one it joins and its
+// farthest neighbour (about one slab of tiles). A tiles task holds one
+// crop and about 28 bytes per crop voxel; [Labels] relabels one tile's
+// Dest at a time (8 bytes per voxel) and caches up to its byte budget.
 //
 // # Limits
 //

@@ -118,10 +118,8 @@ func (s *solution) stats() Stats {
 // memRecords is the in-memory source of the solver.
 type memRecords []*record
 
-func (m memRecords) counts(i int) (uint32, uint32) { return m[i].k, m[i].n }
-func (m memRecords) shared(_ context.Context, i, x int) ([]uint32, error) {
-	return m[i].shared[x], nil
-}
+func (m memRecords) load(_ context.Context, i int) (*record, error) { return m[i], nil }
+func (m memRecords) done(int)                                       {}
 
 // destSource gives relabel a tile's Dest labels.
 type destSource interface {
@@ -147,11 +145,11 @@ func (g *geom) relabel(ctx context.Context, src destSource, s *solution, i int, 
 	}
 	if g.rule == Own {
 		for _, j := range g.nbrs[i] {
-			y := slices.Index(g.nbrs[j], i)
-			w, err := src.shared(ctx, j, y)
+			r, err := src.load(ctx, j)
 			if err != nil {
 				return nil, err
 			}
+			w := r.shared[slices.Index(g.nbrs[j], i)]
 			sb := g.shared(j, i)
 			mj := s.table(j)
 			q := 0

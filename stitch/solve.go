@@ -11,11 +11,10 @@ import (
 
 // source gives the solver the tile phase's records, one at a time.
 type source interface {
-	// counts returns tile i's k and n (see record).
-	counts(i int) (k, n uint32)
-	// shared returns tile i's labels in the box shared with its x-th
-	// neighbour.
-	shared(ctx context.Context, i, x int) ([]uint32, error)
+	// load returns tile i's record; dest may be left out.
+	load(ctx context.Context, i int) (*record, error)
+	// done says that the solver needs no record of tiles before i again.
+	done(i int)
 }
 
 // solution numbers the objects: tile i's label l (1..k[i]) has final ID
@@ -37,13 +36,16 @@ type solution struct {
 func (g *geom) solve(ctx context.Context, src source, iou float64) (*solution, error) {
 	nt := g.p.Len()
 	s := &solution{rule: g.rule, k: make([]uint32, nt), base: make([]uint64, nt)}
-	for i := range nt {
-		s.k[i], _ = src.counts(i)
-	}
 	if g.rule == Own {
 		for i := range nt {
+			r, err := src.load(ctx, i)
+			if err != nil {
+				return nil, err
+			}
+			s.k[i] = r.k
 			s.base[i] = s.objects
 			s.objects += uint64(s.k[i])
+			src.done(i + 1)
 		}
 		return s, nil
 	}
@@ -61,6 +63,7 @@ func (g *geom) solve(ctx context.Context, src source, iou float64) (*solution, e
 				return nil, err
 			}
 		}
+		src.done(i + 1)
 	}
 	s.number(uf, off)
 	return s, nil
@@ -73,19 +76,20 @@ func (g *geom) faceLabels(ctx context.Context, src source, s *solution) ([]uint6
 	s.faces = make([][]uint32, nt)
 	off := make([]uint64, nt+1)
 	for i := range nt {
-		_, n := src.counts(i)
-		seen := make([]bool, n+1)
-		for x := range g.nbrs[i] {
-			v, err := src.shared(ctx, i, x)
-			if err != nil {
-				return nil, err
-			}
+		r, err := src.load(ctx, i)
+		if err != nil {
+			return nil, err
+		}
+		src.done(i + 1)
+		s.k[i] = r.k
+		seen := make([]bool, r.n+1)
+		for _, v := range r.shared {
 			for _, l := range v {
 				seen[l] = true
 			}
 		}
 		var f []uint32
-		for l := uint32(1); l <= n; l++ {
+		for l := uint32(1); l <= r.n; l++ {
 			if seen[l] {
 				f = append(f, l)
 			}
@@ -99,18 +103,19 @@ func (g *geom) faceLabels(ctx context.Context, src source, s *solution) ([]uint6
 	return off, nil
 }
 
-// join unites the labels of tiles i and j (j's x-th... i's x-th neighbour)
-// that the rule joins.
+// join unites the labels of tile i and its x-th neighbour j that the
+// rule joins.
 func (g *geom) join(ctx context.Context, src source, s *solution, off []uint64, uf *label.UnionFind, i, x, j int, iou float64) error {
 	y := slices.Index(g.nbrs[j], i)
-	a, err := src.shared(ctx, i, x)
+	ra, err := src.load(ctx, i)
 	if err != nil {
 		return err
 	}
-	b, err := src.shared(ctx, j, y)
+	rb, err := src.load(ctx, j)
 	if err != nil {
 		return err
 	}
+	a, b := ra.shared[x], rb.shared[y]
 	if len(a) != len(b) {
 		return fmt.Errorf("stitch: tiles %d and %d: shared boxes of %d and %d voxels", i, j, len(a), len(b))
 	}

@@ -1,0 +1,160 @@
+package stitch
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// The scratch formats are little-endian words after a magic, read back
+// only by this package (by a later phase or a resumed run).
+const (
+	recordMagic   = "RYSTREC1"
+	solutionMagic = "RYSTSOL1"
+)
+
+var errShort = errors.New("truncated")
+
+// encodeShared encodes a record's counts and shared boxes.
+func encodeShared(r *record) []byte {
+	n := 8 + 12
+	for _, v := range r.shared {
+		n += 4 + 4*len(v)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, recordMagic...)
+	b = binary.LittleEndian.AppendUint32(b, r.k)
+	b = binary.LittleEndian.AppendUint32(b, r.n)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(r.shared)))
+	for _, v := range r.shared {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(v)))
+		b = appendWords(b, v)
+	}
+	return b
+}
+
+func decodeShared(b []byte, boxes int) (*record, error) {
+	d := decoder{b: b}
+	if !d.magic(recordMagic) {
+		return nil, fmt.Errorf("not a stitch record")
+	}
+	r := &record{k: d.u32(), n: d.u32()}
+	if m := d.u32(); d.err == nil && int(m) != boxes {
+		return nil, fmt.Errorf("%d shared boxes, the plan has %d", m, boxes)
+	}
+	for range boxes {
+		r.shared = append(r.shared, d.words(int(d.u32())))
+	}
+	if d.err == nil && d.off != len(b) {
+		d.err = fmt.Errorf("%d bytes after the record", len(b)-d.off)
+	}
+	return r, d.err
+}
+
+func appendWords(b []byte, v []uint32) []byte {
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint32(b, x)
+	}
+	return b
+}
+
+// decoder reads words, remembering the first error.
+type decoder struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (d *decoder) take(n int) []byte {
+	if d.err != nil || n < 0 || n > len(d.b)-d.off {
+		if d.err == nil {
+			d.err = errShort
+		}
+		return nil
+	}
+	p := d.b[d.off : d.off+n]
+	d.off += n
+	return p
+}
+
+func (d *decoder) magic(m string) bool { return string(d.take(len(m))) == m }
+
+func (d *decoder) u32() uint32 {
+	if p := d.take(4); p != nil {
+		return binary.LittleEndian.Uint32(p)
+	}
+	return 0
+}
+
+func (d *decoder) u64() uint64 {
+	if p := d.take(8); p != nil {
+		return binary.LittleEndian.Uint64(p)
+	}
+	return 0
+}
+
+func (d *decoder) words(n int) []uint32 {
+	if n > (len(d.b)-d.off)/4 {
+		d.take(-1)
+		return nil
+	}
+	p := d.take(4 * n)
+	v := make([]uint32, n)
+	for i := range v {
+		v[i] = binary.LittleEndian.Uint32(p[4*i:])
+	}
+	return v
+}
+
+// encode writes the solution: objects, joins, tile count, then per tile
+// k, base, the face labels and their IDs.
+func (s *solution) encode() []byte {
+	b := append([]byte(nil), solutionMagic...)
+	b = binary.LittleEndian.AppendUint64(b, s.objects)
+	b = binary.LittleEndian.AppendUint64(b, uint64(s.joins))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(s.k)))
+	for i, k := range s.k {
+		b = binary.LittleEndian.AppendUint32(b, k)
+		b = binary.LittleEndian.AppendUint64(b, s.base[i])
+		var f []uint32
+		var ids []uint64
+		if s.faces != nil {
+			f, ids = s.faces[i], s.ids[i]
+		}
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
+		b = appendWords(b, f)
+		for _, id := range ids {
+			b = binary.LittleEndian.AppendUint64(b, id)
+		}
+	}
+	return b
+}
+
+func decodeSolution(b []byte, rule Rule, tiles int) (*solution, error) {
+	d := decoder{b: b}
+	if !d.magic(solutionMagic) {
+		return nil, fmt.Errorf("not a stitch solution")
+	}
+	s := &solution{rule: rule, objects: d.u64(), joins: int64(d.u64())}
+	if nt := d.u32(); d.err == nil && int(nt) != tiles {
+		return nil, fmt.Errorf("%d tiles, the plan has %d", nt, tiles)
+	}
+	s.k, s.base = make([]uint32, tiles), make([]uint64, tiles)
+	s.faces, s.ids = make([][]uint32, tiles), make([][]uint64, tiles)
+	for i := 0; i < tiles && d.err == nil; i++ {
+		s.k[i], s.base[i] = d.u32(), d.u64()
+		nf := int(d.u32())
+		s.faces[i] = d.words(nf)
+		if d.err != nil || nf > (len(b)-d.off)/8 {
+			return nil, errShort
+		}
+		s.ids[i] = make([]uint64, nf)
+		for p := range s.ids[i] {
+			s.ids[i][p] = d.u64()
+		}
+	}
+	if d.err == nil && d.off != len(b) {
+		d.err = fmt.Errorf("%d bytes after the solution", len(b)-d.off)
+	}
+	return s, d.err
+}

@@ -1,0 +1,257 @@
+package stitch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/store"
+	"github.com/ryomen-dev/ryomen/tile"
+	"golang.org/x/sync/errgroup"
+)
+
+// Phase is one phase of an out-of-core stitch: Tasks independent tasks
+// with stable IDs 0..Tasks-1, each needing about TaskBytes of memory. Run
+// does task id and returns the bytes it read and wrote; a task whose
+// result is already stored (a resumed run, or another shard that did it)
+// does nothing and returns 0, 0. It has the shape of the engine's phases.
+type Phase struct {
+	Name      string
+	Tasks     int64
+	TaskBytes int64
+	Run       func(ctx context.Context, id int64) (read, written int64, err error)
+}
+
+// Job is the out-of-core stitch. Its phases keep everything under Prefix
+// of a store: the "tiles" phase runs the function on one tile per task
+// and stores the tile's Dest labels and shared boxes (keys Prefix/t/I/dest
+// and Prefix/t/I/shared, the second written last, so it marks the task
+// done); the "solve" phase (one task) reads the shared boxes, solves the
+// equivalences and stores the numbering (Prefix/solution). [Job.Labels]
+// then reads the stitched labels, relabelling the stored Dest labels, so
+// any engine can write them one chunk per task. Output equals [Map]'s
+// byte for byte.
+type Job struct {
+	g      *geom
+	src    nd.Reader
+	fn     tile.AnyFunc
+	opt    Options
+	st     store.Store
+	prefix string
+}
+
+// NewJob prepares an out-of-core stitch of fn over p (crops read from
+// src) whose scratch lives under prefix of st.
+func NewJob(p *tile.Plan, src nd.Reader, fn tile.AnyFunc, opt Options, st store.Store, prefix string) (*Job, error) {
+	if err := opt.check(); err != nil {
+		return nil, err
+	}
+	if !slices.Equal(src.Shape(), p.Shape()) {
+		return nil, fmt.Errorf("stitch: source shape %v, the plan's is %v", src.Shape(), p.Shape())
+	}
+	if err := store.CheckKey(path.Join(prefix, "solution")); err != nil {
+		return nil, fmt.Errorf("stitch: scratch prefix %q: %w", prefix, err)
+	}
+	g, err := newGeom(p, opt.Rule)
+	if err != nil {
+		return nil, err
+	}
+	return &Job{g: g, src: src, fn: fn, opt: opt, st: st, prefix: prefix}, nil
+}
+
+func (j *Job) key(i int, what string) string {
+	return path.Join(j.prefix, "t", strconv.Itoa(i), what)
+}
+
+// Phases returns the tiles and solve phases, to run in that order.
+func (j *Job) Phases() []Phase {
+	p := j.g.p
+	crop, _ := nd.CheckedSize(p.CropShape())
+	var shared int64
+	for i := range p.Len() {
+		for _, k := range j.g.nbrs[i] {
+			n, _ := j.g.shared(i, k).Size()
+			shared += int64(n)
+		}
+	}
+	return []Phase{
+		{Name: "stitch-tiles", Tasks: int64(p.Len()), TaskBytes: int64(crop) * int64(j.src.DType().Size()+8+8+4+4+4), Run: j.runTile},
+		// The solver holds the shared boxes of about one slab of tiles
+		// and at most 16 bytes per face label, bounded by the shared
+		// voxels.
+		{Name: "stitch-solve", Tasks: 1, TaskBytes: 16 * shared, Run: j.runSolve},
+	}
+}
+
+// runTile computes and stores tile id's record, unless it is stored.
+func (j *Job) runTile(ctx context.Context, id int64) (int64, int64, error) {
+	i := int(id)
+	if ok, err := j.exists(ctx, j.key(i, "shared")); ok || err != nil {
+		return 0, 0, err
+	}
+	var rec *record
+	var read int64
+	border, value := j.g.p.Border()
+	err := j.g.batch(ctx, j.src, j.fn, i, i+1, border, value, func(k int, y nd.Any) error {
+		var err error
+		rec, err = j.g.makeRecord(k, y)
+		return err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	crop, _ := nd.CheckedSize(j.g.p.CropShape())
+	read = int64(crop * j.src.DType().Size())
+	dest := appendWords(nil, rec.dest)
+	if err := j.st.Put(ctx, j.key(i, "dest"), dest); err != nil {
+		return read, 0, fmt.Errorf("stitch: storing tile %d: %w", i, err)
+	}
+	sh := encodeShared(rec)
+	if err := j.st.Put(ctx, j.key(i, "shared"), sh); err != nil {
+		return read, int64(len(dest)), fmt.Errorf("stitch: storing tile %d: %w", i, err)
+	}
+	return read, int64(len(dest) + len(sh)), nil
+}
+
+func (j *Job) exists(ctx context.Context, key string) (bool, error) {
+	_, err := j.st.GetRange(ctx, key, 0, 1)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	}
+	return false, fmt.Errorf("stitch: %s: %w", key, err)
+}
+
+// runSolve solves the equivalences from the stored shared boxes.
+func (j *Job) runSolve(ctx context.Context, _ int64) (int64, int64, error) {
+	key := path.Join(j.prefix, "solution")
+	if ok, err := j.exists(ctx, key); ok || err != nil {
+		return 0, 0, err
+	}
+	src := &storeRecords{j: j, cache: map[int]*record{}}
+	s, err := j.g.solve(ctx, src, j.opt.IoU)
+	if err != nil {
+		return src.read, 0, err
+	}
+	b := s.encode()
+	if err := j.st.Put(ctx, key, b); err != nil {
+		return src.read, 0, fmt.Errorf("stitch: storing the solution: %w", err)
+	}
+	return src.read, int64(len(b)), nil
+}
+
+// storeRecords loads records from the store, keeping those the solver
+// still needs (tiles from the one it works on to its farthest neighbour).
+type storeRecords struct {
+	j       *Job
+	nocache bool
+	mu      sync.Mutex
+	cache   map[int]*record
+	read    int64
+}
+
+func (s *storeRecords) load(ctx context.Context, i int) (*record, error) {
+	s.mu.Lock()
+	r, ok := s.cache[i]
+	s.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	key := s.j.key(i, "shared")
+	b, err := s.j.st.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("stitch: tile %d's record (has the tiles phase run?): %w", i, err)
+	}
+	r, err = decodeShared(b, len(s.j.g.nbrs[i]))
+	if err != nil {
+		return nil, fmt.Errorf("stitch: %s: %w", key, err)
+	}
+	s.mu.Lock()
+	if !s.nocache {
+		s.cache[i] = r
+	}
+	s.read += int64(len(b))
+	s.mu.Unlock()
+	return r, nil
+}
+
+func (s *storeRecords) done(i int) {
+	s.mu.Lock()
+	for k := range s.cache {
+		if k < i {
+			delete(s.cache, k)
+		}
+	}
+	s.mu.Unlock()
+}
+
+func (s *storeRecords) dest(ctx context.Context, i int) ([]uint32, error) {
+	key := s.j.key(i, "dest")
+	b, err := s.j.st.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("stitch: tile %d's labels: %w", i, err)
+	}
+	n, _ := s.j.g.boxes(i).dest.Size()
+	d := decoder{b: b}
+	v := d.words(n)
+	if d.err != nil || d.off != len(b) {
+		return nil, fmt.Errorf("stitch: %s: %d bytes for %d labels", key, len(b), n)
+	}
+	return v, nil
+}
+
+// Run runs both phases in this process on up to workers goroutines (0:
+// GOMAXPROCS): first the tiles with ID mod shards == shard, then every
+// tile no process has stored yet (so shards never wait for each other and
+// a resumed run redoes only what is missing), then the solve. Tasks are
+// deterministic and their results atomic, so a task done twice by two
+// shards stores the same bytes.
+func (j *Job) Run(ctx context.Context, workers, shard, shards int) error {
+	if shards <= 0 {
+		shards = 1
+	}
+	if shard < 0 || shard >= shards {
+		return fmt.Errorf("stitch: shard %d of %d", shard, shards)
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ph := j.Phases()
+	n := ph[0].Tasks
+	order := make([]int64, 0, n)
+	for id := int64(shard); id < n; id += int64(shards) {
+		order = append(order, id)
+	}
+	for id := range n {
+		if id%int64(shards) != int64(shard) {
+			order = append(order, id)
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for _, id := range order {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			_, _, err := ph[0].Run(gctx, id)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, _, err := ph[1].Run(ctx, 0)
+	return err
+}

@@ -1,0 +1,121 @@
+package stitch
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sync"
+
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/tile"
+)
+
+// Labels reads the stitched labels of a [Job] whose phases are done. It
+// is an nd.Reader of the plan's output shape, safe for concurrent use:
+// ReadRegion relabels the stored Dest labels of the tiles that meet the
+// box (with Own, adding the objects neighbours keep), keeping up to a
+// byte budget of relabelled tiles for the boxes that follow.
+type Labels struct {
+	j     *Job
+	ctx   context.Context
+	sol   *solution
+	dt    nd.DType
+	src   *storeRecords
+	limit int64
+
+	mu    sync.Mutex
+	tiles map[int]nd.Any
+	order []int // cached tiles, oldest first
+	bytes int64
+}
+
+// Labels loads the solution and returns the reader of the stitched
+// labels; ctx bounds its store reads. cacheBytes bounds the relabelled
+// tiles it keeps (0: none kept).
+func (j *Job) Labels(ctx context.Context, cacheBytes int64) (*Labels, error) {
+	key := path.Join(j.prefix, "solution")
+	b, err := j.st.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("stitch: the solution (has the solve phase run?): %w", err)
+	}
+	s, err := decodeSolution(b, j.g.rule, j.g.p.Len())
+	if err != nil {
+		return nil, fmt.Errorf("stitch: %s: %w", key, err)
+	}
+	dt, err := j.opt.outDType(s.objects)
+	if err != nil {
+		return nil, err
+	}
+	return &Labels{j: j, ctx: ctx, sol: s, dt: dt, limit: cacheBytes, tiles: map[int]nd.Any{},
+		src: &storeRecords{j: j, nocache: true}}, nil
+}
+
+// DType returns the output dtype.
+func (l *Labels) DType() nd.DType { return l.dt }
+
+// Shape returns the plan's output shape.
+func (l *Labels) Shape() []int { return l.j.g.p.OutShape() }
+
+// Stats returns the solution's counts.
+func (l *Labels) Stats() Stats {
+	st := l.sol.stats()
+	st.DType = l.dt
+	return st
+}
+
+// ReadRegion fills dst (the shape of b, the output dtype) with box b of
+// the stitched labels.
+func (l *Labels) ReadRegion(b nd.Box, dst nd.Any) error {
+	if err := nd.CheckRegion(l.Shape(), b, dst, l.dt); err != nil {
+		return err
+	}
+	g := l.j.g
+	for _, i := range g.p.TilesFor(b, tile.Paste) {
+		y, err := l.tile(i)
+		if err != nil {
+			return err
+		}
+		d := g.boxes(i).dest
+		in := d.Intersect(b)
+		if in.Empty() {
+			continue
+		}
+		if err := nd.CopyAny(dst.View(in.Translate(neg(b.Min))), y.View(in.Translate(neg(d.Min)))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tile returns tile i's relabelled Dest box, from the cache if it is there.
+func (l *Labels) tile(i int) (nd.Any, error) {
+	l.mu.Lock()
+	y, ok := l.tiles[i]
+	l.mu.Unlock()
+	if ok {
+		return y, nil
+	}
+	y, err := l.j.g.relabel(l.ctx, l.src, l.sol, i, l.dt)
+	if err != nil {
+		return nil, err
+	}
+	n := int64(y.Len() * l.dt.Size())
+	if n > l.limit {
+		return y, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.tiles[i]; ok {
+		return y, nil
+	}
+	for l.bytes+n > l.limit && len(l.order) > 0 {
+		old := l.order[0]
+		l.order = l.order[1:]
+		l.bytes -= int64(l.tiles[old].Len() * l.dt.Size())
+		delete(l.tiles, old)
+	}
+	l.tiles[i] = y
+	l.order = append(l.order, i)
+	l.bytes += n
+	return y, nil
+}
