@@ -57,8 +57,8 @@
 // Statistics (voxel count, bounding box, centroid, class) are accumulated
 // per local label; pieces of objects that span blocks are marked Partial
 // and merged by [Merge], whose memory grows only with the number of such
-// objects. The CLI's `ryomen label` runs pass 3 as a pyramid.Build with
-// Options.ApplyBox, so the output is claimed, resumable, shardable and
+// objects. The CLI's `ryomen label` runs pass 3 as a pyramid.Build of a
+// relabelling reader (nd.FuncReader) on the engine, so the output is claimed, resumable, shardable and
 // atomic like every other output; each task stores its block's pieces
 // under OUT/.ryomen/label before its marker, and the table is merged from
 // them once every task is done (again, identically, by each shard).

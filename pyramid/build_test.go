@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/progress"
 	"github.com/ryomen-dev/ryomen/ome"
 	"github.com/ryomen-dev/ryomen/store"
 	"github.com/ryomen-dev/ryomen/synth"
@@ -134,7 +135,7 @@ func TestShardsEqualSingle(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, errs[i] = Build(context.Background(), v.Image(), Options{Store: st, Method: "mean", Factors: factors,
-				Chunks: []int{8, 8, 8}, Axes: axes, ShardIndex: i, ShardCount: 3, Workers: 1, Poll: 5e6, Group: 2})
+				Chunks: []int{8, 8, 8}, Axes: axes, ShardIndex: i, ShardCount: 3, Workers: 1, Group: 2})
 		}()
 	}
 	wg.Wait()
@@ -179,11 +180,11 @@ func TestResume(t *testing.T) {
 		t.Fatalf("rerun without --resume: %v, want ErrExists", err)
 	}
 	o.Resume = true
-	o.Progress = new(Progress)
+	o.Progress = new(progress.Counter)
 	if _, err := Build(context.Background(), v.Image(), o); err != nil {
 		t.Fatal(err)
 	}
-	if s := o.Progress.TasksSkipped.Load(); s != 20 {
+	if s := o.Progress.Skipped.Load(); s != 20 {
 		t.Errorf("skipped %d tasks, want 20", s)
 	}
 	check(t, st, "", reference(t, v.Image(), factors, Mean))

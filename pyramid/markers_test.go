@@ -5,16 +5,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/progress"
 	"github.com/ryomen-dev/ryomen/store"
 )
 
-// countingStore is a memory store that counts writes and marker listings
-// and remembers the longest marker listing it returned.
+// countingStore is a memory store that counts writes and marker listings.
 type countingStore struct {
 	mem      *store.Memory
 	puts     atomic.Int64
@@ -37,113 +36,13 @@ func (c *countingStore) Put(ctx context.Context, k string, v []byte) error {
 	return c.mem.Put(ctx, k, v)
 }
 func (c *countingStore) List(ctx context.Context, pre string) ([]string, error) {
-	keys, err := c.mem.List(ctx, pre)
-	if strings.Contains(pre, ".ryomen/tasks/") {
-		c.lists.Add(1)
-		for n := int64(len(keys)); ; {
-			old := c.maxMarks.Load()
-			if n <= old || c.maxMarks.CompareAndSwap(old, n) {
-				break
-			}
-		}
-	}
-	return keys, err
+	c.lists.Add(1)
+	return c.mem.List(ctx, pre)
 }
 
-func TestMarkerBuckets(t *testing.T) {
-	for _, tc := range []struct{ n, want int64 }{
-		{1, 1}, {9, 9}, {16, 16}, {1000, 16}, {65536, 16}, {65537, 17}, {4793491, 1171}, {1 << 50, 1 << 38},
-	} {
-		b := markerBuckets(tc.n)
-		if b != tc.want {
-			t.Errorf("markerBuckets(%d) = %d, want %d", tc.n, b, tc.want)
-		}
-		if most := (tc.n-1)/b + 1; most > markerBucketSize {
-			t.Errorf("%d tasks in %d buckets: %d in the fullest", tc.n, b, most)
-		}
-	}
-}
-
-// A resumed phase of 70,000 tasks (18 buckets of markers) reads back exactly
-// the markers that exist, for every shard, never listing more than one
-// bucket's worth of keys at once; steal runs exactly the tasks with no
-// marker (never one that has one), listing each bucket once.
-func TestMarkersBounded(t *testing.T) {
-	ctx := context.Background()
-	p, err := NewPlan(nd.Uint8, []int{70000}, nil, []int{1}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ph := &p.Phases[0]
-	n := ph.NumTasks()
-	st := newCountingStore()
-	o := &Options{Store: st, Path: "out"}
-	buckets := markerBuckets(n)
-	done := func(id int64) bool { return id%7 == 3 || id%1000 == 0 || id == n-1 }
-	for id := range n {
-		if done(id) {
-			st.Put(ctx, o.markerKey(0, buckets, id), []byte("done\n"))
-		}
-	}
-	// Junk that must be ignored: a foreign key and an ID out of range.
-	st.Put(ctx, "out/.ryomen/tasks/0/b0/junk", nil)
-	st.Put(ctx, o.key("tasks", "0", "b0", strconv.FormatInt(n+buckets*10, 10)), nil)
-	st.Put(ctx, o.key("tasks", "0", "b0", "1"), nil) // ID 1 belongs in bucket 1
-	st.Put(ctx, o.key("tasks", "0", "4"), nil)       // an earlier version's flat marker
-	for _, sh := range [][2]int{{0, 1}, {2, 3}, {4, 5}, {5, 6}} {
-		o.ShardIndex, o.ShardCount = sh[0], sh[1]
-		set, err := loadDone(ctx, o, ph)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k := int64(0)
-		for task := range ph.ShardTasks(sh[0], sh[1]) {
-			if set.has(k) != done(task.ID) {
-				t.Fatalf("shard %d/%d: task %d finished=%v, want %v", sh[0], sh[1], task.ID, set.has(k), done(task.ID))
-			}
-			k++
-		}
-	}
-	if m := st.maxMarks.Load(); m > markerBucketSize+2 || m == 0 {
-		t.Errorf("longest marker listing %d keys, want at most one bucket (%d)", m, markerBucketSize)
-	}
-	// steal: runs the missing tasks, and only those, one bucket at a time.
-	var ran sync.Map
-	var runs atomic.Int64
-	st.lists.Store(0)
-	o.ShardIndex, o.ShardCount = 1, 3
-	err = steal(ctx, ph, o, 4, new(Progress), func(_ context.Context, task Task) error {
-		if done(task.ID) {
-			return fmt.Errorf("task %d has a marker but was run", task.ID)
-		}
-		if _, dup := ran.LoadOrStore(task.ID, true); dup {
-			return fmt.Errorf("task %d run twice", task.ID)
-		}
-		runs.Add(1)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var missing int64
-	for id := range n {
-		if !done(id) {
-			missing++
-		}
-		if _, err := st.Get(ctx, o.markerKey(0, buckets, id)); err != nil {
-			t.Fatalf("after steal, task %d has no marker: %v", id, err)
-		}
-	}
-	if runs.Load() != missing {
-		t.Errorf("steal ran %d tasks, want the %d without markers", runs.Load(), missing)
-	}
-	if l := st.lists.Load(); l != buckets {
-		t.Errorf("steal listed markers %d times, want once per bucket (%d)", l, buckets)
-	}
-	if m := st.maxMarks.Load(); m > markerBucketSize+2 {
-		t.Errorf("longest marker listing %d keys", m)
-	}
-}
+// markerBuckets is the engine's bucket count of a phase of n tasks (its
+// documented layout).
+func markerBuckets(n int64) int64 { return max((n-1)/4096+1, min(n, 16)) }
 
 // Markers are laid out as tasks/<phase>/b<id mod B>/<id>, one per task, and
 // a run killed in a phase with several buckets resumes to the same output.
@@ -189,11 +88,11 @@ func TestResumeAcrossBuckets(t *testing.T) {
 	if _, err := Build(ctx, &failing{Reader: src, n: 6000}, o); err == nil {
 		t.Fatal("want an error")
 	}
-	o.Resume, o.Progress = true, new(Progress)
+	o.Resume, o.Progress = true, new(progress.Counter)
 	if _, err := Build(ctx, src, o); err != nil {
 		t.Fatal(err)
 	}
-	if s := o.Progress.TasksSkipped.Load(); s != 6000 {
+	if s := o.Progress.Skipped.Load(); s != 6000 {
 		t.Errorf("skipped %d tasks, want 6000", s)
 	}
 	check(t, st, "", want)

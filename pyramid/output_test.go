@@ -89,7 +89,7 @@ func TestOverwriteKilled(t *testing.T) {
 		if _, err := Build(ctx, v.Image(), o); err == nil {
 			t.Fatalf("kill after %d deletes: no error", n)
 		}
-		if complete(ctx, &o) {
+		if o.job(nil).Complete(ctx) {
 			t.Fatalf("kill after %d deletes: output still looks complete", n)
 		}
 		ls.failAfter = 0
@@ -171,7 +171,7 @@ func TestTakenOver(t *testing.T) {
 	if _, err := Build(ctx, hijack, o); !errors.Is(err, ErrTakenOver) {
 		t.Fatalf("build with a replaced run record: %v, want ErrTakenOver", err)
 	}
-	if complete(ctx, &o) {
+	if o.job(nil).Complete(ctx) {
 		t.Fatal("output marked complete")
 	}
 }
@@ -266,14 +266,23 @@ func TestPhaseWorkers(t *testing.T) {
 	if least != 1 {
 		t.Fatalf("Budget admits %d reduction tasks, want 1 (the case the issue measured)", least)
 	}
-	if got := phaseWorkers(p, &p.Phases[0], o, least); got != 2 {
+	j := o.job(p)
+	phases := p.phases(nil, nil, nil, 0)
+	phaseWorkers := func(i int) int {
+		n, err := j.PhaseWorkers(phases[i], phases...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := phaseWorkers(0); got != 2 {
 		t.Errorf("level-0 copy runs %d tasks at once, want 2 (%d bytes each)", got, p.PhaseTaskBytes(&p.Phases[0]))
 	}
 	for i := range p.Phases {
 		if b := p.PhaseTaskBytes(&p.Phases[i]); b > p.TaskBytes() {
 			t.Errorf("phase %d needs %d bytes, more than TaskBytes %d", i, b, p.TaskBytes())
 		}
-		if n := phaseWorkers(p, &p.Phases[i], o, least); n < least || n > 2 {
+		if n := phaseWorkers(i); n < least || n > 2 {
 			t.Errorf("phase %d: %d workers", i, n)
 		}
 	}

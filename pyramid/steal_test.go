@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/progress"
 	"github.com/ryomen-dev/ryomen/store"
 )
 
@@ -93,7 +94,7 @@ func TestShardsOneAfterAnother(t *testing.T) {
 		st.cancel = cancel
 		o := opts(st)
 		o.ShardIndex, o.ShardCount = i, len(kill)
-		o.Progress = new(Progress)
+		o.Progress = new(progress.Counter)
 		_, err := Build(ctx, v.Image(), o)
 		deadline := errors.Is(ctx.Err(), context.DeadlineExceeded)
 		cancel()
@@ -108,7 +109,7 @@ func TestShardsOneAfterAnother(t *testing.T) {
 		if k == 0 {
 			done = true
 			// It ran everything the others left, most of it theirs.
-			if s := o.Progress.TasksStolen.Load(); s == 0 {
+			if s := o.Progress.Stolen.Load(); s == 0 {
 				t.Errorf("last shard took over no tasks")
 			}
 		}
@@ -133,7 +134,7 @@ func TestOneShardAlone(t *testing.T) {
 	v := vol(t)
 	factors := [][]int{{2, 2, 2}, {2, 2, 2}}
 	st := store.NewMemory()
-	pr := new(Progress)
+	pr := new(progress.Counter)
 	o := Options{Store: st, Method: "mean", Factors: factors, Chunks: []int{8, 8, 8}, Shard: []int{16, 16, 16}, Axes: axes, ShardIndex: 5, ShardCount: 8, Workers: 2, Progress: pr}
 	p, err := Build(context.Background(), v.Image(), o)
 	if err != nil {
@@ -144,10 +145,10 @@ func TestOneShardAlone(t *testing.T) {
 	for i := range p.Phases {
 		own += p.Phases[i].ShardNumTasks(5, 8)
 	}
-	if got, total := pr.TasksDone.Load(), p.NumTasks(); got != total || pr.TasksTotal.Load() != total {
-		t.Errorf("done %d of %d tasks (total counted %d), want all", got, total, pr.TasksTotal.Load())
+	if got, total := pr.Done.Load(), p.NumTasks(); got != total || pr.Total.Load() != total {
+		t.Errorf("done %d of %d tasks (total counted %d), want all", got, total, pr.Total.Load())
 	}
-	if s := pr.TasksStolen.Load(); s != p.NumTasks()-own {
+	if s := pr.Stolen.Load(); s != p.NumTasks()-own {
 		t.Errorf("took over %d tasks, want %d (all but its own %d)", s, p.NumTasks()-own, own)
 	}
 }
@@ -169,13 +170,13 @@ func TestConcurrentStealingSameBytes(t *testing.T) {
 	st := store.NewMemory()
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
-	prs := make([]*Progress, 3)
+	prs := make([]*progress.Counter, 3)
 	for i := range 3 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			o := opts(st)
-			o.ShardIndex, o.ShardCount, o.Progress = i, 3, new(Progress)
+			o.ShardIndex, o.ShardCount, o.Progress = i, 3, new(progress.Counter)
 			prs[i] = o.Progress
 			src := v.Image()
 			if i == 0 {
@@ -191,7 +192,7 @@ func TestConcurrentStealingSameBytes(t *testing.T) {
 		}
 	}
 	sameStores(t, snapshot(t, st), snapshot(t, single))
-	if prs[1].TasksStolen.Load()+prs[2].TasksStolen.Load() == 0 {
+	if prs[1].Stolen.Load()+prs[2].Stolen.Load() == 0 {
 		t.Errorf("no fast shard took over a task of the slow one")
 	}
 }
@@ -217,11 +218,11 @@ func TestRerunSameBytes(t *testing.T) {
 		}
 	}
 	st.Delete(ctx, "zarr.json")
-	o.Resume, o.Progress = true, new(Progress)
+	o.Resume, o.Progress = true, new(progress.Counter)
 	if _, err := Build(ctx, v.Image(), o); err != nil {
 		t.Fatal(err)
 	}
-	if r := o.Progress.TasksDone.Load() - o.Progress.TasksSkipped.Load(); r != int64((len(keys)+1)/2) {
+	if r := o.Progress.Done.Load() - o.Progress.Skipped.Load(); r != int64((len(keys)+1)/2) {
 		t.Errorf("reran %d tasks, want the %d that lost their marker", r, (len(keys)+1)/2)
 	}
 	sameStores(t, snapshot(t, st), want)
