@@ -107,6 +107,9 @@ func NewRunner(p *Plan, in, out nd.DType, fn AnyFunc, opt BoxOptions) (*Runner, 
 	return r, nil
 }
 
+// OutDType returns the dtype of the runner's results.
+func (r *Runner) OutDType() nd.DType { return r.out }
+
 // Plan returns the runner's plan.
 func (r *Runner) Plan() *Plan { return r.p }
 
@@ -183,15 +186,34 @@ func (r *Runner) BoxRead(ctx context.Context, src nd.Reader, box nd.Box) (nd.Any
 }
 
 func (r *Runner) box(ctx context.Context, src nd.Reader, box nd.Box, read *int64) (nd.Any, error) {
+	dst := nd.NewAny(r.out, box.Shape(), nd.C)
+	if err := r.boxInto(ctx, src, box, dst, read); err != nil {
+		return nil, err
+	}
+	return dst, nil
+}
+
+// BoxInto is [Runner.BoxRead] into dst, a C-order array of the output
+// dtype and the box's shape (such as a buffer the caller reuses), which
+// it overwrites.
+func (r *Runner) BoxInto(ctx context.Context, src nd.Reader, box nd.Box, dst nd.Any) (int64, error) {
+	if o, ok := nd.ContiguousOrder(dst); dst.DType() != r.out || !slices.Equal(dst.Shape(), box.Shape()) || !ok || o != nd.C {
+		return 0, fmt.Errorf("tile: BoxInto: destination %v %v, want a C-order %v array of shape %v", dst.DType(), dst.Shape(), r.out, box.Shape())
+	}
+	var read int64
+	err := r.boxInto(ctx, src, box, dst, &read)
+	return read, err
+}
+
+func (r *Runner) boxInto(ctx context.Context, src nd.Reader, box nd.Box, dst nd.Any, read *int64) error {
 	if src.DType() != r.in || !slices.Equal(src.Shape(), r.p.shape) {
-		return nil, fmt.Errorf("tile: source is %v %v, runner wants %v %v", src.DType(), src.Shape(), r.in, r.p.shape)
+		return fmt.Errorf("tile: source is %v %v, runner wants %v %v", src.DType(), src.Shape(), r.in, r.p.shape)
 	}
 	if !nd.BoxOf(r.p.OutShape()).Contains(box) {
-		return nil, fmt.Errorf("tile: box %v is outside the output %v", box, r.p.OutShape())
+		return fmt.Errorf("tile: box %v is outside the output %v", box, r.p.OutShape())
 	}
-	dst := nd.NewAny(r.out, box.Shape(), nd.C)
 	if box.Empty() {
-		return dst, nil
+		return nil
 	}
 	idx := r.p.TilesFor(box, r.opt.Merge)
 	acc := newBoxAcc(r, box, dst)
@@ -205,12 +227,12 @@ func (r *Runner) box(ctx context.Context, src nd.Reader, box nd.Box, read *int64
 		return acc.add(t, y)
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if acc != nil {
 		acc.finish()
 	}
-	return dst, nil
+	return nil
 }
 
 // pasteBox copies the part of tile t's kept result inside box into dst.
