@@ -9,13 +9,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ryomen-dev/ryomen/filter"
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/process"
 	"github.com/ryomen-dev/ryomen/pyramid"
 	"github.com/ryomen-dev/ryomen/tile"
 )
@@ -102,19 +102,6 @@ func newApply() *cobra.Command {
 	return c
 }
 
-// shapeOnly stands for the output in the engine's plan: apply tasks read
-// the real source themselves (pyramid.Options.ApplyUnit).
-type shapeOnly struct {
-	shape []int
-	dt    nd.DType
-}
-
-func (s shapeOnly) DType() nd.DType { return s.dt }
-func (s shapeOnly) Shape() []int    { return slices.Clone(s.shape) }
-func (s shapeOnly) ReadRegion(b nd.Box, _ nd.Any) error {
-	return fmt.Errorf("apply: internal error: the output plan was read at %v", b)
-}
-
 // applyJob is a resolved apply: the tiling, the function and what
 // decides the output's bytes.
 type applyJob struct {
@@ -172,18 +159,11 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 		// The caches take at most a quarter of --memory each.
 		cache = min(cache, g.memBytes/4)
 	}
-	// Results never share memory with crops: the operations write new
-	// arrays and the child's come from its frames.
-	run, err := tile.NewRunner(job.plan, src.r.DType(), job.out, job.fn, tile.BoxOptions{
-		BatchSize: a.batch, Merge: job.merge, Sigma: a.blendSig, CacheBytes: cache,
-		ReuseCrops: true, Recycle: job.recycle})
-	if err != nil {
-		return usageError{err}
-	}
-	o.OutDType, o.Method, o.Params = job.out, "apply", job.params
-	input := cachedInput(src, cache)
-	o.ApplyUnit = func(ctx context.Context, box nd.Box) (nd.Any, int64, error) {
-		return run.BoxRead(ctx, input, box)
+	o.Method, o.Params = "apply", job.params
+	po := process.Options{Plan: job.plan, Func: job.fn, OutDType: job.out, Recycle: job.recycle,
+		BatchSize: a.batch, Merge: job.merge, Sigma: a.blendSig, CacheBytes: cache}
+	if len(src.Levels) > 0 {
+		po.InputChunks = src.Levels[0].Chunks
 	}
 	if os.Getenv("GOGC") == "" {
 		// A run allocates a few crops per task and keeps little: collect
@@ -191,29 +171,17 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 		// flight).
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
 	}
-	osrc := *src
-	osrc.r = shapeOnly{outShape, src.r.DType()}
-	err = runBuild(ctx, "apply", &osrc, out, o)
+	run := func(ctx context.Context, o pyramid.Options) (*pyramid.Plan, error) {
+		po.Output = o
+		return process.Run(ctx, src.r, po)
+	}
+	err = runBuild(ctx, "apply", src, out, o, run)
 	if job.exec != nil {
 		if cerr := job.exec.close(); err == nil && cerr != nil {
 			return cerr
 		}
 	}
 	return err
-}
-
-// cachedInput reads a chunked source through a cache of its chunks of
-// at most limit bytes, so that overlapping crops fetch and decode each
-// chunk once while it stays cached.
-func cachedInput(src *source, limit int64) nd.Reader {
-	if limit <= 0 || len(src.Levels) == 0 || len(src.Levels[0].Chunks) != len(src.r.Shape()) {
-		return src.r
-	}
-	c, err := tile.NewCachedReader(src.r, src.Levels[0].Chunks, limit)
-	if err != nil {
-		return src.r
-	}
-	return c
 }
 
 // fitChunks makes the output chunks (and shards) fit the output shape:
@@ -287,11 +255,11 @@ func (a *applyFlags) resolve(ctx context.Context, src *source, unit []int) (*app
 		for i := lead; i < len(shape); i++ {
 			sig[i] = a.sigma
 		}
-		var pool bufPool[float32]
-		job.out, job.fn, job.recycle = nd.Float32, gaussianFunc(sig, job.merge, &pool), pool.recycle
+		op := process.Gaussian(sig, job.merge)
+		job.out, job.fn, job.recycle = op.OutDType, op.Func, op.Recycle
 	case "threshold":
-		var pool bufPool[uint8]
-		job.out, job.fn, job.recycle = nd.Uint8, thresholdFunc(a.value, &pool), pool.recycle
+		op := process.Threshold(a.value)
+		job.out, job.fn, job.recycle = op.OutDType, op.Func, op.Recycle
 	default:
 		job.out = src.r.DType()
 		if a.outDType != "" {
@@ -524,166 +492,3 @@ func (a *applyFlags) params(s tile.Spec) map[string]string {
 	return p
 }
 
-// toFloat converts b to a new C-order float32 array, row by row for the
-// common dtypes (nd.ConvertAny otherwise).
-func toFloat(b nd.Any, pool *bufPool[float32]) (*nd.Array[float32], error) {
-	a := pool.get(b.Shape())
-	switch v := b.(type) {
-	case *nd.Array[uint8]:
-		rowsToF32(a, v)
-	case *nd.Array[uint16]:
-		rowsToF32(a, v)
-	case *nd.Array[int16]:
-		rowsToF32(a, v)
-	case *nd.Array[float32]:
-		nd.Copy(a, v)
-	default:
-		return a, nd.ConvertAny(a, b)
-	}
-	return a, nil
-}
-
-// rowsToF32 sets dst (C order, src's shape) to float32(src), one row of
-// the last axis at a time.
-func rowsToF32[T uint8 | uint16 | int16](dst *nd.Array[float32], src *nd.Array[T]) {
-	sh, st, off := src.Shape(), src.Strides(), src.Offset()
-	if dst.Len() == 0 {
-		return
-	}
-	r := len(sh) - 1
-	n, s := sh[r], st[r]
-	sd, dd := src.Data(), dst.Data()
-	idx := make([]int, r)
-	for k := 0; ; k++ {
-		o := off
-		for d, i := range idx {
-			o += i * st[d]
-		}
-		row := dd[k*n : (k+1)*n]
-		if s == 1 {
-			for j, x := range sd[o : o+n] {
-				row[j] = float32(x)
-			}
-		} else {
-			for j := range row {
-				row[j] = float32(sd[o+j*s])
-			}
-		}
-		d := r - 1
-		for ; d >= 0; d-- {
-			idx[d]++
-			if idx[d] < sh[d] {
-				break
-			}
-			idx[d] = 0
-		}
-		if d < 0 {
-			return
-		}
-	}
-}
-
-// bufPool reuses C-order arrays of any shape up to the largest seen.
-// The zero value is ready to use.
-type bufPool[T nd.Number] struct{ p sync.Pool }
-
-// get returns an array of shape with unspecified contents.
-func (b *bufPool[T]) get(shape []int) *nd.Array[T] {
-	n := 1
-	for _, v := range shape {
-		n *= v
-	}
-	if s, ok := b.p.Get().(*[]T); ok && cap(*s) >= n {
-		return nd.FromSlice((*s)[:n], shape, nd.C)
-	}
-	return nd.New[T](shape, nd.C)
-}
-
-// put takes back an array from get.
-func (b *bufPool[T]) put(a *nd.Array[T]) {
-	d := a.Data()
-	b.p.Put(&d)
-}
-
-// recycle is put for the runner's results.
-func (b *bufPool[T]) recycle(y nd.Any) {
-	if a, ok := y.(*nd.Array[T]); ok && a.IsContiguous(nd.C) && a.Offset() == 0 {
-		b.put(a)
-	}
-}
-
-// thresholdFunc is the tile function of --op threshold: 1 where the
-// voxel is > v, else 0, as uint8 (results from pool).
-func thresholdFunc(v float64, pool *bufPool[uint8]) tile.AnyFunc {
-	var fp bufPool[float32]
-	return func(_ context.Context, _ []tile.Tile, crops []nd.Any) ([]nd.Any, error) {
-		out := make([]nd.Any, len(crops))
-		for i, c := range crops {
-			a, err := toFloat(c, &fp)
-			if err != nil {
-				return nil, err
-			}
-			y := pool.get(a.Shape())
-			src, dst := a.Data(), y.Data()
-			for j, x := range src {
-				dst[j] = 0
-				if float64(x) > v {
-					dst[j] = 1
-				}
-			}
-			fp.put(a)
-			out[i] = y
-		}
-		return out, nil
-	}
-}
-
-// gaussianFunc is the tile function of --op gaussian: scipy's Gaussian
-// (filter.Gaussian) of the crop. It computes the part of the result that
-// is used, the kept Source box when pasting, the crop's in-image region
-// when blending; where that part's kernel reaches past the crop it mirrors
-// the crop (scipy's 'reflect', which at an unpadded image edge is the
-// image's own mirror). With a margin of at least the radius the pasted
-// result is the whole image's Gaussian.
-func gaussianFunc(sigma []float64, m tile.Merge, pool *bufPool[float32]) tile.AnyFunc {
-	rad := filter.Margins(sigma)
-	var tmp bufPool[float32]
-	return func(_ context.Context, tiles []tile.Tile, crops []nd.Any) ([]nd.Any, error) {
-		out := make([]nd.Any, len(crops))
-		for i, c := range crops {
-			t := tiles[i]
-			keep := t.Source
-			if m != tile.Paste {
-				keep = t.RegionSource
-			}
-			need := keep.Expand(rad)
-			var in *nd.Array[float32]
-			full := nd.BoxOf(c.Shape())
-			if full.Contains(need) {
-				var err error
-				if in, err = toFloat(c.View(need), &tmp); err != nil {
-					return nil, err
-				}
-			} else {
-				f, err := toFloat(c, &tmp)
-				if err != nil {
-					return nil, err
-				}
-				in = nd.New[float32](need.Shape(), nd.C)
-				if err := tile.ReadCrop(f, need, tile.Symmetric, 0, in); err != nil {
-					return nil, err
-				}
-				tmp.put(f)
-			}
-			// Only keep is ever read from the result: the rest of a
-			// recycled buffer stays as it was.
-			y := pool.get(c.Shape())
-			if err := filter.Gaussian(y.Sub(keep), in, sigma); err != nil {
-				return nil, fmt.Errorf("tile %d: %w", t.Index, err)
-			}
-			tmp.put(in)
-			out[i] = y
-		}
-		return out, nil
-	}
-}

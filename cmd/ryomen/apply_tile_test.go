@@ -18,6 +18,7 @@ import (
 	"github.com/ryomen-dev/ryomen/internal/testtool"
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/store"
+	"github.com/ryomen-dev/ryomen/process"
 	"github.com/ryomen-dev/ryomen/tile"
 )
 
@@ -65,7 +66,7 @@ func TestApplyEqualsTileMap(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := mapRef[uint16, float32](t, p, img, gaussianFunc([]float64{1.5, 1.5, 1.5}, merge, new(bufPool[float32])), merge)
+			want := mapRef[uint16, float32](t, p, img, process.Gaussian([]float64{1.5, 1.5, 1.5}, merge).Func, merge)
 			got := readArray(t, out)
 			wb, _ := nd.AsBytes(want)
 			gb, _ := nd.AsBytes(got)
@@ -338,7 +339,7 @@ func TestApplyPlacementOverlap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := mapRef[uint16, float32](t, p, img, gaussianFunc([]float64{1, 1, 1}, tile.BlendConstant, new(bufPool[float32])), tile.BlendConstant)
+	want := mapRef[uint16, float32](t, p, img, process.Gaussian([]float64{1, 1, 1}, tile.BlendConstant).Func, tile.BlendConstant)
 	wb, _ := nd.AsBytes(want)
 	if !bytes.Equal(wb, readOut(t, even)) {
 		t.Fatal("--placement even --blend constant differs from tile.Map")

@@ -33,7 +33,7 @@ opens it as a z stack; --codec none, zstd or gzip as deflate).`,
 				return err
 			}
 			o.Factors = nil
-			return runBuild(ctx, "convert", src, args[1], o)
+			return runBuild(ctx, "convert", src, args[1], o, pyramidOf(src.r))
 		},
 	}
 	fl := c.Flags()

@@ -110,7 +110,7 @@ func demoBuild(ctx context.Context, oo *output, out, loc string, pf pyrFlags, se
 	}
 	o.Source, o.Output = src.id, out
 	set(&o)
-	s, err := build(ctx, "demo", src, oo.st, out, o)
+	s, err := build(ctx, "demo", pyramidOf(src.r), oo.st, out, o)
 	if err != nil {
 		return nil, demoErr(err, out)
 	}

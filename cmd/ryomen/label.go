@@ -157,29 +157,41 @@ func runLabel(ctx context.Context, f *pyrFlags, lf *labelFlags, in, out string) 
 		return fmt.Errorf("%s: %w", in, err)
 	}
 	prep := time.Since(start).Seconds()
-	if o.OutDType, err = t.OutDType(want); err != nil {
+	outDT, err := t.OutDType(want)
+	if err != nil {
 		return usagef("--out-dtype: %v", err)
 	}
-	if err := labelBudget(&o, t, src.r.DType(), src.r.Shape(), lf.stats != "none"); err != nil {
+	if err := labelBudget(&o, t, src.r.DType(), outDT, src.r.Shape(), lf.stats != "none"); err != nil {
 		return err
 	}
+	relabel := func(ctx context.Context, block nd.Any, b nd.Box) (nd.Any, error) {
+		return t.Relabel(ctx, block, b, outDT, nil)
+	}
 	if lf.stats != "none" {
-		o.ApplyBox = func(ctx context.Context, block nd.Any, _, b nd.Box) (nd.Any, error) {
-			return relabelWithStats(ctx, t, oo.st, block, b, o.OutDType)
-		}
-	} else {
-		o.ApplyBox = func(ctx context.Context, block nd.Any, _, b nd.Box) (nd.Any, error) {
-			return t.Relabel(ctx, block, b, o.OutDType, nil)
+		relabel = func(ctx context.Context, block nd.Any, b nd.Box) (nd.Any, error) {
+			return relabelWithStats(ctx, t, oo.st, block, b, outDT)
 		}
 	}
+	// Pass 3 is a one-level image of the source relabelled block by block.
+	labels := &nd.FuncReader{Type: outDT, Dims: src.r.Shape(), Read: func(ctx context.Context, b nd.Box, dst nd.Any) error {
+		block := nd.NewAny(src.r.DType(), b.Shape(), nd.C)
+		if err := nd.ReadRegionContext(ctx, src.r, b, block); err != nil {
+			return err
+		}
+		res, err := relabel(ctx, block, b)
+		if err != nil {
+			return err
+		}
+		return nd.CopyAny(dst, res)
+	}}
 	o.Source, o.Output = src.id, out
-	s, err := build(ctx, "label", src, oo.st, out, o)
+	s, err := build(ctx, "label", pyramidOf(labels), oo.st, out, o)
 	complete := errors.Is(err, pyramid.ErrComplete)
 	if err != nil && !complete {
 		return err
 	}
 	sum := &labelSummary{buildSummary: s, Objects: t.Objects(), FaceLabels: t.FaceLabels(), Blocks: t.Blocks(),
-		TableBytes: t.Bytes(), PrepSeconds: prep, OutDType: o.OutDType.String(), Connectivity: lo.Conn.Order}
+		TableBytes: t.Bytes(), PrepSeconds: prep, OutDType: outDT.String(), Connectivity: lo.Conn.Order}
 	if lf.stats != "none" {
 		sum.Stats = lf.stats
 		if sum.StatsRows, err = writeStats(ctx, t, oo, lf, src, complete); err != nil {
@@ -199,7 +211,7 @@ func runLabel(ctx context.Context, f *pyrFlags, lf *labelFlags, in, out string) 
 		fmt.Printf("%s is already complete; nothing to do\n", out)
 		return nil
 	}
-	fmt.Printf("wrote %s: %d objects (%s, %v, %.1fs)\n", out, t.Objects(), o.OutDType, s.Levels[0], time.Since(start).Seconds())
+	fmt.Printf("wrote %s: %d objects (%s, %v, %.1fs)\n", out, t.Objects(), outDT, s.Levels[0], time.Since(start).Seconds())
 	return nil
 }
 
@@ -229,12 +241,12 @@ func labelPrecheck(ctx context.Context, st store.Store, f *pyrFlags, lf *labelFl
 // labelBudget sizes pass 3: the budget left after the table pays for the
 // engine's tasks (as the engine counts them) plus the labelling buffers of
 // each block in flight.
-func labelBudget(o *pyramid.Options, t *label.Table, in nd.DType, shape []int, stats bool) error {
+func labelBudget(o *pyramid.Options, t *label.Table, in, out nd.DType, shape []int, stats bool) error {
 	extra := t.RelabelBytes(in, stats)
 	if o.Memory <= 0 {
 		return nil
 	}
-	p, err := pyramid.NewPlan(o.OutDType, shape, nil, o.Chunks, o.Shard)
+	p, err := pyramid.NewPlan(out, shape, nil, o.Chunks, o.Shard)
 	if err != nil {
 		return err
 	}

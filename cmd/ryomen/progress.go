@@ -9,12 +9,12 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
-	"github.com/ryomen-dev/ryomen/pyramid"
+	"github.com/ryomen-dev/ryomen/progress"
 )
 
 // watch draws p until the returned stop function is called: an mpb bar on
 // a terminal, a plain log line every few seconds otherwise.
-func watch(name string, p *pyramid.Progress) (stop func()) {
+func watch(name string, p *progress.Counter) (stop func()) {
 	if g.noProg || g.json {
 		return func() {}
 	}
@@ -34,14 +34,14 @@ func watch(name string, p *pyramid.Progress) (stop func()) {
 			for {
 				select {
 				case <-done:
-					bar.SetTotal(p.TasksTotal.Load(), true)
-					bar.SetCurrent(p.TasksDone.Load())
+					bar.SetTotal(p.Total.Load(), true)
+					bar.SetCurrent(p.Done.Load())
 					bar.Abort(false)
 					pb.Wait()
 					return
 				case <-t.C:
-					bar.SetTotal(p.TasksTotal.Load(), false)
-					bar.EwmaSetCurrent(p.TasksDone.Load(), time.Since(last))
+					bar.SetTotal(p.Total.Load(), false)
+					bar.EwmaSetCurrent(p.Done.Load(), time.Since(last))
 					last = time.Now()
 				}
 			}
@@ -57,7 +57,7 @@ func watch(name string, p *pyramid.Progress) (stop func()) {
 					return
 				case <-t.C:
 					slog.Info(name, "phase", p.Phase.Load(),
-						"tasks", fmt.Sprintf("%d/%d", p.TasksDone.Load(), p.TasksTotal.Load()),
+						"tasks", fmt.Sprintf("%d/%d", p.Done.Load(), p.Total.Load()),
 						"read_MiB", p.BytesRead.Load()>>20, "written_MiB", p.BytesWritten.Load()>>20)
 				}
 			}

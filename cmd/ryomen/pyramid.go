@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ryomen-dev/ryomen/dataset"
+	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/progress"
 	"github.com/ryomen-dev/ryomen/pyramid"
 	"github.com/ryomen-dev/ryomen/store"
 )
@@ -140,19 +142,28 @@ type buildSummary struct {
 	FlushSeconds float64 `json:"flush_seconds"`
 }
 
+// runner runs a job of the engine: pyramid.Build of a source, or
+// process.Run.
+type runner func(context.Context, pyramid.Options) (*pyramid.Plan, error)
+
+// pyramidOf is the runner of a pyramid of r.
+func pyramidOf(r nd.Reader) runner {
+	return func(ctx context.Context, o pyramid.Options) (*pyramid.Plan, error) { return pyramid.Build(ctx, r, o) }
+}
+
 // build runs the engine with progress and returns a summary.
-func build(ctx context.Context, name string, src *source, st store.Store, out string, o pyramid.Options) (*buildSummary, error) {
-	var pr pyramid.Progress
+func build(ctx context.Context, name string, run runner, st store.Store, out string, o pyramid.Options) (*buildSummary, error) {
+	var pr progress.Counter
 	o.Store, o.Progress = st, &pr
 	start := time.Now()
 	stop := watch(name, &pr)
-	p, err := pyramid.Build(ctx, src.r, o)
+	p, err := run(ctx, o)
 	stop()
 	if err != nil {
 		return nil, err
 	}
 	s := &buildSummary{Output: out, Path: o.Path, Levels: p.Shapes, Factors: p.Factors, Method: o.Method,
-		Tasks: pr.TasksDone.Load(), Skipped: pr.TasksSkipped.Load(), BytesRead: pr.BytesRead.Load(),
+		Tasks: pr.Done.Load(), Skipped: pr.Skipped.Load(), BytesRead: pr.BytesRead.Load(),
 		BytesWritten: pr.BytesWritten.Load(), Seconds: time.Since(start).Seconds(), PeakRSS: peakRSS(),
 		FlushSeconds: time.Duration(pr.FlushNanos.Load()).Seconds()}
 	slog.Debug("built", "name", name, "levels", len(p.Shapes), "tasks", s.Tasks, "seconds", s.Seconds)
@@ -186,7 +197,7 @@ writes the jobs; docs/cluster.md).`,
 			if err != nil {
 				return err
 			}
-			return runBuild(ctx, "pyramid", src, args[1], o)
+			return runBuild(ctx, "pyramid", src, args[1], o, pyramidOf(src.r))
 		},
 	}
 	f.register(c)
@@ -242,13 +253,13 @@ func registerCodec(c *cobra.Command, f *pyrFlags) {
 
 // runBuild opens OUT, runs the engine and prints the summary: the common
 // tail of pyramid, convert and apply.
-func runBuild(ctx context.Context, name string, src *source, out string, o pyramid.Options) error {
+func runBuild(ctx context.Context, name string, src *source, out string, o pyramid.Options, run runner) error {
 	oo, err := openOutput(ctx, out, src)
 	if err != nil {
 		return err
 	}
 	o.Source, o.Output, o.Path = src.id, out, joinKey(oo.path, o.Path)
-	s, err := build(ctx, name, src, oo.st, out, o)
+	s, err := build(ctx, name, run, oo.st, out, o)
 	if errors.Is(err, pyramid.ErrComplete) {
 		// Retry wrappers resume until success: a finished output is one.
 		if g.json {
