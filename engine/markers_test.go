@@ -139,4 +139,3 @@ func TestMarkersBounded(t *testing.T) {
 		t.Errorf("longest marker listing %d keys", m)
 	}
 }
-

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/nd"
-	"github.com/ryomen-dev/ryomen/progress"
 	"github.com/ryomen-dev/ryomen/ome"
+	"github.com/ryomen-dev/ryomen/progress"
 	"github.com/ryomen-dev/ryomen/store"
 	"github.com/ryomen-dev/ryomen/synth"
 	"github.com/ryomen-dev/ryomen/zarr"

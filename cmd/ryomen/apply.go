@@ -491,4 +491,3 @@ func (a *applyFlags) params(s tile.Spec) map[string]string {
 	}
 	return p
 }
-

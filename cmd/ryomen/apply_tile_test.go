@@ -17,8 +17,8 @@ import (
 	"github.com/ryomen-dev/ryomen/dataset"
 	"github.com/ryomen-dev/ryomen/internal/testtool"
 	"github.com/ryomen-dev/ryomen/nd"
-	"github.com/ryomen-dev/ryomen/store"
 	"github.com/ryomen-dev/ryomen/process"
+	"github.com/ryomen-dev/ryomen/store"
 	"github.com/ryomen-dev/ryomen/tile"
 )
 
