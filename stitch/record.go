@@ -64,10 +64,10 @@ type densifier struct {
 	n     uint32
 }
 
-func newDensifier(raw []uint64) *densifier {
+func newDensifier[T nd.Integer](raw []T) *densifier {
 	var hi uint64
 	for _, v := range raw {
-		hi = max(hi, v)
+		hi = max(hi, uint64(v))
 	}
 	d := &densifier{}
 	if hi <= uint64(2*len(raw)+1024) {
@@ -106,30 +106,35 @@ func (d *densifier) get(v uint64, add bool) uint32 {
 // order of first appearance in Dest, then in the rest of the region (the
 // voxels outside the image are ignored); then, by rule, the shared boxes.
 func (g *geom) makeRecord(i int, y nd.Any) (*record, error) {
-	raw, err := values(y)
-	if err != nil {
-		return nil, fmt.Errorf("tile %d: %w", i, err)
-	}
 	bx := g.boxes(i)
 	cs := bx.crop.Shape()
-	if len(raw) > 1<<32-2 {
+	if y.Len() > 1<<32-2 {
 		return nil, fmt.Errorf("stitch: tile %d: a crop of %v holds more than 2^32-2 voxels", i, cs)
 	}
-	d := newDensifier(raw)
-	lab := make([]uint32, len(raw))
-	o := neg(bx.crop.Min)
-	var k uint32 // labels with a voxel in Dest
-	for pass, b := range []nd.Box{bx.dest, bx.region} {
-		rows(cs, b.Translate(o), func(off, n int) {
-			for p := off; p < off+n; p++ {
-				lab[p] = d.get(raw[p], true)
-			}
-		})
-		if pass == 0 {
-			k = d.n
-		}
+	var lab []uint32
+	var k, n uint32
+	switch a := y.(type) {
+	case *nd.Array[uint8]:
+		lab, k, n = densify(flatC(a), cs, bx)
+	case *nd.Array[uint16]:
+		lab, k, n = densify(flatC(a), cs, bx)
+	case *nd.Array[uint32]:
+		lab, k, n = densify(flatC(a), cs, bx)
+	case *nd.Array[uint64]:
+		lab, k, n = densify(flatC(a), cs, bx)
+	case *nd.Array[int8]:
+		lab, k, n = densify(flatC(a), cs, bx)
+	case *nd.Array[int16]:
+		lab, k, n = densify(flatC(a), cs, bx)
+	case *nd.Array[int32]:
+		lab, k, n = densify(flatC(a), cs, bx)
+	case *nd.Array[int64]:
+		lab, k, n = densify(flatC(a), cs, bx)
+	default:
+		return nil, fmt.Errorf("stitch: tile %d: instance labels must be integers, the function returned %v", i, y.DType())
 	}
-	r := &record{k: k, n: d.n}
+	o := neg(bx.crop.Min)
+	r := &record{k: k, n: n}
 	if g.rule == Own {
 		if err := g.keep(i, bx, lab, r); err != nil {
 			return nil, err
@@ -140,6 +145,36 @@ func (g *geom) makeRecord(i int, y nd.Any) (*record, error) {
 		r.shared = append(r.shared, extract(lab, cs, g.shared(i, j).Translate(o)))
 	}
 	return r, nil
+}
+
+func flatC[T nd.Integer](a *nd.Array[T]) []T {
+	if v, ok := a.Flat(); ok && a.IsContiguous(nd.C) {
+		return v
+	}
+	return a.Clone(nd.C).Data()
+}
+
+// densify numbers the labels of a C-order crop result (shape cs) 1..n in
+// order of first appearance in Dest (labels 1..k), then in the rest of
+// the region; voxels outside the region stay 0.
+func densify[T nd.Integer](raw []T, cs []int, bx boxes) ([]uint32, uint32, uint32) {
+	d := newDensifier(raw)
+	lab := make([]uint32, len(raw))
+	o := neg(bx.crop.Min)
+	var k uint32
+	for pass, b := range []nd.Box{bx.dest, bx.region} {
+		rows(cs, b.Translate(o), func(off, n int) {
+			for p := off; p < off+n; p++ {
+				if lab[p] == 0 {
+					lab[p] = d.get(uint64(raw[p]), true)
+				}
+			}
+		})
+		if pass == 0 {
+			k = d.n
+		}
+	}
+	return lab, k, d.n
 }
 
 // keep applies the Own rule to a tile's dense labels in place: the
