@@ -66,7 +66,7 @@ func openNPY(p string) (*Image, error) {
 // openTIFF opens one series of a TIFF file (series 0 unless the fragment
 // or the options pick another) with its axes and levels.
 func openTIFF(p string, frag map[string]string, o *OpenOptions) (*Image, error) {
-	f, err := tiff.OpenFile(p)
+	f, err := openTIFFFile(p, o.Memory)
 	if err != nil {
 		return nil, err
 	}
@@ -125,4 +125,14 @@ func tiffImage(p string, f *tiff.File, frag map[string]string, o *OpenOptions) (
 	}
 	im.Reader = im.Levels[0].Reader
 	return im, nil
+}
+
+// openTIFFFile opens a TIFF file whose blocks may each decode to at most
+// memory bytes (0: tiff.DefaultLimits).
+func openTIFFFile(p string, memory int64) (*tiff.File, error) {
+	lim := tiff.DefaultLimits
+	if memory > 0 {
+		lim.MaxBlockBytes = memory
+	}
+	return tiff.OpenFileLimits(p, lim)
 }

@@ -78,6 +78,11 @@ type OpenOptions struct {
 	// Series picks an image of a multi-image file (TIFF); a "#series=N"
 	// suffix of the location wins over it.
 	Series int
+	// Memory is the caller's memory budget in bytes. No single allocation
+	// of reading may exceed it: one decoded Zarr chunk or shard, one TIFF
+	// block, one HTTP response, one S3 object (0: each layer's own
+	// default cap, 1 to 16 GiB).
+	Memory int64
 }
 
 // Format is a registered image format: Match says whether a location is

@@ -46,10 +46,19 @@ func SplitPath(p string) (root, inner string) {
 	}
 }
 
-// openStore returns the store and inner path of a Zarr location.
-func openStore(ctx context.Context, loc string) (store.Store, string, string, error) {
+// openStore returns the store and inner path of a Zarr location; a remote
+// store reads no object larger than memory (0: its default cap).
+func openStore(ctx context.Context, loc string, memory int64) (store.Store, string, string, error) {
 	if strings.Contains(loc, "://") && !strings.HasPrefix(loc, "file://") {
 		st, err := store.Open(ctx, loc)
+		if err == nil && memory > 0 {
+			switch s := st.(type) {
+			case *store.HTTP:
+				s.MaxBytes = memory
+			case *store.S3:
+				s.MaxBytes = memory
+			}
+		}
 		return st, "", "", err
 	}
 	p := strings.TrimPrefix(loc, "file://")
@@ -63,12 +72,12 @@ func openStore(ctx context.Context, loc string) (store.Store, string, string, er
 	return store.NewFile(root), inner, p, nil
 }
 
-func openZarrLoc(ctx context.Context, loc string, frag map[string]string, _ *OpenOptions) (*Image, error) {
-	st, inner, local, err := openStore(ctx, loc)
+func openZarrLoc(ctx context.Context, loc string, frag map[string]string, o *OpenOptions) (*Image, error) {
+	st, inner, local, err := openStore(ctx, loc, o.Memory)
 	if err != nil {
 		return nil, err
 	}
-	im, err := OpenZarr(ctx, st, inner, loc)
+	im, err := openZarr(ctx, st, inner, loc, zarr.Options{MaxChunkBytes: o.Memory})
 	if err != nil {
 		return nil, err
 	}
@@ -79,22 +88,27 @@ func openZarrLoc(ctx context.Context, loc string, frag map[string]string, _ *Ope
 // OpenZarr opens the Zarr array or OME-Zarr image at path inner of st;
 // name is how errors name it.
 func OpenZarr(ctx context.Context, st store.Store, inner, name string) (*Image, error) {
-	im, err := openOME(ctx, st, inner, name)
+	return openZarr(ctx, st, inner, name, zarr.Options{})
+}
+
+// openZarr is OpenZarr with the arrays' options (their chunk size cap).
+func openZarr(ctx context.Context, st store.Store, inner, name string, zo zarr.Options) (*Image, error) {
+	im, err := openOME(ctx, st, inner, name, zo)
 	if err != nil || im == nil {
 		return im, err
 	}
 	return im, im.identifyZarr(ctx, st, inner)
 }
 
-func openOME(ctx context.Context, st store.Store, inner, name string) (*Image, error) {
+func openOME(ctx context.Context, st store.Store, inner, name string, zo zarr.Options) (*Image, error) {
 	img, err := ome.Read(ctx, st, inner)
 	if err != nil || len(img.Multiscales) == 0 || len(img.Multiscales[0].Datasets) == 0 {
-		return openArray(ctx, st, inner, name)
+		return openArray(ctx, st, inner, name, zo)
 	}
 	ms := img.Multiscales[0]
 	im := &Image{Format: "OME-Zarr " + img.Version}
 	for _, ds := range ms.Datasets {
-		a, err := zarr.Open(ctx, st, joinKey(inner, ds.Path))
+		a, err := zarr.OpenOptions(ctx, st, joinKey(inner, ds.Path), zo)
 		if err != nil {
 			return nil, fmt.Errorf("dataset: %s: level %s: %w", name, ds.Path, err)
 		}
@@ -123,8 +137,8 @@ func openOME(ctx context.Context, st store.Store, inner, name string) (*Image, e
 	return im, nil
 }
 
-func openArray(ctx context.Context, st store.Store, inner, name string) (*Image, error) {
-	a, err := zarr.Open(ctx, st, inner)
+func openArray(ctx context.Context, st store.Store, inner, name string, zo zarr.Options) (*Image, error) {
+	a, err := zarr.OpenOptions(ctx, st, inner, zo)
 	if err != nil {
 		if _, perr := st.GetRange(ctx, joinKey(inner, ".ryomen/plan.json"), 0, 1); perr == nil {
 			return nil, fmt.Errorf("%w: %s has no final metadata yet (a run is going on, or was killed)", ErrIncomplete, name)

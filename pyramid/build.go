@@ -295,7 +295,7 @@ func createLevels(ctx context.Context, p *Plan, o *Options, version string) ([]*
 			}
 		}
 		var err error
-		if levels[l], err = zarr.Create(ctx, o.Store, path.Join(o.Path, strconv.Itoa(l)), m, nil); err != nil {
+		if levels[l], err = zarr.Create(ctx, o.Store, path.Join(o.Path, strconv.Itoa(l)), m, &zarr.Options{MaxChunkBytes: o.Memory}); err != nil {
 			return nil, err
 		}
 	}

@@ -78,8 +78,11 @@ func (f *File) Close() error {
 	return nil
 }
 
-// OpenFile opens the TIFF file at path.
-func OpenFile(path string) (*File, error) {
+// OpenFile opens the TIFF file at path with DefaultLimits.
+func OpenFile(path string) (*File, error) { return OpenFileLimits(path, DefaultLimits) }
+
+// OpenFileLimits opens the TIFF file at path with the given limits.
+func OpenFileLimits(path string, lim Limits) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -89,7 +92,7 @@ func OpenFile(path string) (*File, error) {
 		fh.Close()
 		return nil, err
 	}
-	f, err := Open(fh, st.Size(), DefaultLimits)
+	f, err := Open(fh, st.Size(), lim)
 	if err != nil {
 		fh.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -72,7 +72,7 @@ func parseHalo(flag, s string, space []bool) ([]int, error) {
 // for each crop, and timeout bounds each response (0: no limit).
 func startExec(ctx context.Context, cmdline string, src *source, margin, outCrop []int, out nd.DType, batch, inflight int, timeout time.Duration) (*execRun, error) {
 	cctx, cancel := context.WithCancel(ctx)
-	p, err := child.Start(cctx, []string{"/bin/sh", "-c", cmdline}, child.Options{Inflight: inflight, Timeout: timeout})
+	p, err := child.Start(cctx, []string{"/bin/sh", "-c", cmdline}, child.Options{Inflight: inflight, Timeout: timeout, MaxBytes: g.memBytes})
 	if err != nil {
 		cancel()
 		return nil, err

@@ -25,7 +25,7 @@ type source struct {
 // openSource opens IN through the library (see package dataset for the
 // location syntax: Zarr, OME-Zarr, TIFF series, .npy, http(s), s3, synth).
 func openSource(ctx context.Context, in string) (*source, error) {
-	im, err := dataset.Open(ctx, in, nil)
+	im, err := dataset.Open(ctx, in, &dataset.OpenOptions{Memory: g.memBytes})
 	if err != nil {
 		if strings.HasPrefix(in, "synth:") {
 			return nil, usageError{err} // a synth: location is all flags
