@@ -299,30 +299,14 @@ func (a *Array[T]) Fill(v T) {
 // Values calls f for every element in C order (last axis fastest) with its
 // index. The index slice is reused between calls.
 func (a *Array[T]) Values(f func(idx []int, v T)) {
-	idx := make([]int, len(a.shape))
 	if a.Len() == 0 {
 		return
 	}
+	w := newWalker(a.shape, a.strides, a.strides, a.offset, a.offset)
 	for {
-		f(idx, a.data[a.indexNoCheck(idx)])
-		i := len(idx) - 1
-		for ; i >= 0; i-- {
-			idx[i]++
-			if idx[i] < a.shape[i] {
-				break
-			}
-			idx[i] = 0
-		}
-		if i < 0 {
+		f(w.idx, a.data[w.o1])
+		if !w.next() {
 			return
 		}
 	}
-}
-
-func (a *Array[T]) indexNoCheck(idx []int) int {
-	o := a.offset
-	for i, v := range idx {
-		o += v * a.strides[i]
-	}
-	return o
 }

@@ -202,23 +202,10 @@ func forEachRun2(shape, s1, s2 []int, off1, off2 int, f func(o1, o2, n, st1, st2
 		f(off1, off2, p.inner, p.i1, p.i2)
 		return
 	}
-	idx := make([]int, len(p.shape))
-	o1, o2 := off1, off2
+	w := newWalker(p.shape, p.s1, p.s2, off1, off2)
 	for {
-		f(o1, o2, p.inner, p.i1, p.i2)
-		i := len(idx) - 1
-		for ; i >= 0; i-- {
-			idx[i]++
-			o1 += p.s1[i]
-			o2 += p.s2[i]
-			if idx[i] < p.shape[i] {
-				break
-			}
-			o1 -= p.s1[i] * idx[i]
-			o2 -= p.s2[i] * idx[i]
-			idx[i] = 0
-		}
-		if i < 0 {
+		f(w.o1, w.o2, p.inner, p.i1, p.i2)
+		if !w.next() {
 			return
 		}
 	}

@@ -134,6 +134,15 @@ func (a *axis) place(b Border, pl Placement) error {
 			a.starts[k] = start + k*stride
 		}
 	}
+	return a.bound(b)
+}
+
+// bound sets the owned boundaries between the crops placed by place
+// (midpoints of neighbouring crops' centres, on the output grid) and
+// checks that every crop scales exactly and owns a non-empty part of its
+// kept region.
+func (a *axis) bound(b Border) error {
+	L, c, m, n := a.n, a.crop, a.margin, len(a.starts)
 	// Unit of the output grid in input voxels: boundaries and starts must
 	// be multiples of it for boxes to scale exactly.
 	unit := a.scale.Den / gcd(a.scale.Num, a.scale.Den)

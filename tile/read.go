@@ -65,17 +65,31 @@ func ReadCrop[T nd.Number](src nd.Reader, crop nd.Box, b Border, v float64, dst 
 	if ok, err := readCropInPlace(src, crop, b, v, dst); ok || err != nil {
 		return err
 	}
+	maps, runs, tmpShape, err := cropMaps(shape, crop, b)
+	if err != nil {
+		return err
+	}
+	tmp := nd.New[T](tmpShape, nd.C)
+	if err := readRuns(src, runs, tmp); err != nil {
+		return err
+	}
+	gather(dst, tmp, maps, T(v))
+	return nil
+}
+
+// cropMaps returns, per axis of a crop reaching outside an image of the
+// given shape, the image coordinates it needs compacted to a dense range
+// of positions of a temporary array: maps (crop position -> temporary
+// position, or -1 for the fill value), runs (runs of consecutive needed
+// image coordinates) and the temporary array's shape.
+func cropMaps(shape []int, crop nd.Box, b Border) (maps [][]int, runs [][][2]int, tmpShape []int, err error) {
 	r := crop.Rank()
-	// Per axis: the image coordinates needed, compacted to a dense range
-	// of positions in a temporary array.
-	maps := make([][]int, r)    // crop position -> temp position, or -1
-	runs := make([][][2]int, r) // runs of consecutive image coordinates
-	tmpShape := make([]int, r)
+	maps, runs, tmpShape = make([][]int, r), make([][][2]int, r), make([]int, r)
 	for d := 0; d < r; d++ {
 		n := shape[d]
 		cs := crop.Max[d] - crop.Min[d]
 		if n == 0 {
-			return fmt.Errorf("tile: cannot pad axis %d of length 0", d)
+			return nil, nil, nil, fmt.Errorf("tile: cannot pad axis %d of length 0", d)
 		}
 		src := make([]int, cs)
 		var uniq []int
@@ -104,41 +118,41 @@ func ReadCrop[T nd.Number](src nd.Reader, crop nd.Box, b Border, v float64, dst 
 		}
 		maps[d] = src
 	}
-	tmp := nd.New[T](tmpShape, nd.C)
-	if tmp.Len() > 0 {
-		// Read every product of runs into its place in tmp.
-		idx := make([]int, r)
-		for {
-			box := nd.Box{Min: make([]int, r), Max: make([]int, r)}
-			tb := nd.Box{Min: make([]int, r), Max: make([]int, r)}
-			for d := 0; d < r; d++ {
-				run := runs[d][idx[d]]
-				box.Min[d], box.Max[d] = run[0], run[1]
-				off := 0
-				for _, rr := range runs[d][:idx[d]] {
-					off += rr[1] - rr[0]
-				}
-				tb.Min[d], tb.Max[d] = off, off+run[1]-run[0]
-			}
-			part := nd.New[T](box.Shape(), nd.C)
-			if err := src.ReadRegion(box, part); err != nil {
-				return err
-			}
-			nd.Copy(tmp.Sub(tb), part)
-			d := r - 1
-			for ; d >= 0; d-- {
-				idx[d]++
-				if idx[d] < len(runs[d]) {
-					break
-				}
-				idx[d] = 0
-			}
-			if d < 0 {
-				break
-			}
+	return maps, runs, tmpShape, nil
+}
+
+// readRuns reads every product of the per-axis runs of image coordinates
+// into its place in tmp, which holds the runs of each axis one after the
+// other.
+func readRuns[T nd.Number](src nd.Reader, runs [][][2]int, tmp *nd.Array[T]) error {
+	if tmp.Len() == 0 {
+		return nil
+	}
+	r := len(runs)
+	counts := make([]int, r)
+	starts := make([][]int, r) // position in tmp of each run
+	for d, rs := range runs {
+		counts[d] = len(rs)
+		off := 0
+		for _, run := range rs {
+			starts[d] = append(starts[d], off)
+			off += run[1] - run[0]
 		}
 	}
-	gather(dst, tmp, maps, T(v))
+	for idx := range nd.Indices(counts) {
+		box := nd.Box{Min: make([]int, r), Max: make([]int, r)}
+		tb := nd.Box{Min: make([]int, r), Max: make([]int, r)}
+		for d, k := range idx {
+			run := runs[d][k]
+			box.Min[d], box.Max[d] = run[0], run[1]
+			tb.Min[d], tb.Max[d] = starts[d][k], starts[d][k]+run[1]-run[0]
+		}
+		part := nd.New[T](box.Shape(), nd.C)
+		if err := src.ReadRegion(box, part); err != nil {
+			return err
+		}
+		nd.Copy(tmp.Sub(tb), part)
+	}
 	return nil
 }
 
@@ -274,26 +288,13 @@ func padLastAxis[T nd.Number](dst *nd.Array[T], slab, crop, inner nd.Box, b Bord
 		return
 	}
 	data, st, off := dst.Data(), dst.Strides(), dst.Offset()
-	idx := slices.Clone(slab.Min[:d])
-	for {
-		o := off
-		for k, v := range idx {
-			o += v * st[k]
-		}
-		s := st[d]
+	for k := range d {
+		off += slab.Min[k] * st[k]
+	}
+	s := st[d]
+	for _, o := range nd.Rows(slab.Shape(), st, off) {
 		for _, p := range pads {
 			data[o+p.to*s] = data[o+p.from*s]
-		}
-		k := d - 1
-		for ; k >= 0; k-- {
-			idx[k]++
-			if idx[k] < slab.Max[k] {
-				break
-			}
-			idx[k] = slab.Min[k]
-		}
-		if k < 0 {
-			return
 		}
 	}
 }
