@@ -67,12 +67,14 @@
 // [Labels], an nd.Reader, relabels any box from the stored Dest labels of
 // the tiles that meet it, so pyramid.Build with Method "mode" writes the
 // result as an OME-Zarr label image with its mode pyramid, one chunk per
-// task, chunks unrelated to crops. Each task's result is written last and
-// atomically, so a killed run resumes by redoing only the missing tasks
-// ([Job.Run] does that, shards included); the output equals [Map]'s byte
-// for byte. Until pyramid.Build can run these phases inside its own claimed
-// job, the scratch prefix must lie outside the output (Build claims only
-// an empty output).
+// task, chunks unrelated to crops. [Build] does all of it on the engine:
+// the stitch phases run in the pyramid's claimed job (pyramid.Options.
+// Before) with their scratch under OUT/.ryomen/stitch, so markers, resume,
+// sharding with work stealing and the memory budget are the engine's.
+// Each task's result is also written last and atomically, so [Job.Run]
+// (one process, shards taking over each other's missing tiles) resumes by
+// redoing only the missing tasks. The output equals [Map]'s byte for
+// byte.
 //
 // # Memory
 //
@@ -84,8 +86,11 @@
 // 8 more per face label for the numbering and a few words per tile: in
 // proportion to the objects on faces, never to the volume; a Job's solver
 // keeps the shared boxes of the tiles between the one it joins and its
-// farthest neighbour (about one slab of tiles). A tiles task holds one
-// crop and about 28 bytes per crop voxel; [Labels] relabels one tile's
+// farthest neighbour (about one slab of tiles); its declared TaskBytes
+// bounds that window and 20 bytes per voxel that tiles' regions share
+// (every such voxel could start a face label), a strict bound that is
+// large for crops that overlap by half. A tiles task holds one
+// crop and about 20 bytes per crop voxel; [Labels] relabels one tile's
 // Dest at a time (8 bytes per voxel) and caches up to its byte budget.
 //
 // # Limits

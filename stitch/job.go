@@ -73,20 +73,64 @@ func (j *Job) key(i int, what string) string {
 func (j *Job) Phases() []Phase {
 	p := j.g.p
 	crop, _ := nd.CheckedSize(p.CropShape())
-	var shared int64
-	for i := range p.Len() {
-		for _, k := range j.g.nbrs[i] {
-			n, _ := j.g.shared(i, k).Size()
-			shared += int64(n)
+	return []Phase{
+		{Name: "stitch-tiles", Tasks: int64(p.Len()), TaskBytes: int64(crop) * int64(j.src.DType().Size()+8+4+4+4), Run: j.runTile},
+		{Name: "stitch-solve", Tasks: 1, TaskBytes: max(j.solveBytes(), 1<<20), Run: j.runSolve},
+	}
+}
+
+// solveBytes bounds the solver's memory: the shared boxes of the tiles it
+// keeps (from the tile it joins to its farthest neighbour) and 20 bytes
+// per face label, of which a tile has at most one per voxel its region
+// shares with other tiles (Touch: per voxel of its face planes).
+func (j *Job) solveBytes() int64 {
+	g := j.g
+	var most, window, faces int64
+	for i := range g.p.Len() {
+		var sh int64
+		for _, k := range g.nbrs[i] {
+			n, _ := g.shared(i, k).Size()
+			sh += int64(n)
+		}
+		most = max(most, sh)
+		if len(g.nbrs[i]) > 0 {
+			window = max(window, int64(g.nbrs[i][len(g.nbrs[i])-1]-i+1))
+		}
+		if g.rule == Touch {
+			faces += sh
+		} else {
+			faces += g.sharedVoxels(i)
 		}
 	}
-	return []Phase{
-		{Name: "stitch-tiles", Tasks: int64(p.Len()), TaskBytes: int64(crop) * int64(j.src.DType().Size()+8+8+4+4+4), Run: j.runTile},
-		// The solver holds the shared boxes of about one slab of tiles
-		// and at most 16 bytes per face label, bounded by the shared
-		// voxels.
-		{Name: "stitch-solve", Tasks: 1, TaskBytes: 16 * shared, Run: j.runSolve},
+	return 4*most*window + 20*faces
+}
+
+// sharedVoxels counts the voxels of tile i's region that another tile's
+// region covers: the region less the product of the per-axis intervals
+// that only tile i's crop covers.
+func (g *geom) sharedVoxels(i int) int64 {
+	b := g.boxes(i).region
+	lo, hi := slices.Clone(b.Min), slices.Clone(b.Max)
+	for _, k := range g.nbrs[i] {
+		o := g.boxes(k).region
+		for d := range lo {
+			if o.Min[d] == b.Min[d] && o.Max[d] == b.Max[d] {
+				continue // same crop position on this axis
+			}
+			if o.Max[d] > b.Min[d] && o.Min[d] <= b.Min[d] {
+				lo[d] = max(lo[d], o.Max[d])
+			}
+			if o.Min[d] < b.Max[d] && o.Max[d] >= b.Max[d] {
+				hi[d] = min(hi[d], o.Min[d])
+			}
+		}
 	}
+	all, _ := b.Size()
+	core := int64(1)
+	for d := range lo {
+		core *= int64(max(hi[d]-lo[d], 0))
+	}
+	return int64(all) - core
 }
 
 // runTile computes and stores tile id's record, unless it is stored.
@@ -140,6 +184,11 @@ func (j *Job) runSolve(ctx context.Context, _ int64) (int64, int64, error) {
 	s, err := j.g.solve(ctx, src, j.opt.IoU)
 	if err != nil {
 		return src.read, 0, err
+	}
+	if j.opt.DType != nd.Invalid {
+		if _, err := j.opt.outDType(s.objects); err != nil {
+			return src.read, 0, err
+		}
 	}
 	b := s.encode()
 	if err := j.st.Put(ctx, key, b); err != nil {
