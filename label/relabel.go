@@ -2,11 +2,15 @@ package label
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
 	"github.com/ryomen-dev/ryomen/nd"
 )
+
+// ErrOutDType: the label dtype asked for cannot hold the labels.
+var ErrOutDType = errors.New("label: output dtype")
 
 // OutDType returns the dtype for the labels: want when the object count
 // fits it, or (want Invalid) uint32, or uint64 when more than 2^32-1
@@ -30,10 +34,10 @@ func (t *Table) OutDType(want nd.DType) (nd.DType, error) {
 	case nd.Uint64:
 		most = math.MaxUint64
 	default:
-		return nd.Invalid, fmt.Errorf("label: output dtype %s: want uint8, uint16, uint32 or uint64", want)
+		return nd.Invalid, fmt.Errorf("%w %s: want uint8, uint16, uint32 or uint64", ErrOutDType, want)
 	}
 	if t.objects > most {
-		return nd.Invalid, fmt.Errorf("label: %d objects do not fit output dtype %s (at most %d)", t.objects, want, most)
+		return nd.Invalid, fmt.Errorf("%w: %d objects do not fit %s (at most %d)", ErrOutDType, t.objects, want, most)
 	}
 	return want, nil
 }

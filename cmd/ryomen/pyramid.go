@@ -162,12 +162,17 @@ func build(ctx context.Context, name string, run runner, st store.Store, out str
 	if err != nil {
 		return nil, err
 	}
-	s := &buildSummary{Output: out, Path: o.Path, Levels: p.Shapes, Factors: p.Factors, Method: o.Method,
+	s := summarize(out, o, p, &pr, start)
+	slog.Debug("built", "name", name, "levels", len(p.Shapes), "tasks", s.Tasks, "seconds", s.Seconds)
+	return s, nil
+}
+
+// summarize describes a finished build.
+func summarize(out string, o pyramid.Options, p *pyramid.Plan, pr *progress.Counter, start time.Time) *buildSummary {
+	return &buildSummary{Output: out, Path: o.Path, Levels: p.Shapes, Factors: p.Factors, Method: o.Method,
 		Tasks: pr.Done.Load(), Skipped: pr.Skipped.Load(), BytesRead: pr.BytesRead.Load(),
 		BytesWritten: pr.BytesWritten.Load(), Seconds: time.Since(start).Seconds(), PeakRSS: peakRSS(),
 		FlushSeconds: time.Duration(pr.FlushNanos.Load()).Seconds()}
-	slog.Debug("built", "name", name, "levels", len(p.Shapes), "tasks", s.Tasks, "seconds", s.Seconds)
-	return s, nil
 }
 
 func newPyramid() *cobra.Command {
