@@ -48,7 +48,7 @@ func ExampleRun() {
 	r, err := label.Run(ctx, v.Labels(), label.RunOptions{
 		Options: label.Options{Conn: conn, Semantic: true},
 		Stats:   "objects.csv", Axes: []string{"z", "y", "x"},
-		Output:  pyramid.Options{Store: st, Chunks: []int{24, 24, 24}, Axes: nd.DefaultAxes(3), Memory: 64 << 20},
+		Output: pyramid.Options{Store: st, Chunks: []int{24, 24, 24}, Axes: nd.DefaultAxes(3), Memory: 64 << 20},
 	})
 	if err != nil {
 		fmt.Println(err)
