@@ -17,6 +17,7 @@ import (
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/process"
 	"github.com/ryomen-dev/ryomen/pyramid"
+	"github.com/ryomen-dev/ryomen/stitch"
 	"github.com/ryomen-dev/ryomen/tile"
 )
 
@@ -28,6 +29,8 @@ type applyFlags struct {
 	sigma, value, borderValue, blendSig  float64
 	batch, inflight, outChannels, cacheM int
 	execTimeout                          time.Duration
+	instances                            string
+	iou                                  float64
 }
 
 const applyLong = `Run a function crop by crop over IN, as Ryomen does, and write a one-level
@@ -57,6 +60,17 @@ that several chunks need and the input chunks that overlapping crops share.
 The output equals the tile package's Map of the same function on the whole
 image, bit for bit. The default crop is the output chunk plus the
 margin on both sides, so crops line up with chunks.
+
+--instances RULE treats the function's results as instance labels (integers,
+0 = background, numbered per crop) and stitches them into one label image
+with IDs 1..N (package stitch), written with a mode pyramid (--levels):
+  overlap  join labels of overlapping crops whose IoU in the shared voxels is
+           at least --iou (0: any shared voxel); needs a margin of 1 or more
+  touch    join labels that touch across the faces of the kept regions
+  own      keep each object in the tile that holds its bounding-box centre
+           (StarDist); an object larger than the margin is an error
+The output is uint32 (--out-dtype of the stitched labels is not settable;
+more than 2^32-1 objects is an error).
 
 --halo is the deprecated spelling of --margin.`
 
@@ -92,6 +106,9 @@ func newApply() *cobra.Command {
 	fl.IntVar(&a.inflight, "inflight", 2, "--exec: requests sent before waiting for a response")
 	fl.IntVar(&a.cacheM, "cache-mib", 256, "MiB for each of two caches (at most a quarter of --memory each): results of crops that several output chunks need, and input chunks that overlapping crops share (0: no caches)")
 	fl.DurationVar(&a.execTimeout, "exec-timeout", 10*time.Minute, "--exec: longest wait for one response (from its request, or from the previous response if later); then the server is killed and the run fails (0: no limit)")
+	fl.StringVar(&a.instances, "instances", "", "stitch instance labels returned per crop: overlap, touch or own (see above; default: no stitching)")
+	fl.Float64Var(&a.iou, "iou", 0, "--instances overlap: IoU threshold in [0, 1] (0: any shared voxel joins)")
+	fl.IntVar(&f.levels, "levels", 0, "--instances: levels of the mode pyramid, level 0 included (0: until the smallest fits one chunk)")
 	fl.Float64Var(&a.sigma, "sigma", 1, "gaussian sigma in voxels")
 	fl.Float64Var(&a.value, "value", 0, "threshold value")
 	fl.StringVar(&f.chunks, "chunks", "", "output chunk shape, per axis or per space axis (default: 64 per space axis of a volume, 256 of a plane; whole channel and time axes); one task per chunk or shard")
@@ -128,10 +145,15 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 	case a.op != "" && a.op != "gaussian" && a.op != "threshold":
 		return usagef("--op %q: want gaussian or threshold", a.op)
 	}
+	rule, err := a.rule()
+	if err != nil {
+		return err
+	}
 	src, err := applySource(ctx, in)
 	if err != nil {
 		return err
 	}
+	levels := f.levels
 	f.levels, f.factor, f.method = 1, "auto", "stride"
 	o, err := f.options(src)
 	if err != nil {
@@ -175,6 +197,13 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 		po.Output = o
 		return process.Run(ctx, src.r, po)
 	}
+	if rule != nil {
+		o.Factors = pyramid.AutoFactors(outShape, src.Scale(), src.spaceFlags(), o.Chunks, levels)
+		so := stitch.Options{Rule: *rule, IoU: a.iou, BatchSize: a.batch, Workers: o.Workers}
+		run = func(ctx context.Context, o pyramid.Options) (*pyramid.Plan, error) {
+			return stitch.Build(ctx, job.plan, src.r, job.fn, so, o)
+		}
+	}
 	err = runBuild(ctx, "apply", src, out, o, run)
 	if job.exec != nil {
 		if cerr := job.exec.close(); err == nil && cerr != nil {
@@ -182,6 +211,32 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 		}
 	}
 	return err
+}
+
+// rule parses --instances and checks the flags that go with it (nil:
+// no stitching).
+func (a *applyFlags) rule() (*stitch.Rule, error) {
+	if a.instances == "" {
+		if a.iou != 0 {
+			return nil, usagef("--iou needs --instances overlap")
+		}
+		return nil, nil
+	}
+	r, err := stitch.ParseRule(a.instances)
+	if err != nil {
+		return nil, usagef("--instances %q: want overlap, touch or own", a.instances)
+	}
+	switch {
+	case a.iou != 0 && r != stitch.Overlap:
+		return nil, usagef("--iou is for --instances overlap, not %s", r)
+	case !(a.iou >= 0 && a.iou <= 1):
+		return nil, usagef("--iou %v: want a value in [0, 1]", a.iou)
+	case a.blend != "none":
+		return nil, usagef("--instances keeps each crop's labels whole: --blend must be none, not %q", a.blend)
+	case a.scale != "":
+		return nil, usagef("--instances needs the output at the input's resolution (no --scale)")
+	}
+	return &r, nil
 }
 
 // fitChunks makes the output chunks (and shards) fit the output shape:

@@ -1,12 +1,14 @@
 # A threshold-then-label model server for the stitch tests, speaking the
 # frame protocol of docs/exec-protocol.md: each crop of a request is
-# answered with scipy.ndimage.label(crop > 0) (face connectivity) as int32,
-# numbered 1..n within the crop. Run by /usr/bin/python3 with numpy and scipy.
+# answered with scipy.ndimage.label(crop > T) (face connectivity) as int32,
+# numbered 1..n within the crop; T is argv[1] (default 0). Run by
+# /usr/bin/python3 with numpy and scipy.
 import io, json, struct, sys
 import numpy as np
 from scipy import ndimage
 
 inp, out = sys.stdin.buffer, sys.stdout.buffer
+thr = float(sys.argv[1]) if len(sys.argv) > 1 else 0
 
 def read_npy(f):
     major, _ = np.lib.format.read_magic(f)
@@ -34,5 +36,5 @@ while True:
     x = read_npy(inp)
     res = np.zeros(x.shape, np.int32)
     for i in range(x.shape[0]):
-        res[i], _ = ndimage.label(x[i] > 0)
+        res[i], _ = ndimage.label(x[i] > thr)
     send({"id": hdr["id"]}, res)
