@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"go.yaml.in/yaml/v3"
 
+	"github.com/ryomen-dev/ryomen/cluster"
 	"github.com/ryomen-dev/ryomen/pyramid"
 )
 
@@ -45,16 +42,11 @@ type submitFlags struct {
 	submit                          bool
 }
 
-// jobSpec is a resolved submission: what every engine's job needs.
+// jobSpec is a resolved submission: the cluster job and where it goes.
 type jobSpec struct {
-	submitFlags
-	engine  string
-	command string
-	args    []string // the user's arguments of command
-	tasks   int64    // tasks of the whole plan
-	largest int64    // tasks of its largest phase
-	memory  int64    // --memory of each task
-	request int64    // memory each task asks the scheduler for
+	cluster.Job
+	engine, out string
+	submit      bool
 }
 
 func newSubmit() *cobra.Command {
@@ -136,7 +128,22 @@ func resolveJob(ctx context.Context, f submitFlags, engine, command string, args
 	case g.memBytes <= 0:
 		return nil, usagef("submit: --memory must be a budget (e.g. 4GiB): it sizes each task's memory request")
 	}
-	spec := &jobSpec{submitFlags: f, engine: engine, command: command, args: args, memory: g.memBytes}
+	spec := &jobSpec{engine: engine, out: f.out, submit: f.submit, Job: cluster.Job{Name: f.name, Command: command, Args: args,
+		Global: []string{"--memory=" + g.memory, "--workers=" + strconv.Itoa(f.cpus)},
+		Shards: f.shards, Parallel: f.parallel, CPUs: f.cpus, Retries: f.retries, Request: cluster.Request(g.memBytes),
+		Binary: f.binary, Partition: f.partition, Time: f.timeLimit, Image: f.image, Namespace: f.namespace}}
+	for _, v := range f.volumes {
+		vol, err := cluster.ParseVolume(v)
+		if err != nil {
+			return nil, usagef("submit: --volume %q: want CLAIM:/mount/path (%v)", v, err)
+		}
+		spec.Volumes = append(spec.Volumes, vol)
+	}
+	if engine == "slurm" {
+		if err := spec.slurmPaths(f.logs); err != nil {
+			return nil, err
+		}
+	}
 	p, err := sizingPlan(ctx, bc, pos[0])
 	var unreachable inputError
 	switch {
@@ -144,35 +151,53 @@ func resolveJob(ctx context.Context, f submitFlags, engine, command string, args
 		// The input may be readable only on the cluster (a pod's volume):
 		// then the array is as large as asked, unchecked.
 		fmt.Fprintf(os.Stderr, "ryomen submit: cannot open %s here (%v); sizing the array by --shards %d alone\n", pos[0], unreachable.error, f.shards)
-		spec.largest = int64(f.shards)
+		spec.Largest = int64(f.shards)
 	case err != nil:
 		return nil, err
 	default:
-		spec.tasks = p.NumTasks()
+		spec.Tasks = p.NumTasks()
 		for i := range p.Phases {
-			spec.largest = max(spec.largest, p.Phases[i].NumTasks())
+			spec.Largest = max(spec.Largest, p.Phases[i].NumTasks())
 		}
 	}
-	if spec.shards == 0 || int64(spec.shards) > spec.largest {
-		spec.shards = int(min(spec.largest, 64))
+	if spec.Shards == 0 || int64(spec.Shards) > spec.Largest {
+		spec.Shards = int(min(spec.Largest, 64))
 		if f.shards > 0 {
-			spec.shards = int(spec.largest)
+			spec.Shards = int(spec.Largest)
 		}
 	}
-	if spec.parallel == 0 || spec.parallel > spec.shards {
-		spec.parallel = spec.shards
+	if spec.Parallel == 0 || spec.Parallel > spec.Shards {
+		spec.Parallel = spec.Shards
 	}
 	if p != nil {
-		if _, err := pyramid.BudgetShards(p, g.memBytes, f.cpus, spec.shards); err != nil {
+		if _, err := pyramid.BudgetShards(p, g.memBytes, f.cpus, spec.Shards); err != nil {
 			return nil, fmt.Errorf("submit: each task's --memory %s: %w", g.memory, err)
 		}
 	}
-	// Besides task data: the Go runtime, codec buffers, page cache slack.
-	spec.request = (g.memBytes + 512<<20 + g.memBytes/8 + 1<<20 - 1) &^ (1<<20 - 1)
-	if spec.name == "" {
-		spec.name = "ryomen-" + command
+	if spec.Name == "" {
+		spec.Name = "ryomen-" + command
 	}
 	return spec, nil
+}
+
+// slurmPaths resolves the ryomen binary and creates the log directory.
+func (s *jobSpec) slurmPaths(logs string) error {
+	if s.Binary == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("submit: finding this executable for the script (give --ryomen): %w", err)
+		}
+		s.Binary = exe
+	}
+	abs, err := filepath.Abs(logs)
+	if err == nil {
+		err = os.MkdirAll(abs, 0o755)
+	}
+	if err != nil {
+		return fmt.Errorf("submit: --logs %s: %w", logs, err)
+	}
+	s.Logs = abs
+	return nil
 }
 
 // sizingPlan opens IN and computes the pyramid plan of the build's chunk,
@@ -217,36 +242,17 @@ type inputError struct{ error }
 
 func (e inputError) Unwrap() error { return e.error }
 
-// planNote describes the plan the array was sized from.
-func (s *jobSpec) planNote() string {
-	if s.tasks == 0 {
-		return "sized by --shards (the input was not readable where this was written)"
-	}
-	return fmt.Sprintf("for a plan of %d tasks (largest phase %d)", s.tasks, s.largest)
-}
-
-// taskArgs is the command line of one task after the program name; shard is
-// the --shard value.
-func (s *jobSpec) taskArgs(shard string) []string {
-	a := []string{"--memory=" + g.memory, "--workers=" + strconv.Itoa(s.cpus), "--no-progress", s.command, "--resume", "--shard=" + shard}
-	return append(a, s.args...)
-}
-
 // writeJob renders the job, writes it and submits it if asked.
 func writeJob(ctx context.Context, s *jobSpec) error {
-	var text []byte
-	var err error
-	if s.engine == "slurm" {
-		text, err = s.slurmScript()
-	} else {
-		text, err = s.k8sManifest()
-	}
-	if err != nil {
-		return err
+	text, err := s.Slurm(), error(nil)
+	if s.engine == "k8s" {
+		if text, err = s.Kubernetes(); err != nil {
+			return err
+		}
 	}
 	out := s.out
 	if out == "" && s.submit {
-		out = s.name + map[string]string{"slurm": ".sbatch", "k8s": ".yaml"}[s.engine]
+		out = s.Name + map[string]string{"slurm": ".sbatch", "k8s": ".yaml"}[s.engine]
 	}
 	if out == "" {
 		_, err := os.Stdout.Write(text)
@@ -256,158 +262,16 @@ func writeJob(ctx context.Context, s *jobSpec) error {
 		return fmt.Errorf("submit: writing %s: %w", out, err)
 	}
 	if !s.submit {
-		fmt.Fprintf(os.Stderr, "wrote %s (%d shard tasks, %d at a time, for %d tasks of work)\n", out, s.shards, s.parallel, s.tasks)
+		fmt.Fprintf(os.Stderr, "wrote %s (%d shard tasks, %d at a time, for %d tasks of work)\n", out, s.Shards, s.Parallel, s.Tasks)
 		return nil
 	}
-	return s.submitJob(ctx, out)
-}
-
-// submitJob hands the written job to the scheduler and prints its ID.
-func (s *jobSpec) submitJob(ctx context.Context, file string) error {
-	var cmd *exec.Cmd
-	if s.engine == "slurm" {
-		cmd = exec.CommandContext(ctx, "sbatch", "--parsable", file)
-	} else {
-		cmd = exec.CommandContext(ctx, "kubectl", "apply", "-f", file)
-	}
-	cmd.Stderr = os.Stderr
-	res, err := cmd.Output()
+	id, err := cluster.Submit(ctx, s.engine, out, os.Stderr)
 	if err != nil {
-		return fmt.Errorf("submit: %s %s: %w", cmd.Args[0], file, err)
-	}
-	id := strings.TrimSpace(string(res))
-	if s.engine == "slurm" {
-		id, _, _ = strings.Cut(id, ";")
+		return fmt.Errorf("submit: %w", err)
 	}
 	if g.json {
-		return printJSON(map[string]any{"engine": s.engine, "file": file, "job": id, "shards": s.shards, "parallel": s.parallel})
+		return printJSON(map[string]any{"engine": s.engine, "file": out, "job": id, "shards": s.Shards, "parallel": s.Parallel})
 	}
-	fmt.Printf("submitted %s job %s (%s: %d shard tasks, %d at a time)\n", s.engine, id, file, s.shards, s.parallel)
+	fmt.Printf("submitted %s job %s (%s: %d shard tasks, %d at a time)\n", s.engine, id, out, s.Shards, s.Parallel)
 	return nil
-}
-
-// shellQuote quotes a word for a POSIX shell.
-func shellQuote(w string) string {
-	if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=+./:,@%") == "" {
-		return w
-	}
-	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
-}
-
-// slurmScript renders an sbatch array script: task i runs shard i of N,
-// retrying failures that a retry can fix.
-func (s *jobSpec) slurmScript() ([]byte, error) {
-	bin := s.binary
-	if bin == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("submit: finding this executable for the script (give --ryomen): %w", err)
-		}
-		bin = exe
-	}
-	logs, err := filepath.Abs(s.logs)
-	if err == nil {
-		err = os.MkdirAll(logs, 0o755)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("submit: --logs %s: %w", s.logs, err)
-	}
-	var b strings.Builder
-	b.WriteString("#!/bin/bash\n")
-	fmt.Fprintf(&b, "#SBATCH --job-name=%s\n", s.name)
-	fmt.Fprintf(&b, "#SBATCH --array=0-%d%%%d\n", s.shards-1, s.parallel)
-	fmt.Fprintf(&b, "#SBATCH --cpus-per-task=%d\n", s.cpus)
-	fmt.Fprintf(&b, "#SBATCH --mem=%dM\n", s.request>>20)
-	b.WriteString("#SBATCH --requeue\n")
-	fmt.Fprintf(&b, "#SBATCH --output=%s/%%x-%%A_%%a.out\n", logs)
-	b.WriteString("#SBATCH --open-mode=append\n")
-	if s.partition != "" {
-		fmt.Fprintf(&b, "#SBATCH --partition=%s\n", s.partition)
-	}
-	if s.timeLimit != "" {
-		fmt.Fprintf(&b, "#SBATCH --time=%s\n", s.timeLimit)
-	}
-	fmt.Fprintf(&b, "# Written by 'ryomen submit slurm': %d shard tasks, %d at a time, %s.\n", s.shards, s.parallel, s.planNote())
-	b.WriteString("# Any task that exits 0 leaves the output complete; tasks never wait for\n")
-	b.WriteString("# each other, so the throttle and the start order do not matter.\n")
-	b.WriteString("set -u\n")
-	var cmd []string
-	for _, a := range s.taskArgs(fmt.Sprintf("${SLURM_ARRAY_TASK_ID}/%d", s.shards)) {
-		if strings.HasPrefix(a, "--shard=") {
-			cmd = append(cmd, `"`+a+`"`)
-			continue
-		}
-		cmd = append(cmd, shellQuote(a))
-	}
-	fmt.Fprintf(&b, "for attempt in $(seq 1 %d); do\n", s.retries+1)
-	fmt.Fprintf(&b, "  %s %s && exit 0\n", shellQuote(bin), strings.Join(cmd, " "))
-	b.WriteString("  rc=$?\n")
-	b.WriteString("  # usage (2), output in the way (3), interrupted (130): a retry cannot help\n")
-	b.WriteString("  case $rc in 2|3|130) exit $rc;; esac\n")
-	b.WriteString("  echo \"ryomen submit: shard ${SLURM_ARRAY_TASK_ID} attempt $attempt failed (exit $rc)\" >&2\n")
-	b.WriteString("  sleep 5\n")
-	b.WriteString("done\nexit $rc\n")
-	return []byte(b.String()), nil
-}
-
-// k8sManifest renders a Kubernetes Indexed Job: completions is the array
-// size, parallelism the throttle, independent of each other.
-func (s *jobSpec) k8sManifest() ([]byte, error) {
-	mem := strconv.FormatInt(s.request>>20, 10) + "Mi"
-	ctr := map[string]any{
-		"name":  "ryomen",
-		"image": s.image,
-		"args":  s.taskArgs("/" + strconv.Itoa(s.shards)),
-		"resources": map[string]any{
-			"requests": map[string]any{"cpu": strconv.Itoa(s.cpus), "memory": mem},
-			"limits":   map[string]any{"memory": mem},
-		},
-	}
-	var mounts, vols []any
-	for i, v := range s.volumes {
-		claim, dir, ok := strings.Cut(v, ":")
-		if !ok || claim == "" || !strings.HasPrefix(dir, "/") {
-			return nil, usagef("submit: --volume %q: want CLAIM:/mount/path", v)
-		}
-		name := fmt.Sprintf("data%d", i)
-		mounts = append(mounts, map[string]any{"name": name, "mountPath": dir})
-		vols = append(vols, map[string]any{"name": name, "persistentVolumeClaim": map[string]any{"claimName": claim}})
-	}
-	if mounts != nil {
-		ctr["volumeMounts"] = mounts
-	}
-	pod := map[string]any{"restartPolicy": "Never", "containers": []any{ctr}}
-	if vols != nil {
-		pod["volumes"] = vols
-	}
-	meta := map[string]any{"name": s.name, "labels": map[string]any{"app.kubernetes.io/name": "ryomen", "app.kubernetes.io/component": s.command}}
-	if s.namespace != "" {
-		meta["namespace"] = s.namespace
-	}
-	job := map[string]any{
-		"apiVersion": "batch/v1",
-		"kind":       "Job",
-		"metadata":   meta,
-		"spec": map[string]any{
-			"completionMode":       "Indexed",
-			"completions":          s.shards,
-			"parallelism":          s.parallel,
-			"backoffLimitPerIndex": s.retries,
-			"podFailurePolicy": map[string]any{"rules": []any{map[string]any{
-				"action":      "FailIndex",
-				"onExitCodes": map[string]any{"containerName": "ryomen", "operator": "In", "values": []int{2, 3}},
-			}}},
-			"template": map[string]any{"spec": pod},
-		},
-	}
-	var body bytes.Buffer
-	enc := yaml.NewEncoder(&body)
-	enc.SetIndent(2)
-	if err := enc.Encode(job); err != nil {
-		return nil, fmt.Errorf("submit: rendering the manifest: %w", err)
-	}
-	head := fmt.Sprintf("# Written by 'ryomen submit k8s': %d shard pods, %d at a time, %s.\n"+
-		"# Pods never wait for each other: any pod that succeeds leaves the output\n"+
-		"# complete, so parallelism may be anything from 1 to completions.\n", s.shards, s.parallel, s.planNote())
-	return append([]byte(head), body.Bytes()...), nil
 }
