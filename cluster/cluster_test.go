@@ -34,7 +34,7 @@ func TestSlurmScript(t *testing.T) {
 			t.Errorf("script lacks %q:\n%s", w, s)
 		}
 	}
-	if Request(4<<30) != (4<<30+512<<20+(4<<30)/8) {
+	if Request(4<<30) != (4<<30 + 512<<20 + (4<<30)/8) {
 		t.Errorf("Request(4 GiB) = %d", Request(4<<30))
 	}
 	dir := t.TempDir()
