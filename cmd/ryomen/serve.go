@@ -163,7 +163,7 @@ func (s *viewServer) info(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *viewServer) render(w http.ResponseWriter, r *http.Request) {
-	v, lbl, err := parseView(s.src, r.URL.Query())
+	v, lbl, err := render.ParseView(s.src, r.URL.Query())
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err)
 		return

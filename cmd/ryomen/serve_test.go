@@ -324,7 +324,7 @@ func TestViewerInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	v, lbl, err := parseView(src, q1)
+	v, lbl, err := render.ParseView(src, q1)
 	if err != nil {
 		t.Fatal(err)
 	}
