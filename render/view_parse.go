@@ -253,4 +253,3 @@ func parseAt(im *dataset.Image, at []string, v *View) error {
 	}
 	return nil
 }
-

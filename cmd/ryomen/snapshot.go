@@ -16,7 +16,6 @@ import (
 	"github.com/ryomen-dev/ryomen/render"
 )
 
-
 func newSnapshot() *cobra.Command {
 	var f struct {
 		axis, index, mipRange, level, size, region, channels, labels, alpha string
