@@ -2,12 +2,12 @@ package child
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/tile"
 )
 
 // Batcher gathers crops submitted one at a time from many goroutines into
@@ -107,13 +107,11 @@ func (b *Batcher) send(batch []*item) {
 			it.res <- result{err: err}
 		}
 	}
-	stacked, err := Stack(batch[0].crop.DType(), func(yield func(nd.Any) bool) {
-		for _, it := range batch {
-			if !yield(it.crop) {
-				return
-			}
-		}
-	})
+	crops := make([]nd.Any, len(batch))
+	for i, it := range batch {
+		crops[i] = it.crop
+	}
+	stacked, err := tile.StackAny(crops)
 	if err != nil {
 		fail(err)
 		return
@@ -134,7 +132,7 @@ func (b *Batcher) send(batch []*item) {
 		fail(err)
 		return
 	}
-	parts, err := Unstack(res)
+	parts, err := tile.UnstackAny(res)
 	if err != nil {
 		fail(err)
 		return
@@ -142,61 +140,4 @@ func (b *Batcher) send(batch []*item) {
 	for i, it := range batch {
 		it.res <- result{a: parts[i]}
 	}
-}
-
-// Stack copies arrays of equal shape and dtype dt into one new C-order
-// array with a leading batch axis.
-func Stack(dt nd.DType, arrays func(yield func(nd.Any) bool)) (nd.Any, error) {
-	var (
-		buf   []byte
-		shape []int
-		n     int
-	)
-	for a := range arrays {
-		if a.DType() != dt {
-			return nil, fmt.Errorf("child: stacking a %v array into a %v batch", a.DType(), dt)
-		}
-		if shape == nil {
-			shape = a.Shape()
-		} else if !slices.Equal(shape, a.Shape()) {
-			return nil, fmt.Errorf("child: stacking shape %v onto %v", a.Shape(), shape)
-		}
-		if o, ok := nd.ContiguousOrder(a); !ok || o != nd.C {
-			c := nd.NewAny(dt, a.Shape(), nd.C)
-			if err := nd.CopyAny(c, a); err != nil {
-				return nil, err
-			}
-			a = c
-		}
-		b, _ := nd.AsBytes(a)
-		buf = append(buf, b...)
-		n++
-	}
-	return nd.FromBytes(dt, append([]int{n}, shape...), nd.C, buf)
-}
-
-// Unstack splits the leading axis of a into arrays that share its memory.
-func Unstack(a nd.Any) ([]nd.Any, error) {
-	if o, ok := nd.ContiguousOrder(a); !ok || o != nd.C {
-		c := nd.NewAny(a.DType(), a.Shape(), nd.C)
-		if err := nd.CopyAny(c, a); err != nil {
-			return nil, err
-		}
-		a = c
-	}
-	sh := a.Shape()
-	if len(sh) == 0 {
-		return nil, fmt.Errorf("child: cannot unstack a 0-d array")
-	}
-	b, _ := nd.AsBytes(a)
-	per := len(b) / max(sh[0], 1)
-	out := make([]nd.Any, sh[0])
-	for i := range out {
-		x, err := nd.FromBytes(a.DType(), sh[1:], nd.C, b[i*per:(i+1)*per:(i+1)*per])
-		if err != nil {
-			return nil, err
-		}
-		out[i] = x
-	}
-	return out, nil
 }

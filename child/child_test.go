@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/tile"
 
 	"github.com/ryomen-dev/ryomen/internal/testtool"
 )
@@ -98,7 +99,7 @@ func TestDTypeChange(t *testing.T) {
 
 func mustStack(t *testing.T, a nd.Any) nd.Any {
 	t.Helper()
-	s, err := Stack(a.DType(), func(yield func(nd.Any) bool) { yield(a) })
+	s, err := tile.StackAny([]nd.Any{a})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,37 +96,12 @@ func checkRegion(shape []int, b Box, buf Any, dt DType) error {
 	return nil
 }
 
+//go:generate go run github.com/ryomen-dev/ryomen/internal/gen/dispatch
+
 // NewAny allocates a zeroed contiguous array of the given dtype. It panics
 // on an invalid dtype or shape.
-func NewAny(dt DType, shape []int, order Order) Any {
-	switch dt {
-	case Uint8:
-		return New[uint8](shape, order)
-	case Uint16:
-		return New[uint16](shape, order)
-	case Uint32:
-		return New[uint32](shape, order)
-	case Uint64:
-		return New[uint64](shape, order)
-	case Int8:
-		return New[int8](shape, order)
-	case Int16:
-		return New[int16](shape, order)
-	case Int32:
-		return New[int32](shape, order)
-	case Int64:
-		return New[int64](shape, order)
-	case Float32:
-		return New[float32](shape, order)
-	case Float64:
-		return New[float64](shape, order)
-	case DTypeFloat16:
-		return New[Float16](shape, order)
-	case DTypeBool:
-		return New[Bool](shape, order)
-	}
-	panic(fmt.Sprintf("nd: NewAny with invalid dtype %v", dt))
-}
+//
+//nd:dispatch NewAny = New[dt]
 
 // CopyAny copies src into dst. Both must have the same dtype and shape.
 func CopyAny(dst, src Any) error {
@@ -136,36 +111,22 @@ func CopyAny(dst, src Any) error {
 	if !BoxOf(dst.Shape()).Eq(BoxOf(src.Shape())) || dst.Rank() != src.Rank() {
 		return fmt.Errorf("nd: copy from shape %v into %v", src.Shape(), dst.Shape())
 	}
-	switch d := dst.(type) {
-	case *Array[uint8]:
-		Copy(d, src.(*Array[uint8]))
-	case *Array[uint16]:
-		Copy(d, src.(*Array[uint16]))
-	case *Array[uint32]:
-		Copy(d, src.(*Array[uint32]))
-	case *Array[uint64]:
-		Copy(d, src.(*Array[uint64]))
-	case *Array[int8]:
-		Copy(d, src.(*Array[int8]))
-	case *Array[int16]:
-		Copy(d, src.(*Array[int16]))
-	case *Array[int32]:
-		Copy(d, src.(*Array[int32]))
-	case *Array[int64]:
-		Copy(d, src.(*Array[int64]))
-	case *Array[float32]:
-		Copy(d, src.(*Array[float32]))
-	case *Array[float64]:
-		Copy(d, src.(*Array[float64]))
-	case *Array[Float16]:
-		Copy(d, src.(*Array[Float16]))
-	case *Array[Bool]:
-		Copy(d, src.(*Array[Bool]))
-	default:
-		return fmt.Errorf("nd: CopyAny of unsupported type %T", dst)
+	return copyAny(dst, src)
+}
+
+// copyTo copies src, which must be an *Array[T] of dst's shape, into dst.
+func copyTo[T Element](dst *Array[T], src Any) error {
+	s, ok := src.(*Array[T])
+	if !ok {
+		return fmt.Errorf("nd: copy from %T into %T", src, dst)
 	}
+	Copy(dst, s)
 	return nil
 }
+
+// copyAny is copyTo for a dst of any dtype.
+//
+//nd:dispatch copyAny = copyTo(dst)
 
 // ConvertAny copies src into dst of the same shape, converting elements
 // with [ConvertClamp] semantics when the dtypes differ.
@@ -186,57 +147,22 @@ func ConvertAny(dst, src Any) error {
 	if !dst.DType().IsNumber() || !src.DType().IsNumber() {
 		return convertSpecial(dst, src)
 	}
-	switch d := dst.(type) {
-	case *Array[uint8]:
-		convertInto(d, src)
-	case *Array[uint16]:
-		convertInto(d, src)
-	case *Array[uint32]:
-		convertInto(d, src)
-	case *Array[uint64]:
-		convertInto(d, src)
-	case *Array[int8]:
-		convertInto(d, src)
-	case *Array[int16]:
-		convertInto(d, src)
-	case *Array[int32]:
-		convertInto(d, src)
-	case *Array[int64]:
-		convertInto(d, src)
-	case *Array[float32]:
-		convertInto(d, src)
-	case *Array[float64]:
-		convertInto(d, src)
-	default:
-		return fmt.Errorf("nd: ConvertAny into unsupported type %T", dst)
-	}
+	return convertAny(dst, src)
+}
+
+// convertInto converts the numeric array src into dst.
+func convertInto[D Number](dst *Array[D], src Any) error {
+	convertFromAny(dst, src)
 	return nil
 }
 
-func convertInto[D Number](dst *Array[D], src Any) {
-	switch s := src.(type) {
-	case *Array[uint8]:
-		ConvertClamp(dst, s)
-	case *Array[uint16]:
-		ConvertClamp(dst, s)
-	case *Array[uint32]:
-		ConvertClamp(dst, s)
-	case *Array[uint64]:
-		ConvertClamp(dst, s)
-	case *Array[int8]:
-		ConvertClamp(dst, s)
-	case *Array[int16]:
-		ConvertClamp(dst, s)
-	case *Array[int32]:
-		ConvertClamp(dst, s)
-	case *Array[int64]:
-		ConvertClamp(dst, s)
-	case *Array[float32]:
-		ConvertClamp(dst, s)
-	case *Array[float64]:
-		ConvertClamp(dst, s)
-	}
-}
+// convertAny is convertInto for a dst of any numeric dtype.
+//
+//nd:dispatch convertAny = convertInto(dst)
+
+// convertFromAny is [ConvertClamp] for a src of any numeric dtype.
+//
+//nd:dispatch convertFromAny = ConvertClamp(src)
 
 func init() {
 	x := uint16(1)
@@ -263,33 +189,17 @@ func FromBytes(dt DType, shape []int, order Order, b []byte) (Any, error) {
 		copy(ab, b)
 		return a, nil
 	}
-	switch dt {
-	case Uint8:
-		return FromSlice(b, shape, order), nil
-	case Uint16:
-		return FromSlice(castSlice[uint16](b, n), shape, order), nil
-	case Uint32:
-		return FromSlice(castSlice[uint32](b, n), shape, order), nil
-	case Uint64:
-		return FromSlice(castSlice[uint64](b, n), shape, order), nil
-	case Int8:
-		return FromSlice(castSlice[int8](b, n), shape, order), nil
-	case Int16:
-		return FromSlice(castSlice[int16](b, n), shape, order), nil
-	case Int32:
-		return FromSlice(castSlice[int32](b, n), shape, order), nil
-	case Int64:
-		return FromSlice(castSlice[int64](b, n), shape, order), nil
-	case Float32:
-		return FromSlice(castSlice[float32](b, n), shape, order), nil
-	case Float64:
-		return FromSlice(castSlice[float64](b, n), shape, order), nil
-	case DTypeFloat16:
-		return FromSlice(castSlice[Float16](b, n), shape, order), nil
-	default:
-		return FromSlice(castSlice[Bool](b, n), shape, order), nil
-	}
+	return viewBytesAny(dt, b, n, shape, order), nil
 }
+
+// viewBytes views the n elements of T in b as an array.
+func viewBytes[T Element](b []byte, n int, shape []int, order Order) *Array[T] {
+	return FromSlice(castSlice[T](b, n), shape, order)
+}
+
+// viewBytesAny is viewBytes for a dtype known at run time.
+//
+//nd:dispatch viewBytesAny = viewBytes[dt]
 
 func castSlice[T Element](b []byte, n int) []T {
 	if n == 0 {
@@ -300,35 +210,8 @@ func castSlice[T Element](b []byte, n int) []T {
 
 // AsBytes returns the memory of a contiguous array as bytes in host order,
 // shared with the array, and false if a is not contiguous.
-func AsBytes(a Any) ([]byte, bool) {
-	switch x := a.(type) {
-	case *Array[uint8]:
-		return bytesOf(x)
-	case *Array[uint16]:
-		return bytesOf(x)
-	case *Array[uint32]:
-		return bytesOf(x)
-	case *Array[uint64]:
-		return bytesOf(x)
-	case *Array[int8]:
-		return bytesOf(x)
-	case *Array[int16]:
-		return bytesOf(x)
-	case *Array[int32]:
-		return bytesOf(x)
-	case *Array[int64]:
-		return bytesOf(x)
-	case *Array[float32]:
-		return bytesOf(x)
-	case *Array[float64]:
-		return bytesOf(x)
-	case *Array[Float16]:
-		return bytesOf(x)
-	case *Array[Bool]:
-		return bytesOf(x)
-	}
-	return nil, false
-}
+//
+//nd:dispatch AsBytes = bytesOf(a) zero
 
 func bytesOf[T Element](a *Array[T]) ([]byte, bool) {
 	f, ok := a.Flat()

@@ -289,36 +289,17 @@ func convertFrom[S Float16 | Bool](dst Any, src *Array[S], num func(S) float64, 
 	return nil
 }
 
-// dispatchFrom converts a Number source into a Float16 or Bool destination
-// through float64 (exact for every integer below 2^53, and every float16
-// or bool outcome of a larger one is the same).
-func dispatchFrom[D Float16 | Bool](src Any, f func(float64) D, dst *Array[D]) error {
-	switch s := src.(type) {
-	case *Array[uint8]:
-		mapInto(dst, s, func(v uint8) D { return f(float64(v)) })
-	case *Array[uint16]:
-		mapInto(dst, s, func(v uint16) D { return f(float64(v)) })
-	case *Array[uint32]:
-		mapInto(dst, s, func(v uint32) D { return f(float64(v)) })
-	case *Array[uint64]:
-		mapInto(dst, s, func(v uint64) D { return f(float64(v)) })
-	case *Array[int8]:
-		mapInto(dst, s, func(v int8) D { return f(float64(v)) })
-	case *Array[int16]:
-		mapInto(dst, s, func(v int16) D { return f(float64(v)) })
-	case *Array[int32]:
-		mapInto(dst, s, func(v int32) D { return f(float64(v)) })
-	case *Array[int64]:
-		mapInto(dst, s, func(v int64) D { return f(float64(v)) })
-	case *Array[float32]:
-		mapInto(dst, s, func(v float32) D { return f(float64(v)) })
-	case *Array[float64]:
-		mapInto(dst, s, f)
-	default:
-		return fmt.Errorf("nd: ConvertAny from unsupported type %T", src)
-	}
+// mapFromNumber converts a Number source into a Float16 or Bool
+// destination through float64 (exact for every integer below 2^53, and
+// every float16 or bool outcome of a larger one is the same).
+func mapFromNumber[D Float16 | Bool, S Number](src *Array[S], f func(float64) D, dst *Array[D]) error {
+	mapInto(dst, src, func(v S) D { return f(float64(v)) })
 	return nil
 }
+
+// dispatchFrom is mapFromNumber for a src of any numeric dtype.
+//
+//nd:dispatch dispatchFrom = mapFromNumber(src)
 
 // FillBytes sets every element of a to the element whose little-endian
 // bytes are elem (len(elem) must be a.DType().Size()). It is how format
@@ -331,36 +312,18 @@ func FillBytes(a Any, elem []byte) error {
 	if err != nil {
 		return err
 	}
-	switch x := a.(type) {
-	case *Array[uint8]:
-		x.Fill(one.(*Array[uint8]).data[0])
-	case *Array[uint16]:
-		x.Fill(one.(*Array[uint16]).data[0])
-	case *Array[uint32]:
-		x.Fill(one.(*Array[uint32]).data[0])
-	case *Array[uint64]:
-		x.Fill(one.(*Array[uint64]).data[0])
-	case *Array[int8]:
-		x.Fill(one.(*Array[int8]).data[0])
-	case *Array[int16]:
-		x.Fill(one.(*Array[int16]).data[0])
-	case *Array[int32]:
-		x.Fill(one.(*Array[int32]).data[0])
-	case *Array[int64]:
-		x.Fill(one.(*Array[int64]).data[0])
-	case *Array[float32]:
-		x.Fill(one.(*Array[float32]).data[0])
-	case *Array[float64]:
-		x.Fill(one.(*Array[float64]).data[0])
-	case *Array[Float16]:
-		x.Fill(one.(*Array[Float16]).data[0])
-	case *Array[Bool]:
-		x.Fill(one.(*Array[Bool]).data[0])
-	default:
-		return fmt.Errorf("nd: FillBytes of unsupported type %T", a)
-	}
+	return fillAny(a, one)
+}
+
+// fillWith fills a with the element of the one-element array one.
+func fillWith[T Element](a *Array[T], one Any) error {
+	a.Fill(one.(*Array[T]).data[0])
 	return nil
 }
+
+// fillAny is fillWith for an array of any dtype.
+//
+//nd:dispatch fillAny = fillWith(a)
 
 // BoolAsUint8 returns a uint8 view of a Bool array: same shape, strides
 // and memory, so uint8 label code (mode, min, max, stride pooling) runs on

@@ -185,8 +185,11 @@ func (s *Stack) ReadRegion(b nd.Box, dst nd.Any) error {
 // jobs lists the blocks of every page that b touches.
 func (s *Stack) jobs(b nd.Box) []blockJob {
 	var jobs []blockJob
-	rel := make([]int, len(s.planeAx))
-	for {
+	planes := nd.Box{Min: make([]int, len(s.planeAx)), Max: make([]int, len(s.planeAx))}
+	for i, a := range s.planeAx {
+		planes.Max[i] = b.Max[a] - b.Min[a]
+	}
+	for rel := range planes.Points() {
 		k := 0
 		for i, a := range s.planeAx {
 			k = k*s.shape[a] + b.Min[a] + rel[i]
@@ -202,18 +205,8 @@ func (s *Stack) jobs(b nd.Box) []blockJob {
 				jobs = append(jobs, blockJob{k: k, block: i + smp*p.perPlane(), rel: at})
 			}
 		}
-		// Next plane, odometer style.
-		i := len(rel) - 1
-		for ; i >= 0; i-- {
-			if rel[i]++; b.Min[s.planeAx[i]]+rel[i] < b.Max[s.planeAx[i]] {
-				break
-			}
-			rel[i] = 0
-		}
-		if i < 0 {
-			return jobs
-		}
 	}
+	return jobs
 }
 
 // readBlock copies the part of job j's block inside b into dst.
@@ -282,34 +275,19 @@ func stridedView(dt nd.DType, b []byte, shape, strides []int) (nd.Any, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch a := flat.(type) {
-	case *nd.Array[uint8]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	case *nd.Array[uint16]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	case *nd.Array[uint32]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	case *nd.Array[uint64]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	case *nd.Array[int8]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	case *nd.Array[int16]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	case *nd.Array[int32]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	case *nd.Array[int64]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	case *nd.Array[float32]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	case *nd.Array[float64]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	case *nd.Array[nd.Float16]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	case *nd.Array[nd.Bool]:
-		return nd.FromStrided(a.Data(), shape, strides, 0)
-	}
-	return nil, UnsupportedError(fmt.Sprintf("sample type %v", dt))
+	return stridedAny(flat, shape, strides)
 }
+
+// strided views the elements of flat with the given shape and strides.
+func strided[T nd.Element](flat *nd.Array[T], shape, strides []int) (*nd.Array[T], error) {
+	return nd.FromStrided(flat.Data(), shape, strides, 0)
+}
+
+//go:generate go run github.com/ryomen-dev/ryomen/internal/gen/dispatch
+
+// stridedAny is strided for an array of any dtype.
+//
+//nd:dispatch stridedAny = strided(flat)
 
 // prefix is "path: " for files OpenFile opened, else "".
 func (f *File) prefix() string {

@@ -363,8 +363,9 @@ func prod(s []int) int {
 // Stack collates crops of equal shape into one new C-order array with a
 // leading batch axis, for functions (such as a network) that want one
 // tensor per batch. It panics if the shapes differ (a programming error:
-// the crops of one plan all have its CropShape).
-func Stack[T nd.Number](crops []*nd.Array[T]) *nd.Array[T] {
+// the crops of one plan all have its CropShape); [StackAny] returns an
+// error instead.
+func Stack[T nd.Element](crops []*nd.Array[T]) *nd.Array[T] {
 	if len(crops) == 0 {
 		return nd.New[T]([]int{0}, nd.C)
 	}
@@ -380,16 +381,24 @@ func Stack[T nd.Number](crops []*nd.Array[T]) *nd.Array[T] {
 }
 
 // Unstack splits the leading batch axis of a into views, the inverse of
-// [Stack]. It panics if a has rank 0.
-func Unstack[T nd.Number](a *nd.Array[T]) []*nd.Array[T] {
+// [Stack]. The parts of a C-contiguous a are C-contiguous arrays whose
+// Data is exactly their own elements. It panics if a has rank 0.
+func Unstack[T nd.Element](a *nd.Array[T]) []*nd.Array[T] {
 	shape := a.Shape()
 	out := make([]*nd.Array[T], shape[0])
+	if a.IsContiguous(nd.C) {
+		per := prod(shape[1:])
+		data := a.Data()[a.Offset():]
+		for i := range out {
+			out[i] = nd.FromSlice(data[i*per:(i+1)*per:(i+1)*per], shape[1:], nd.C)
+		}
+		return out
+	}
 	for i := range out {
 		b := a.Bounds()
 		b.Min[0], b.Max[0] = i, i+1
 		v := a.Sub(b)
-		st := v.Strides()[1:]
-		w, err := nd.FromStrided(v.Data(), shape[1:], st, v.Offset())
+		w, err := nd.FromStrided(v.Data(), shape[1:], v.Strides()[1:], v.Offset())
 		if err != nil {
 			panic(err) // cannot happen: a view of a valid array
 		}
@@ -397,3 +406,55 @@ func Unstack[T nd.Number](a *nd.Array[T]) []*nd.Array[T] {
 	}
 	return out
 }
+
+// StackAny is [Stack] for arrays of a runtime dtype: they must all have
+// the dtype and shape of the first, and there must be at least one.
+func StackAny(arrays []nd.Any) (nd.Any, error) {
+	if len(arrays) == 0 {
+		return nil, fmt.Errorf("tile: stacking no arrays")
+	}
+	return stackAny(arrays[0], arrays)
+}
+
+// stackOf stacks arrays, whose first is first, as arrays of T.
+func stackOf[T nd.Element](first *nd.Array[T], arrays []nd.Any) (*nd.Array[T], error) {
+	typed := make([]*nd.Array[T], len(arrays))
+	for i, a := range arrays {
+		x, ok := a.(*nd.Array[T])
+		if !ok {
+			return nil, fmt.Errorf("tile: stacking a %v array onto %v arrays", a.DType(), first.DType())
+		}
+		if !slices.Equal(x.Shape(), first.Shape()) {
+			return nil, fmt.Errorf("tile: stacking shape %v onto %v", x.Shape(), first.Shape())
+		}
+		typed[i] = x
+	}
+	return Stack(typed), nil
+}
+
+// UnstackAny is [Unstack] for an array of a runtime dtype, with an error
+// for rank 0.
+func UnstackAny(a nd.Any) ([]nd.Any, error) {
+	if a.Rank() == 0 {
+		return nil, fmt.Errorf("tile: cannot unstack a 0-d array")
+	}
+	return unstackAny(a)
+}
+
+// unstackOf is Unstack with the parts as nd.Any.
+func unstackOf[T nd.Element](a *nd.Array[T]) ([]nd.Any, error) {
+	parts := Unstack(a)
+	out := make([]nd.Any, len(parts))
+	for i, p := range parts {
+		out[i] = p
+	}
+	return out, nil
+}
+
+// stackAny is stackOf for a first array of any dtype.
+//
+//nd:dispatch stackAny = stackOf(first)
+
+// unstackAny is unstackOf for an array of any dtype.
+//
+//nd:dispatch unstackAny = unstackOf(a)

@@ -1,10 +1,12 @@
 package tile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -348,5 +350,52 @@ func TestStackUnstack(t *testing.T) {
 	}
 	for i, u := range Unstack(s) {
 		equal(t, "unstack", u, crops[i])
+	}
+}
+
+// StackAny and UnstackAny round-trip arrays of every dtype (each a case
+// of the generated dispatch) and refuse mixed dtypes and shapes, no
+// arrays and 0-d arrays.
+func TestStackAnyEveryDType(t *testing.T) {
+	for _, dt := range nd.DTypes {
+		var parts []nd.Any
+		for i := range 3 {
+			a := nd.NewAny(dt, []int{2, 3}, nd.C)
+			b, _ := nd.AsBytes(a)
+			for j := range b {
+				b[j] = byte(i*7 + j%2) // a valid Bool too (0 or 1 plus a multiple of 7)
+			}
+			parts = append(parts, a)
+		}
+		s, err := StackAny(parts)
+		if err != nil {
+			t.Fatalf("%v: %v", dt, err)
+		}
+		if s.DType() != dt || !slices.Equal(s.Shape(), []int{3, 2, 3}) {
+			t.Fatalf("%v: stacked %v %v", dt, s.DType(), s.Shape())
+		}
+		back, err := UnstackAny(s)
+		if err != nil || len(back) != 3 {
+			t.Fatalf("%v: unstack %d, %v", dt, len(back), err)
+		}
+		for i := range back {
+			got, ok1 := nd.AsBytes(back[i])
+			want, ok2 := nd.AsBytes(parts[i])
+			if !ok1 || !ok2 || !bytes.Equal(got, want) {
+				t.Fatalf("%v: part %d differs", dt, i)
+			}
+		}
+	}
+	u8, f32 := nd.NewAny(nd.Uint8, []int{2}, nd.C), nd.NewAny(nd.Float32, []int{2}, nd.C)
+	for _, c := range []struct {
+		parts []nd.Any
+		want  string
+	}{{nil, "no arrays"}, {[]nd.Any{u8, f32}, "float32 array onto uint8"}, {[]nd.Any{u8, nd.NewAny(nd.Uint8, []int{3}, nd.C)}, "shape [3] onto [2]"}} {
+		if _, err := StackAny(c.parts); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("StackAny: %v, want an error with %q", err, c.want)
+		}
+	}
+	if _, err := UnstackAny(nd.NewAny(nd.Int16, nil, nd.C)); err == nil {
+		t.Error("UnstackAny of a 0-d array: no error")
 	}
 }

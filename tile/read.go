@@ -299,30 +299,9 @@ func padLastAxis[T nd.Number](dst *nd.Array[T], slab, crop, inner nd.Box, b Bord
 	}
 }
 
-// ReadCropAny is [ReadCrop] for a dst of any dtype: the one type switch
-// from a runtime dtype to the generic code.
-func ReadCropAny(src nd.Reader, crop nd.Box, b Border, v float64, dst nd.Any) error {
-	switch d := dst.(type) {
-	case *nd.Array[uint8]:
-		return ReadCrop(src, crop, b, v, d)
-	case *nd.Array[uint16]:
-		return ReadCrop(src, crop, b, v, d)
-	case *nd.Array[uint32]:
-		return ReadCrop(src, crop, b, v, d)
-	case *nd.Array[uint64]:
-		return ReadCrop(src, crop, b, v, d)
-	case *nd.Array[int8]:
-		return ReadCrop(src, crop, b, v, d)
-	case *nd.Array[int16]:
-		return ReadCrop(src, crop, b, v, d)
-	case *nd.Array[int32]:
-		return ReadCrop(src, crop, b, v, d)
-	case *nd.Array[int64]:
-		return ReadCrop(src, crop, b, v, d)
-	case *nd.Array[float32]:
-		return ReadCrop(src, crop, b, v, d)
-	case *nd.Array[float64]:
-		return ReadCrop(src, crop, b, v, d)
-	}
-	return fmt.Errorf("tile: ReadCropAny into unsupported array type %T", dst)
-}
+//go:generate go run github.com/ryomen-dev/ryomen/internal/gen/dispatch
+
+// ReadCropAny is [ReadCrop] for a dst of any numeric dtype: the one type
+// switch from a runtime dtype to the generic code.
+//
+//nd:dispatch ReadCropAny = ReadCrop(dst)
