@@ -141,3 +141,39 @@ func (r *Reader) TaskBytes() int64 {
 	}
 	return int64(r.batch) * (n(p.CropShape())*int64(r.src.DType().Size()) + n(p.OutCropShape())*int64(r.DType().Size()))
 }
+
+// FitChunks fits output chunks (and shards, nil: unsharded) to the shape
+// of a tiled run's result: channel and time axes are whole, since every
+// crop carries them whole, unless perAxis says the caller gave a chunk
+// size for every axis; space axes are clipped to the result. It returns
+// new slices.
+func FitChunks(chunks, shard, out []int, axes []nd.Axis, perAxis bool) ([]int, []int) {
+	c, s := slices.Clone(chunks), slices.Clone(shard)
+	for i, n := range out {
+		if !axes[i].IsSpace() && !perAxis {
+			c[i] = n
+			if s != nil {
+				s[i] = n
+			}
+		}
+		c[i] = max(1, min(c[i], n))
+		if s != nil && s[i] > n {
+			s[i] = (n + c[i] - 1) / c[i] * c[i]
+		}
+	}
+	return c, s
+}
+
+// OutAxes are the axes of a tiled run's result: the input's, with the
+// space axes' physical scale changed by the plan's output scale (a model
+// that halves the resolution doubles the voxel size).
+func OutAxes(in []nd.Axis, p *tile.Plan) []nd.Axis {
+	s := slices.Clone(in)
+	shp, out := p.Shape(), p.OutShape()
+	for i := range s {
+		if s[i].IsSpace() && out[i] > 0 {
+			s[i].Scale = s[i].PhysicalScale() * float64(shp[i]) / float64(out[i])
+		}
+	}
+	return s
+}

@@ -154,38 +154,12 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 		return err
 	}
 	levels := f.levels
-	f.levels, f.factor, f.method = 1, "auto", "stride"
-	o, err := f.options(src)
-	if err != nil {
-		return err
-	}
-	o.Factors = nil
-	unit := o.Chunks
-	if o.Shard != nil {
-		unit = o.Shard
-	}
-	job, err := a.resolve(ctx, src, unit)
-	if err != nil {
-		return err
-	}
-	if job.exec != nil {
+	o, job, err := a.prepare(ctx, f, src)
+	if job != nil && job.exec != nil {
 		defer job.exec.kill()
-		// Enough tasks in flight to fill every batch in flight.
-		o.Workers = max(g.workers, a.batch*a.inflight)
 	}
-	outShape := job.plan.OutShape()
-	fitChunks(&o, outShape, src.spaceFlags(), len(strings.Split(f.chunks, ",")) == len(outShape))
-	o.Axes = outAxes(src.Axes, job.plan, src.spaceFlags())
-	cache := int64(a.cacheM) << 20
-	if g.memBytes > 0 {
-		// The caches take at most a quarter of --memory each.
-		cache = min(cache, g.memBytes/4)
-	}
-	o.Method, o.Params = "apply", job.params
-	po := process.Options{Plan: job.plan, Func: job.fn, OutDType: job.out, Recycle: job.recycle,
-		BatchSize: a.batch, Merge: job.merge, Sigma: a.blendSig, CacheBytes: cache}
-	if len(src.Levels) > 0 {
-		po.InputChunks = src.Levels[0].Chunks
+	if err != nil {
+		return err
 	}
 	if os.Getenv("GOGC") == "" {
 		// A run allocates a few crops per task and keeps little: collect
@@ -193,12 +167,13 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 		// flight).
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
 	}
+	po := a.processOptions(job, src)
 	run := func(ctx context.Context, o pyramid.Options) (*pyramid.Plan, error) {
 		po.Output = o
 		return process.Run(ctx, src.r, po)
 	}
 	if rule != nil {
-		o.Factors = pyramid.AutoFactors(outShape, src.Scale(), src.spaceFlags(), o.Chunks, levels)
+		o.Factors = pyramid.AutoFactors(job.plan.OutShape(), src.Scale(), src.spaceFlags(), o.Chunks, levels)
 		so := stitch.Options{Rule: *rule, IoU: a.iou, BatchSize: a.batch, Workers: o.Workers}
 		run = func(ctx context.Context, o pyramid.Options) (*pyramid.Plan, error) {
 			return stitch.Build(ctx, job.plan, src.r, job.fn, so, o)
@@ -211,6 +186,49 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 		}
 	}
 	return err
+}
+
+// prepare resolves the output options and the job: one level, chunks
+// fitted to the result's shape, axes rescaled by the output scale.
+func (a *applyFlags) prepare(ctx context.Context, f *pyrFlags, src *source) (pyramid.Options, *applyJob, error) {
+	f.levels, f.factor, f.method = 1, "auto", "stride"
+	o, err := f.options(src)
+	if err != nil {
+		return o, nil, err
+	}
+	o.Factors = nil
+	unit := o.Chunks
+	if o.Shard != nil {
+		unit = o.Shard
+	}
+	job, err := a.resolve(ctx, src, unit)
+	if err != nil {
+		return o, job, err
+	}
+	if job.exec != nil {
+		// Enough tasks in flight to fill every batch in flight.
+		o.Workers = max(g.workers, a.batch*a.inflight)
+	}
+	outShape := job.plan.OutShape()
+	o.Chunks, o.Shard = process.FitChunks(o.Chunks, o.Shard, outShape, src.Axes, len(strings.Split(f.chunks, ",")) == len(outShape))
+	o.Axes = process.OutAxes(src.Axes, job.plan)
+	o.Method, o.Params = "apply", job.params
+	return o, job, nil
+}
+
+// processOptions are the tiled run's options of a job (the caches take
+// at most a quarter of --memory each).
+func (a *applyFlags) processOptions(job *applyJob, src *source) process.Options {
+	cache := int64(a.cacheM) << 20
+	if g.memBytes > 0 {
+		cache = min(cache, g.memBytes/4)
+	}
+	po := process.Options{Plan: job.plan, Func: job.fn, OutDType: job.out, Recycle: job.recycle,
+		BatchSize: a.batch, Merge: job.merge, Sigma: a.blendSig, CacheBytes: cache}
+	if len(src.Levels) > 0 {
+		po.InputChunks = src.Levels[0].Chunks
+	}
+	return po
 }
 
 // rule parses --instances and checks the flags that go with it (nil:
@@ -237,38 +255,6 @@ func (a *applyFlags) rule() (*stitch.Rule, error) {
 		return nil, usagef("--instances needs the output at the input's resolution (no --scale)")
 	}
 	return &r, nil
-}
-
-// fitChunks makes the output chunks (and shards) fit the output shape:
-// channel and time axes are whole unless --chunks gave every axis, since a
-// crop carries them whole; space axes are clipped to the output.
-func fitChunks(o *pyramid.Options, out []int, space []bool, perAxis bool) {
-	for i, n := range out {
-		if !space[i] && !perAxis {
-			o.Chunks[i] = n
-			if o.Shard != nil {
-				o.Shard[i] = n
-			}
-		}
-		o.Chunks[i] = max(1, min(o.Chunks[i], n))
-		if o.Shard != nil && o.Shard[i] > n {
-			o.Shard[i] = (n + o.Chunks[i] - 1) / o.Chunks[i] * o.Chunks[i]
-		}
-	}
-}
-
-// outAxes gives the output's axes: the input's, with the space axes'
-// physical scale changed by the plan's output scale (a model that halves
-// the resolution doubles the voxel size).
-func outAxes(in []nd.Axis, p *tile.Plan, space []bool) []nd.Axis {
-	s := slices.Clone(in)
-	shp, out := p.Shape(), p.OutShape()
-	for i := range s {
-		if space[i] && out[i] > 0 {
-			s[i].Scale = s[i].PhysicalScale() * float64(shp[i]) / float64(out[i])
-		}
-	}
-	return s
 }
 
 // resolve turns the flags into a plan and a tile function.
