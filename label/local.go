@@ -56,28 +56,11 @@ func (s *scratch) label(a nd.Any, c Conn, semantic bool) (uint32, error) {
 		s.lab = make([]uint32, n)
 	}
 	s.lab = s.lab[:n]
-	if semantic {
-		switch t := a.(type) {
-		case *nd.Array[uint8]:
-			return scanArray(s, t, shape, c)
-		case *nd.Array[uint16]:
-			return scanArray(s, t, shape, c)
-		case *nd.Array[uint32]:
-			return scanArray(s, t, shape, c)
-		case *nd.Array[uint64]:
-			return scanArray(s, t, shape, c)
-		case *nd.Array[int8]:
-			return scanArray(s, t, shape, c)
-		case *nd.Array[int16]:
-			return scanArray(s, t, shape, c)
-		case *nd.Array[int32]:
-			return scanArray(s, t, shape, c)
-		case *nd.Array[int64]:
-			return scanArray(s, t, shape, c)
-		case *nd.Array[nd.Bool]:
-		default:
-			return 0, fmt.Errorf("label: semantic labels need an integer dtype, not %s", a.DType())
+	if dt := a.DType(); semantic && dt != nd.DTypeBool { // bool: the mask's components
+		if !dt.IsInteger() {
+			return 0, fmt.Errorf("label: semantic labels need an integer dtype, not %s", dt)
 		}
+		return scanAny(s, a, shape, c)
 	}
 	if err := s.toMask(a); err != nil {
 		return 0, err
@@ -85,7 +68,7 @@ func (s *scratch) label(a nd.Any, c Conn, semantic bool) (uint32, error) {
 	return scan(s, s.mask, shape, c), nil
 }
 
-func scanArray[T nd.Element](s *scratch, a *nd.Array[T], shape []int, c Conn) (uint32, error) {
+func scanArray[T nd.Integer](s *scratch, a *nd.Array[T], shape []int, c Conn) (uint32, error) {
 	v, ok := a.Flat()
 	if !ok || !a.IsContiguous(nd.C) {
 		v = a.Clone(nd.C).Data()
@@ -105,41 +88,35 @@ func (s *scratch) toMask(a nd.Any) error {
 		maskFunc(s.mask, t, func(v nd.Float16) bool { return v&0x7fff != 0 })
 	case *nd.Array[nd.Bool]:
 		maskFunc(s.mask, t, func(v nd.Bool) bool { return v != 0 })
-	case *nd.Array[uint8]:
-		maskOf(s.mask, t)
-	case *nd.Array[uint16]:
-		maskOf(s.mask, t)
-	case *nd.Array[uint32]:
-		maskOf(s.mask, t)
-	case *nd.Array[uint64]:
-		maskOf(s.mask, t)
-	case *nd.Array[int8]:
-		maskOf(s.mask, t)
-	case *nd.Array[int16]:
-		maskOf(s.mask, t)
-	case *nd.Array[int32]:
-		maskOf(s.mask, t)
-	case *nd.Array[int64]:
-		maskOf(s.mask, t)
-	case *nd.Array[float32]:
-		maskOf(s.mask, t)
-	case *nd.Array[float64]:
-		maskOf(s.mask, t)
 	default:
-		return fmt.Errorf("label: cannot label dtype %s", a.DType())
+		if !a.DType().IsNumber() {
+			return fmt.Errorf("label: cannot label dtype %s", a.DType())
+		}
+		return maskOfAny(s.mask, a)
 	}
 	return nil
 }
 
+//go:generate go run github.com/ryomen-dev/ryomen/internal/gen/dispatch
+
+// scanAny is scanArray for an integer array of any dtype.
+//
+//nd:dispatch scanAny = scanArray(a)
+
+// maskOfAny is maskOf for a numeric array of any dtype.
+//
+//nd:dispatch maskOfAny = maskOf(a)
+
 // maskOf writes 1 for the non-zero elements of a (NaN counts as non-zero).
-func maskOf[T nd.Number](m []uint8, a *nd.Array[T]) {
+func maskOf[T nd.Number](m []uint8, a *nd.Array[T]) error {
 	if v, ok := a.Flat(); ok && a.IsContiguous(nd.C) {
 		for i, x := range v {
 			m[i] = b2u(x != 0)
 		}
-		return
+		return nil
 	}
 	maskFunc(m, a, func(x T) bool { return x != 0 })
+	return nil
 }
 
 func maskFunc[T nd.Element](m []uint8, a *nd.Array[T], fg func(T) bool) {

@@ -2,7 +2,6 @@ package label
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ryomen-dev/ryomen/nd"
 )
@@ -178,25 +177,19 @@ func grow(buf []uint32, n int) []uint32 {
 // valueAt returns a function reading element p (flat, C order) of a
 // C-contiguous integer array as a uint64 bit pattern.
 func valueAt(a nd.Any) func(int) uint64 {
-	switch t := a.(type) {
-	case *nd.Array[uint8]:
-		return func(p int) uint64 { return uint64(t.Data()[p]) }
-	case *nd.Array[uint16]:
-		return func(p int) uint64 { return uint64(t.Data()[p]) }
-	case *nd.Array[uint32]:
-		return func(p int) uint64 { return uint64(t.Data()[p]) }
-	case *nd.Array[uint64]:
-		return func(p int) uint64 { return t.Data()[p] }
-	case *nd.Array[int8]:
-		return func(p int) uint64 { return uint64(t.Data()[p]) }
-	case *nd.Array[int16]:
-		return func(p int) uint64 { return uint64(t.Data()[p]) }
-	case *nd.Array[int32]:
-		return func(p int) uint64 { return uint64(t.Data()[p]) }
-	case *nd.Array[int64]:
-		return func(p int) uint64 { return uint64(t.Data()[p]) }
-	case *nd.Array[nd.Bool]:
+	if t, ok := a.(*nd.Array[nd.Bool]); ok {
 		return func(p int) uint64 { return uint64(b2u(t.Data()[p] != 0)) }
 	}
-	panic(fmt.Sprintf("label: valueAt of %s", a.DType()))
+	return valueAtAny(a)
 }
+
+// valueOf is valueAt for an integer array.
+func valueOf[T nd.Integer](a *nd.Array[T]) func(int) uint64 {
+	d := a.Data()
+	return func(p int) uint64 { return uint64(d[p]) }
+}
+
+// valueAtAny is valueOf for an integer array of any dtype; it panics on
+// others (the caller checked the dtype).
+//
+//nd:dispatch valueAtAny = valueOf(a)

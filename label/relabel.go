@@ -88,17 +88,11 @@ func (t *Table) Relabel(ctx context.Context, block nd.Any, b nd.Box, dt nd.DType
 	if err != nil {
 		return nil, err
 	}
-	switch o := out.(type) {
-	case *nd.Array[uint8]:
-		mapLabels(o.Data(), s.lab, s.par, fin)
-	case *nd.Array[uint16]:
-		mapLabels(o.Data(), s.lab, s.par, fin)
-	case *nd.Array[uint32]:
-		mapLabels(o.Data(), s.lab, s.par, fin)
-	case *nd.Array[uint64]:
-		mapLabels(o.Data(), s.lab, s.par, fin)
-	default:
+	if !dt.IsInteger() || dt.IsSigned() {
 		return nil, fmt.Errorf("label: output dtype %s: want an unsigned integer", dt)
+	}
+	if err := mapLabelsAny(out, s.lab, s.par, fin); err != nil {
+		return nil, err
 	}
 	if emit != nil {
 		t.emitStats(s, block, b, k, n, emit)
@@ -138,10 +132,12 @@ func (t *Table) finals(s *scratch, k int, nl uint32, cnt []uint32) []uint64 {
 	return fin
 }
 
-func mapLabels[T uint8 | uint16 | uint32 | uint64](dst []T, lab, par []uint32, fin []uint64) {
+func mapLabels[T uint8 | uint16 | uint32 | uint64](out *nd.Array[T], lab, par []uint32, fin []uint64) error {
+	dst := out.Data()
 	for p, l := range lab {
 		dst[p] = T(fin[par[l]])
 	}
+	return nil
 }
 
 // NumBlocks returns the number of blocks.
@@ -176,3 +172,7 @@ func (t *Table) RelabelBytes(in nd.DType, stats bool) int64 {
 	}
 	return int64(v)*(4+4+1) + (int64(most)+1)*per
 }
+
+// mapLabelsAny is mapLabels for an output of any unsigned dtype.
+//
+//nd:dispatch mapLabelsAny = mapLabels(out)

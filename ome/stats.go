@@ -166,8 +166,14 @@ func eachBlock(shape, blk []int, f func(nd.Box) error) error {
 			return nil
 		}
 	}
-	idx := make([]int, len(shape))
-	for {
+	grid := make([]int, len(shape))
+	for i := range shape {
+		if blk[i] <= 0 {
+			return fmt.Errorf("ome: block shape %v", blk)
+		}
+		grid[i] = (shape[i] + blk[i] - 1) / blk[i]
+	}
+	for idx := range nd.Indices(grid) {
 		b := nd.Box{Min: make([]int, len(shape)), Max: make([]int, len(shape))}
 		for i := range shape {
 			b.Min[i] = idx[i] * blk[i]
@@ -176,18 +182,8 @@ func eachBlock(shape, blk []int, f func(nd.Box) error) error {
 		if err := f(b); err != nil {
 			return err
 		}
-		i := len(shape) - 1
-		for ; i >= 0; i-- {
-			idx[i]++
-			if idx[i]*blk[i] < shape[i] {
-				break
-			}
-			idx[i] = 0
-		}
-		if i < 0 {
-			return nil
-		}
 	}
+	return nil
 }
 
 // accum gathers one channel's values: a histogram or a reservoir sample.
@@ -221,51 +217,32 @@ func newAccum(dt nd.DType) accum {
 
 // feed adds the values of v, an array of the accumulator's dtype.
 func (a *accum) feed(v nd.Any) error {
-	switch x := v.(type) {
-	case *nd.Array[uint8]:
-		histogram(x, a.hist, -a.histLo)
-	case *nd.Array[nd.Bool]:
-		histogram(x, a.hist, -a.histLo)
-	case *nd.Array[int8]:
-		histogram(x, a.hist, -a.histLo)
-	case *nd.Array[uint16]:
-		histogram(x, a.hist, -a.histLo)
-	case *nd.Array[int16]:
-		histogram(x, a.hist, -a.histLo)
-	case *nd.Array[uint32]:
-		sampleAll(x, a)
-	case *nd.Array[int32]:
-		sampleAll(x, a)
-	case *nd.Array[uint64]:
-		sampleAll(x, a)
-	case *nd.Array[int64]:
-		sampleAll(x, a)
-	case *nd.Array[float32]:
-		sampleAll(x, a)
-	case *nd.Array[float64]:
-		sampleAll(x, a)
-	case *nd.Array[nd.Float16]:
+	if x, ok := v.(*nd.Array[nd.Float16]); ok {
 		f := nd.New[float32](x.Shape(), nd.C)
 		if err := nd.ConvertAny(f, x); err != nil {
 			return fmt.Errorf("ome: channel stats: %w", err)
 		}
-		sampleAll(f, a)
-	default:
-		return fmt.Errorf("ome: channel stats: unsupported array %T", v)
+		v = f
 	}
-	return nil
+	if a.hist != nil {
+		return histogramAny(v, a.hist, -a.histLo)
+	}
+	return sampleAllAny(v, a)
 }
 
-func histogram[T uint8 | int8 | uint16 | int16 | nd.Bool](a *nd.Array[T], h []int64, off int) {
+// histogram counts the values of a, shifted by off, in h.
+func histogram[T uint8 | int8 | uint16 | int16 | nd.Bool](a *nd.Array[T], h []int64, off int) error {
 	d := a.Data()
 	nd.ForEachRun(a, a, func(o, _, n, st, _ int) {
 		for k := range n {
 			h[int(d[o+k*st])+off]++
 		}
 	})
+	return nil
 }
 
-func sampleAll[T uint32 | int32 | uint64 | int64 | float32 | float64](a *nd.Array[T], acc *accum) {
+// sampleAll adds the values of a to acc's range, NaN count and sample.
+func sampleAll[T uint32 | int32 | uint64 | int64 | float32 | float64](a *nd.Array[T], acc *accum) error {
 	d := a.Data()
 	nd.ForEachRun(a, a, func(o, _, n, st, _ int) {
 		for k := range n {
@@ -284,7 +261,18 @@ func sampleAll[T uint32 | int32 | uint64 | int64 | float32 | float64](a *nd.Arra
 			acc.res.add(v)
 		}
 	})
+	return nil
 }
+
+//go:generate go run github.com/ryomen-dev/ryomen/internal/gen/dispatch
+
+// histogramAny is histogram for the 8- and 16-bit and bool arrays.
+//
+//nd:dispatch histogramAny = histogram(a)
+
+// sampleAllAny is sampleAll for the 32- and 64-bit arrays.
+//
+//nd:dispatch sampleAllAny = sampleAll(a)
 
 // stats finishes the accumulation.
 func (a *accum) stats() Stats {
