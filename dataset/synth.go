@@ -145,8 +145,7 @@ func (r *synthReader) ReadRegion(b nd.Box, dst nd.Any) error {
 	if err != nil {
 		return err
 	}
-	idx := append([]int(nil), b.Min[:r.lead]...)
-	for {
+	for idx := range nd.NewBox(b.Min[:r.lead], b.Max[:r.lead]).Points() {
 		k := 0
 		for i, v := range idx {
 			k = k*r.shape[i] + v
@@ -161,20 +160,7 @@ func (r *synthReader) ReadRegion(b nd.Box, dst nd.Any) error {
 		if err := nd.CopyAny(dst.View(nd.NewBox(lo, hi)), flat); err != nil {
 			return err
 		}
-		if !nextIndex(idx, b.Min[:r.lead], b.Max[:r.lead]) {
-			return nil
-		}
 	}
+	return nil
 }
 
-// nextIndex advances idx through [lo, hi) in C order, false after the last.
-func nextIndex(idx, lo, hi []int) bool {
-	for i := len(idx) - 1; i >= 0; i-- {
-		idx[i]++
-		if idx[i] < hi[i] {
-			return true
-		}
-		idx[i] = lo[i]
-	}
-	return false
-}

@@ -63,32 +63,18 @@ func rowsToF32[T uint8 | uint16 | int16](dst *nd.Array[float32], src *nd.Array[T
 	r := len(sh) - 1
 	n, s := sh[r], st[r]
 	sd, dd := src.Data(), dst.Data()
-	idx := make([]int, r)
-	for k := 0; ; k++ {
-		o := off
-		for d, i := range idx {
-			o += i * st[d]
-		}
+	k := 0
+	for _, o := range nd.Rows(sh, st, off) {
 		row := dd[k*n : (k+1)*n]
+		k++
 		if s == 1 {
 			for j, x := range sd[o : o+n] {
 				row[j] = float32(x)
 			}
-		} else {
-			for j := range row {
-				row[j] = float32(sd[o+j*s])
-			}
+			continue
 		}
-		d := r - 1
-		for ; d >= 0; d-- {
-			idx[d]++
-			if idx[d] < sh[d] {
-				break
-			}
-			idx[d] = 0
-		}
-		if d < 0 {
-			return
+		for j := range row {
+			row[j] = float32(sd[o+j*s])
 		}
 	}
 }

@@ -148,25 +148,14 @@ func (p *Plan) TilesFor(box nd.Box, m Merge) []int {
 		}
 	}
 	var out []int
-	g := slices.Clone(lo)
-	for {
+	for g := range nd.NewBox(lo, hi).Points() {
 		i := 0
 		for k := range p.axes {
 			i = i*len(p.axes[k].starts) + g[k]
 		}
 		out = append(out, i)
-		k := len(g) - 1
-		for ; k >= 0; k-- {
-			g[k]++
-			if g[k] < hi[k] {
-				break
-			}
-			g[k] = lo[k]
-		}
-		if k < 0 {
-			return out
-		}
 	}
+	return out
 }
 
 // Box computes the output box of the plan from src (which must have the
