@@ -163,4 +163,3 @@ func (r *synthReader) ReadRegion(b nd.Box, dst nd.Any) error {
 	}
 	return nil
 }
-
