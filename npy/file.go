@@ -120,7 +120,16 @@ func (f *File) ReadRegion(b nd.Box, dst nd.Any) error {
 	buf := make([]byte, int64(runLen)*size)
 	idx := slices.Clone(b.Min)
 	dstBox := nd.BoxOf(dst.Shape())
-	for {
+	// The runs: every point of the box on axes[:p], the last of them
+	// fastest.
+	slow := nd.Box{Min: make([]int, max(p, 0)), Max: make([]int, max(p, 0))}
+	for k, a := range axes[:max(p, 0)] {
+		slow.Min[k], slow.Max[k] = b.Min[a], b.Max[a]
+	}
+	for q := range slow.Points() {
+		for k, a := range axes[:max(p, 0)] {
+			idx[a] = q[k]
+		}
 		var off int64
 		for a := range n {
 			off += int64(idx[a]) * stride[a]
@@ -141,19 +150,8 @@ func (f *File) ReadRegion(b nd.Box, dst nd.Any) error {
 		if err := nd.CopyAny(dst.View(dstBox), run); err != nil {
 			return err
 		}
-		// Next run: odometer over axes[:p], fastest of them first.
-		k := p - 1
-		for ; k >= 0; k-- {
-			a := axes[k]
-			if idx[a]++; idx[a] < b.Max[a] {
-				break
-			}
-			idx[a] = b.Min[a]
-		}
-		if k < 0 {
-			return nil
-		}
 	}
+	return nil
 }
 
 func (f *File) prefix() string {
