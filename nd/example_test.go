@@ -40,3 +40,25 @@ func ExampleReader() {
 	fmt.Println(dst.Data())
 	// Output: [4 5 7 8]
 }
+
+func ExampleBox_Points() {
+	b := nd.NewBox([]int{1, 5}, []int{3, 8})
+	for p := range b.Points() {
+		fmt.Print(p, " ")
+	}
+	fmt.Println()
+	// Output: [1 5] [1 6] [1 7] [2 5] [2 6] [2 7]
+}
+
+func ExampleRows() {
+	// The rows of a 2x3 view of a 4x6 array: one offset per row into
+	// Data, each row Shape()[1] elements at stride Strides()[1].
+	a := nd.New[uint8]([]int{4, 6}, nd.C)
+	v := a.Sub(nd.NewBox([]int{1, 2}, []int{3, 5}))
+	for idx, o := range nd.Rows(v.Shape(), v.Strides(), v.Offset()) {
+		fmt.Println(idx, o)
+	}
+	// Output:
+	// [0] 8
+	// [1] 14
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/progress"
 	"github.com/ryomen-dev/ryomen/tile"
 )
 
@@ -88,4 +89,23 @@ func Example_batched() {
 	}
 	fmt.Println(p.Len(), "tiles in", calls, "batches; out =", out.At(100, 100))
 	// Output: 36 tiles in 9 batches; out = 1
+}
+
+// A progress.Counter counts a run's tiles and bytes; a command line reads
+// Snapshot from another goroutine while Map runs.
+func Example_progress() {
+	img := nd.New[uint16]([]int{100, 100}, nd.C)
+	out := nd.New[uint16]([]int{100, 100}, nd.C)
+	p, err := tile.New(img.Shape(), tile.Spec{Crop: []int{32, 32}, Margin: []int{4, 4}})
+	if err != nil {
+		panic(err)
+	}
+	copyCrops := func(_ context.Context, b tile.Batch[uint16]) ([]*nd.Array[uint16], error) { return b.Crops, nil }
+	var c progress.Counter
+	if err := tile.Map(context.Background(), p, img, out, copyCrops, tile.Options{Progress: &c}); err != nil {
+		panic(err)
+	}
+	s := c.Snapshot()
+	fmt.Println(s.Done, "of", s.Total, "tiles;", s.BytesRead, "bytes read,", s.BytesWritten, "written")
+	// Output: 25 of 25 tiles; 51200 bytes read, 20000 written
 }
