@@ -2,7 +2,6 @@ package stitch
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"path"
 	"strconv"
@@ -37,8 +36,7 @@ func Build(ctx context.Context, p *tile.Plan, src nd.Reader, fn tile.AnyFunc, op
 		out.Memory -= cache
 	}
 	for _, ph := range j.Phases() {
-		out.Before = append(out.Before, engine.Phase{Name: ph.Name, Tasks: ph.Tasks, TaskBytes: ph.TaskBytes, Run: ph.Run,
-			Describe: func(id int64) string { return fmt.Sprintf("%s task %d", ph.Name, id) }})
+		out.Before = append(out.Before, engine.Phase{Name: ph.Name, Tasks: ph.Tasks, TaskBytes: ph.TaskBytes, Run: ph.Run})
 	}
 	out.Method = "mode"
 	out.Params = maps.Clone(out.Params)

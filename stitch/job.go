@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/ryomen-dev/ryomen/codec"
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/store"
 	"github.com/ryomen-dev/ryomen/tile"
@@ -153,14 +154,48 @@ func (j *Job) runTile(ctx context.Context, id int64) (int64, int64, error) {
 	crop, _ := nd.CheckedSize(j.g.p.CropShape())
 	read = int64(crop * j.src.DType().Size())
 	dest := appendWords(nil, rec.dest)
-	if err := j.st.Put(ctx, j.key(i, "dest"), dest); err != nil {
+	if err := j.put(ctx, j.key(i, "dest"), dest); err != nil {
 		return read, 0, fmt.Errorf("stitch: storing tile %d: %w", i, err)
 	}
 	sh := encodeShared(rec)
-	if err := j.st.Put(ctx, j.key(i, "shared"), sh); err != nil {
+	if err := j.put(ctx, j.key(i, "shared"), sh); err != nil {
 		return read, int64(len(dest)), fmt.Errorf("stitch: storing tile %d: %w", i, err)
 	}
 	return read, int64(len(dest) + len(sh)), nil
+}
+
+// Scratch values are zstd frames (labels compress tenfold and more),
+// decoded with the largest size the plan allows for the key.
+var scratchCodec = codec.Zstd{Level: 1}
+
+func (j *Job) put(ctx context.Context, key string, b []byte) error {
+	z, err := scratchCodec.Encode(nil, b)
+	if err != nil {
+		return err
+	}
+	return j.st.Put(ctx, key, z)
+}
+
+func (j *Job) get(ctx context.Context, key string, limit int) ([]byte, error) {
+	z, err := j.st.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	b, err := scratchCodec.Decode(nil, z, limit)
+	if err != nil {
+		return nil, fmt.Errorf("stitch: %s: %w", key, err)
+	}
+	return b, nil
+}
+
+// sharedLimit is the size of tile i's encoded record.
+func (j *Job) sharedLimit(i int) int {
+	n := len(recordMagic) + 12
+	for _, k := range j.g.nbrs[i] {
+		v, _ := j.g.shared(i, k).Size()
+		n += 4 + 4*v
+	}
+	return n
 }
 
 func (j *Job) exists(ctx context.Context, key string) (bool, error) {
@@ -191,7 +226,7 @@ func (j *Job) runSolve(ctx context.Context, _ int64) (int64, int64, error) {
 		}
 	}
 	b := s.encode()
-	if err := j.st.Put(ctx, key, b); err != nil {
+	if err := j.put(ctx, key, b); err != nil {
 		return src.read, 0, fmt.Errorf("stitch: storing the solution: %w", err)
 	}
 	return src.read, int64(len(b)), nil
@@ -215,7 +250,7 @@ func (s *storeRecords) load(ctx context.Context, i int) (*record, error) {
 		return r, nil
 	}
 	key := s.j.key(i, "shared")
-	b, err := s.j.st.Get(ctx, key)
+	b, err := s.j.get(ctx, key, s.j.sharedLimit(i))
 	if err != nil {
 		return nil, fmt.Errorf("stitch: tile %d's record (has the tiles phase run?): %w", i, err)
 	}
@@ -244,11 +279,11 @@ func (s *storeRecords) done(i int) {
 
 func (s *storeRecords) dest(ctx context.Context, i int) ([]uint32, error) {
 	key := s.j.key(i, "dest")
-	b, err := s.j.st.Get(ctx, key)
+	n, _ := s.j.g.boxes(i).dest.Size()
+	b, err := s.j.get(ctx, key, 4*n)
 	if err != nil {
 		return nil, fmt.Errorf("stitch: tile %d's labels: %w", i, err)
 	}
-	n, _ := s.j.g.boxes(i).dest.Size()
 	d := decoder{b: b}
 	v := d.words(n)
 	if d.err != nil || d.off != len(b) {

@@ -56,7 +56,11 @@ func (j *Job) lazyLabels(cacheBytes int64) *Labels {
 
 func (j *Job) loadSolution(ctx context.Context) (*solution, error) {
 	key := path.Join(j.prefix, "solution")
-	b, err := j.st.Get(ctx, key)
+	var faces int64 // the solution holds at most 12 bytes per shared voxel
+	for i := range j.g.p.Len() {
+		faces += int64(j.sharedLimit(i))
+	}
+	b, err := j.get(ctx, key, int(min(3*faces+24*int64(j.g.p.Len())+64, 1<<40)))
 	if err != nil {
 		return nil, fmt.Errorf("stitch: the solution (has the solve phase run?): %w", err)
 	}

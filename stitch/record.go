@@ -164,10 +164,16 @@ func densify[T nd.Integer](raw []T, cs []int, bx boxes) ([]uint32, uint32, uint3
 	var k uint32
 	for pass, b := range []nd.Box{bx.dest, bx.region} {
 		rows(cs, b.Translate(o), func(off, n int) {
+			// Runs of one value are common along a row: look each run up
+			// once.
+			var last T
+			var ll uint32
 			for p := off; p < off+n; p++ {
-				if lab[p] == 0 {
-					lab[p] = d.get(uint64(raw[p]), true)
+				v := raw[p]
+				if v != last {
+					last, ll = v, d.get(uint64(v), true)
 				}
+				lab[p] = ll
 			}
 		})
 		if pass == 0 {

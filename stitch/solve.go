@@ -49,58 +49,66 @@ func (g *geom) solve(ctx context.Context, src source, iou float64) (*solution, e
 		}
 		return s, nil
 	}
-	off, err := g.faceLabels(ctx, src, s)
-	if err != nil {
-		return nil, err
-	}
-	uf := label.NewUnionFind(int(off[nt]))
+	f := &faceSet{off: make([]uint64, nt), have: make([]bool, nt), uf: label.NewUnionFind(0)}
+	s.faces = make([][]uint32, nt)
 	for i := range nt {
+		if _, err := f.load(ctx, src, s, i); err != nil {
+			return nil, err
+		}
 		for x, j := range g.nbrs[i] {
 			if j < i {
 				continue
 			}
-			if err := g.join(ctx, src, s, off, uf, i, x, j, iou); err != nil {
+			if _, err := f.load(ctx, src, s, j); err != nil {
+				return nil, err
+			}
+			if err := g.join(ctx, src, s, f.off, f.uf, i, x, j, iou); err != nil {
 				return nil, err
 			}
 		}
 		src.done(i + 1)
 	}
-	s.number(uf, off)
+	s.number(f.uf, f.off)
 	return s, nil
 }
 
-// faceLabels collects every tile's face labels and returns their offsets
-// in the union-find (off[i] is tile i's first element, off[nt] the total).
-func (g *geom) faceLabels(ctx context.Context, src source, s *solution) ([]uint64, error) {
-	nt := g.p.Len()
-	s.faces = make([][]uint32, nt)
-	off := make([]uint64, nt+1)
-	for i := range nt {
-		r, err := src.load(ctx, i)
-		if err != nil {
-			return nil, err
-		}
-		src.done(i + 1)
-		s.k[i] = r.k
-		seen := make([]bool, r.n+1)
-		for _, v := range r.shared {
-			for _, l := range v {
-				seen[l] = true
-			}
-		}
-		var f []uint32
-		for l := uint32(1); l <= r.n; l++ {
-			if seen[l] {
-				f = append(f, l)
-			}
-		}
-		s.faces[i] = f
-		off[i+1] = off[i] + uint64(len(f))
-		if off[i+1] > math.MaxUint32-1 {
-			return nil, fmt.Errorf("stitch: more than 2^32-2 labels on the shared boxes of tiles 0..%d", i)
+// faceSet gives each tile's face labels union-find elements the first
+// time the solver loads the tile (in the order tiles are first needed,
+// so the shared boxes are read once): tile t's face label at position p
+// of s.faces[t] is element off[t]+p. Numbering never depends on which
+// element is a root, only on the (tile, label) order of members.
+type faceSet struct {
+	off  []uint64
+	have []bool
+	uf   *label.UnionFind
+}
+
+func (f *faceSet) load(ctx context.Context, src source, s *solution, i int) (*record, error) {
+	r, err := src.load(ctx, i)
+	if err != nil || f.have[i] {
+		return r, err
+	}
+	seen := make([]bool, r.n+1)
+	for _, v := range r.shared {
+		for _, l := range v {
+			seen[l] = true
 		}
 	}
-	return off, nil
+	var fl []uint32
+	for l := uint32(1); l <= r.n; l++ {
+		if seen[l] {
+			fl = append(fl, l)
+		}
+	}
+	if uint64(f.uf.Len())+uint64(len(fl)) > math.MaxUint32-1 {
+		return nil, fmt.Errorf("stitch: more than 2^32-2 labels on the shared boxes of the tiles")
+	}
+	f.off[i] = uint64(f.uf.Len())
+	for range fl {
+		f.uf.Add()
+	}
+	s.faces[i], s.k[i], f.have[i] = fl, r.k, true
+	return r, nil
 }
 
 // join unites the labels of tile i and its x-th neighbour j that the
