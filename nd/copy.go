@@ -105,6 +105,11 @@ func Limits[T Number]() (lo, hi float64) {
 	return -1.7976931348623157e308, 1.7976931348623157e308
 }
 
+// LimitsOf is [Limits] for a dtype known at run time; it returns 0, 0
+// for Float16, Bool and Invalid.
+//
+//nd:dispatch LimitsOf = Limits[dt] zero
+
 func maxOf[T Number]() T {
 	var z T
 	switch p := any(&z).(type) {

@@ -40,6 +40,36 @@ func AsBytes(a Any) ([]byte, bool) {
 	return z0, z1
 }
 
+// LimitsOf is [Limits] for a dtype known at run time; it returns 0, 0
+// for Float16, Bool and Invalid.
+func LimitsOf(dt DType) (float64, float64) {
+	switch dt {
+	case Uint8:
+		return Limits[uint8]()
+	case Uint16:
+		return Limits[uint16]()
+	case Uint32:
+		return Limits[uint32]()
+	case Uint64:
+		return Limits[uint64]()
+	case Int8:
+		return Limits[int8]()
+	case Int16:
+		return Limits[int16]()
+	case Int32:
+		return Limits[int32]()
+	case Int64:
+		return Limits[int64]()
+	case Float32:
+		return Limits[float32]()
+	case Float64:
+		return Limits[float64]()
+	}
+	var z0 float64
+	var z1 float64
+	return z0, z1
+}
+
 // NewAny allocates a zeroed contiguous array of the given dtype. It panics
 // on an invalid dtype or shape.
 func NewAny(dt DType, shape []int, order Order) Any {

@@ -73,3 +73,23 @@ func TestDispatchUnsupported(t *testing.T) {
 	}()
 	NewAny(Invalid, []int{1}, C)
 }
+
+// LimitsOf agrees with Limits for every numeric dtype and gives 0, 0 for
+// the others.
+func TestLimitsOf(t *testing.T) {
+	want := map[DType][2]float64{}
+	for _, c := range []struct {
+		dt     DType
+		lo, hi float64
+	}{{Uint8, 0, 255}, {Int8, -128, 127}, {Uint16, 0, 65535}, {Int16, -32768, 32767}, {Uint32, 0, 4294967295},
+		{Int32, -2147483648, 2147483647}, {Uint64, 0, 18446744073709551615}, {Int64, -9223372036854775808, 9223372036854775807},
+		{Float32, -3.4028234663852886e38, 3.4028234663852886e38}, {Float64, -1.7976931348623157e308, 1.7976931348623157e308}} {
+		want[c.dt] = [2]float64{c.lo, c.hi}
+	}
+	for _, dt := range append(DTypes, Invalid) {
+		lo, hi := LimitsOf(dt)
+		if w := want[dt]; lo != w[0] || hi != w[1] {
+			t.Errorf("LimitsOf(%v) = %v, %v; want %v", dt, lo, hi, w)
+		}
+	}
+}

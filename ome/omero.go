@@ -235,21 +235,14 @@ func widen(w Window, isInt bool) Window {
 // dtypeRange returns the range of dt when it is an 8- or 16-bit integer
 // type or bool (ok true); wider types have no useful fixed range.
 func dtypeRange(dt nd.DType) (lo, hi float64, ok bool) {
-	switch dt {
-	case nd.Uint8:
-		lo, hi = nd.Limits[uint8]()
-	case nd.Uint16:
-		lo, hi = nd.Limits[uint16]()
-	case nd.Int8:
-		lo, hi = nd.Limits[int8]()
-	case nd.Int16:
-		lo, hi = nd.Limits[int16]()
-	case nd.DTypeBool:
+	switch {
+	case dt == nd.DTypeBool:
 		return 0, 1, true
-	default:
-		return 0, 0, false
+	case dt.IsInteger() && dt.Size() <= 2:
+		lo, hi = nd.LimitsOf(dt)
+		return lo, hi, true
 	}
-	return lo, hi, true
+	return 0, 0, false
 }
 
 // MaxSampleElements bounds the values [ImageOmero] reads: a larger sample

@@ -86,19 +86,8 @@ func Render(ctx context.Context, img, labels *dataset.Image, v View) (*Result, e
 // full range of 8-, 16- and 32-bit integers, [0, 1] for other types.
 func Grey(dt nd.DType) Channel {
 	c := Channel{Color: color.RGBA{255, 255, 255, 255}, Active: true, End: 1}
-	switch dt {
-	case nd.Uint8:
-		c.End = math.MaxUint8
-	case nd.Uint16:
-		c.End = math.MaxUint16
-	case nd.Uint32:
-		c.End = math.MaxUint32
-	case nd.Int8:
-		c.Start, c.End = math.MinInt8, math.MaxInt8
-	case nd.Int16:
-		c.Start, c.End = math.MinInt16, math.MaxInt16
-	case nd.Int32:
-		c.Start, c.End = math.MinInt32, math.MaxInt32
+	if dt.IsInteger() && dt.Size() <= 4 {
+		c.Start, c.End = nd.LimitsOf(dt)
 	}
 	return c
 }
