@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/ryomen-dev/ryomen/codec"
@@ -19,6 +20,9 @@ const (
 	OMEZarr04 = "ome-zarr-0.4" // OME-Zarr 0.4 on Zarr v2, for zarr-python 2 and older viewers
 	Zarr3     = "zarr3"        // a plain Zarr v3 array
 	Zarr2     = "zarr2"        // a plain Zarr v2 array
+	TIFF      = "tiff"         // a plain (Big)TIFF stack with an ImageJ description (z, y, x or y, x)
+	OMETIFF   = "ome-tiff"     // a tiled (Big)OME-TIFF of any axes
+	NPY       = "npy"          // a NumPy .npy file
 )
 
 // Mode says what Create does with an existing output.
@@ -41,11 +45,15 @@ type Spec struct {
 	// Chunks default to 1 on channel and time axes and 64 (volumes) or
 	// 256 (planes) on space axes, clipped to the shape.
 	Chunks []int
-	// Codec is a compressor name (see codec.Parse; default "zstd") and
-	// Level its level (0: the codec's default).
+	// Codec is a compressor name (see codec.Parse; default "zstd", and
+	// "deflate" for TIFF) and Level its level (0: the codec's default).
 	Codec string
 	Level int
-	// Format is OMEZarr (default), OMEZarr04, Zarr3 or Zarr2.
+	// Format is OMEZarr, OMEZarr04, Zarr3, Zarr2, TIFF, OMETIFF or NPY
+	// (default: from the location's extension, .npy, .ome.tif, .tif;
+	// OMEZarr otherwise). File formats (TIFF, NPY) are written under a
+	// temporary name and appear under theirs at Commit; a TIFF is staged
+	// in a hidden Zarr array beside it and written at Commit.
 	Format string
 	Mode   Mode
 	// Name is the OME image name.
@@ -55,10 +63,21 @@ type Spec struct {
 // Output is an array being written. It is an nd.Reader and nd.Writer;
 // it is an image to other readers only once Commit has run.
 type Output struct {
-	*zarr.Array
-	st   store.Store
-	path string
-	spec Spec
+	outputArray
+	st     store.Store
+	path   string
+	spec   Spec
+	commit func(context.Context) error // file formats
+	abort  func()
+}
+
+// Abort gives up an output that will not be committed: a file output's
+// temporary file (or TIFF staging directory) is removed; a Zarr output
+// stays as it is, which readers see as incomplete (no OME metadata).
+func (o *Output) Abort() {
+	if o.abort != nil {
+		o.abort()
+	}
 }
 
 // Compression returns the codec chain of a compressor name for elements
@@ -91,8 +110,15 @@ func DefaultChunks(shape []int, axes []nd.Axis) []int {
 // overwrite deletes only what a Zarr hierarchy owns. The output is marked
 // complete (its OME metadata written) only by Commit.
 func Create(ctx context.Context, loc string, s Spec) (*Output, error) {
+	if s.Format == "" {
+		s.Format = formatOf(loc)
+	}
 	if err := s.fill(); err != nil {
 		return nil, fmt.Errorf("dataset: creating %s: %w", loc, err)
+	}
+	switch s.Format {
+	case NPY, TIFF, OMETIFF:
+		return createFile(ctx, loc, s)
 	}
 	st, p, err := outputStore(ctx, loc)
 	if err != nil {
@@ -144,7 +170,27 @@ func Create(ctx context.Context, loc string, s Spec) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Output{Array: a, st: st, path: p, spec: s}, nil
+	return &Output{outputArray: a, st: st, path: p, spec: s}, nil
+}
+
+// createFile creates a file output (NPY, TIFF, OMETIFF).
+func createFile(ctx context.Context, loc string, s Spec) (*Output, error) {
+	p, err := localFile(loc, s)
+	if err != nil {
+		return nil, err
+	}
+	if s.Format == NPY {
+		o, err := createNPY(p, s)
+		if err != nil {
+			return nil, err
+		}
+		return &Output{outputArray: o, path: p, spec: s, commit: o.commit, abort: o.abort}, nil
+	}
+	o, err := createTIFF(ctx, p, s)
+	if err != nil {
+		return nil, err
+	}
+	return &Output{outputArray: o, path: p, spec: s, commit: o.commit, abort: func() { os.RemoveAll(o.stage) }}, nil
 }
 
 func (s *Spec) fill() error {
@@ -167,14 +213,20 @@ func (s *Spec) fill() error {
 		return fmt.Errorf("Spec.Chunks %v do not match Spec.Shape %v", s.Chunks, s.Shape)
 	}
 	if s.Codec == "" {
+		// zstd for Zarr; deflate for TIFF, which every TIFF reader
+		// decodes (tifffile needs imagecodecs for zstd, Fiji's own reader
+		// has none).
 		s.Codec = "zstd"
+		if s.Format == TIFF || s.Format == OMETIFF {
+			s.Codec = "deflate"
+		}
 	}
 	switch s.Format {
 	case "":
 		s.Format = OMEZarr
-	case OMEZarr, OMEZarr04, Zarr3, Zarr2:
+	case OMEZarr, OMEZarr04, Zarr3, Zarr2, TIFF, OMETIFF, NPY:
 	default:
-		return fmt.Errorf("Spec.Format %q: want %s, %s, %s or %s", s.Format, OMEZarr, OMEZarr04, Zarr3, Zarr2)
+		return fmt.Errorf("Spec.Format %q: want %s, %s, %s, %s, %s, %s or %s", s.Format, OMEZarr, OMEZarr04, Zarr3, Zarr2, TIFF, OMETIFF, NPY)
 	}
 	return nil
 }
@@ -183,6 +235,9 @@ func (s *Spec) fill() error {
 // storage and then writes the OME metadata that makes the location an
 // image (for the OME formats).
 func (o *Output) Commit(ctx context.Context) error {
+	if o.commit != nil {
+		return o.commit(ctx)
+	}
 	if err := store.Flush(ctx, o.st); err != nil {
 		return err
 	}

@@ -24,6 +24,22 @@
 // Formats register themselves with [RegisterFormat], as image.RegisterFormat
 // does; the built-in ones are registered by this package.
 //
+// # Outputs
+//
+// [Create] makes an output, as zarr.open(mode="w") does but with the
+// safety of ryomen's outputs: OME-Zarr 0.5 or 0.4, plain Zarr v3 or v2, a
+// TIFF stack, an OME-TIFF or a .npy file (the format from Spec.Format or
+// the location's extension), with default chunks (1 on channel and time
+// axes, 64 or 256 on space axes) and codecs (zstd; deflate for TIFF). An
+// existing output is refused unless Spec.Mode is Overwrite, which deletes
+// only what a Zarr hierarchy owns (a file output is replaced at Commit).
+// Nothing is an image to readers before [Output.Commit]: Zarr outputs get
+// their OME metadata last; files are written under a temporary name and
+// moved into place; a TIFF is staged in a hidden Zarr array beside it and
+// written whole at Commit, since TIFF blocks are written once, in order.
+// Out-of-core jobs with resume and sharding (pyramid, process, label)
+// create their outputs themselves, on package engine.
+//
 // # Coordinates and axes
 //
 // Array axes are numbered slowest first (C order). Axes keep the order the
@@ -35,7 +51,8 @@
 // # Security considerations
 //
 // Opening reads metadata only; every format package bounds what it
-// allocates from a file (chunk and page sizes, header sizes). Synthetic
+// allocates from a file (chunk and page sizes, header sizes), and
+// OpenOptions.Memory lowers every such bound to the caller's budget. Synthetic
 // volumes are computed lazily, so a huge synth: shape costs nothing until
 // read.
 package dataset

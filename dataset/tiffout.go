@@ -109,11 +109,16 @@ func tiffWriterOptions(dt nd.DType, o TIFFOptions) (tiff.WriterOptions, error) {
 		return opt, fmt.Errorf("dataset: TIFF codec %q: want none, zstd, deflate (gzip), lzw or packbits", o.Codec)
 	}
 	opt.Level = max(o.Level, 0)
-	if opt.Compression != 0 && opt.Compression != tiff.CompressionPackBits {
+	switch {
+	case opt.Compression == 0 || opt.Compression == tiff.CompressionPackBits:
+	case !dt.IsFloat():
 		opt.Predictor = tiff.PredictorHorizontal
-		if dt.IsFloat() {
-			opt.Predictor = tiff.PredictorFloat
-		}
+	case opt.Compression == tiff.CompressionZstd:
+		// Readers that decode zstd (imagecodecs) also undo the
+		// floating-point predictor; with deflate or LZW floats go
+		// unpredicted, so that tifffile without imagecodecs, Fiji and
+		// libtiff-only readers open them.
+		opt.Predictor = tiff.PredictorFloat
 	}
 	return opt, nil
 }
@@ -122,12 +127,8 @@ func tiffWriterOptions(dt nd.DType, o TIFFOptions) (tiff.WriterOptions, error) {
 // description.
 func writeStack(ctx context.Context, fh *os.File, im *Image, opt tiff.WriterOptions) error {
 	shape := im.Shape()
-	names := ""
-	for _, a := range im.Axes {
-		names += a.Name
-	}
-	if names != "zyx" && names != "yx" {
-		return fmt.Errorf("a plain TIFF stack holds (z, y, x) or (y, x) images, this one has axes %q: write an OME-TIFF (.ome.tif) instead", names)
+	if err := plainStackAxes(im.Axes); err != nil {
+		return err
 	}
 	if len(shape) == 2 {
 		shape = append([]int{1}, shape...)

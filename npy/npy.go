@@ -288,27 +288,50 @@ func Write(w io.Writer, a nd.Any) error {
 		}
 		a, order = c, nd.C
 	}
+	pre, err := EncodeHeader(a.DType(), a.Shape(), order == nd.F && a.Rank() > 1)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(pre); err != nil {
+		return err
+	}
+	b, ok := nd.AsBytes(a)
+	if !ok {
+		return errors.New("npy: array bytes unavailable")
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// EncodeHeader returns the magic, version and header of a .npy file of
+// the dtype and shape (little-endian; Fortran order if fortran), padded
+// so that the data starts at a multiple of 64 bytes: version 1.0, or 2.0
+// when the header does not fit 1.0. The data follows it.
+func EncodeHeader(dt nd.DType, shape []int, fortran bool) ([]byte, error) {
+	descr, ok := descrs[dt]
+	if !ok {
+		return nil, UnsupportedError("dtype " + dt.String())
+	}
 	var sh strings.Builder
 	sh.WriteString("(")
-	for i, n := range a.Shape() {
+	for i, n := range shape {
 		if i > 0 {
 			sh.WriteString(" ")
 		}
 		sh.WriteString(strconv.Itoa(n) + ",")
 	}
 	sh.WriteString(")")
-	if a.Rank() > 1 {
+	if len(shape) > 1 {
 		// numpy writes (2, 3) rather than (2, 3,)
 		s := sh.String()
 		sh.Reset()
 		sh.WriteString(strings.TrimSuffix(s, ",)") + ")")
 	}
-	fortran := "False"
-	if order == nd.F && a.Rank() > 1 {
-		fortran = "True"
+	f := "False"
+	if fortran {
+		f = "True"
 	}
-	descr := descrs[a.DType()]
-	h := fmt.Sprintf("{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr, fortran, sh.String())
+	h := fmt.Sprintf("{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr, f, sh.String())
 	var pre bytes.Buffer
 	pre.WriteString(Magic)
 	if total := len(Magic) + 4 + len(h) + 1; total+63 < 1<<16 {
@@ -322,15 +345,7 @@ func Write(w io.Writer, a nd.Any) error {
 		binary.Write(&pre, binary.LittleEndian, uint32(len(h)))
 	}
 	pre.WriteString(h)
-	if _, err := w.Write(pre.Bytes()); err != nil {
-		return err
-	}
-	b, ok := nd.AsBytes(a)
-	if !ok {
-		return errors.New("npy: array bytes unavailable")
-	}
-	_, err := w.Write(b)
-	return err
+	return pre.Bytes(), nil
 }
 
 // WriteFile writes a to path.
