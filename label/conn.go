@@ -1,6 +1,10 @@
 package label
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ryomen-dev/ryomen/nd"
+)
 
 // Conn is a neighbourhood: two voxels are neighbours when their
 // coordinates differ by at most 1 on every axis and on at most Order axes
@@ -41,11 +45,11 @@ func (c Conn) Neighbours() int { return len(c.Offsets(false)) }
 // visited.
 func (c Conn) Offsets(back bool) [][]int {
 	var out [][]int
-	d := make([]int, c.Rank)
-	for i := range d {
-		d[i] = -1
+	cube := nd.Box{Min: make([]int, c.Rank), Max: make([]int, c.Rank)}
+	for i := range c.Rank {
+		cube.Min[i], cube.Max[i] = -1, 2
 	}
-	for {
+	for d := range cube.Points() {
 		nz, first := 0, 0
 		for _, v := range d {
 			if v != 0 {
@@ -58,14 +62,6 @@ func (c Conn) Offsets(back bool) [][]int {
 		if nz > 0 && nz <= c.Order && (!back || first < 0) {
 			out = append(out, append([]int(nil), d...))
 		}
-		i := c.Rank - 1
-		for i >= 0 && d[i] == 1 {
-			d[i] = -1
-			i--
-		}
-		if i < 0 {
-			return out
-		}
-		d[i]++
 	}
+	return out
 }
