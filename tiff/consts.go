@@ -88,12 +88,7 @@ var compressionNames = map[Compression]string{CompressionNone: "none", Compressi
 // String returns the scheme's name ("none", "lzw", "jpeg", "deflate",
 // "packbits", "deflate-old", "zstd"), or "compression N" for a value
 // not known here.
-func (c Compression) String() string {
-	if s, ok := compressionNames[c]; ok {
-		return s
-	}
-	return fmt.Sprintf("compression %d", uint16(c))
-}
+func (c Compression) String() string { return enumName(compressionNames, c, "compression %d") }
 
 // decodable reports an UnsupportedError naming c unless this package
 // decodes it.
@@ -108,12 +103,7 @@ func (c Compression) decodable() error {
 // ParseCompression returns the scheme String names (case-insensitive), or
 // an error naming the unknown name.
 func ParseCompression(name string) (Compression, error) {
-	for c, s := range compressionNames {
-		if strings.EqualFold(s, name) {
-			return c, nil
-		}
-	}
-	return 0, fmt.Errorf("tiff: unknown compression %q (want none, lzw, deflate, packbits, zstd)", name)
+	return parseEnum(compressionNames, name, "compression", "none, lzw, deflate, packbits, zstd")
 }
 
 // Predictor is the value of the Predictor tag (317; TIFF 6.0 section 14,
@@ -131,22 +121,12 @@ var predictorNames = map[Predictor]string{PredictorNone: "none", PredictorHorizo
 
 // String returns "none", "horizontal" or "float", or "predictor N" for a
 // value not known here.
-func (p Predictor) String() string {
-	if s, ok := predictorNames[p]; ok {
-		return s
-	}
-	return fmt.Sprintf("predictor %d", uint16(p))
-}
+func (p Predictor) String() string { return enumName(predictorNames, p, "predictor %d") }
 
 // ParsePredictor returns the predictor String names (case-insensitive),
 // or an error naming the unknown name.
 func ParsePredictor(name string) (Predictor, error) {
-	for p, s := range predictorNames {
-		if strings.EqualFold(s, name) {
-			return p, nil
-		}
-	}
-	return 0, fmt.Errorf("tiff: unknown predictor %q (want none, horizontal, float)", name)
+	return parseEnum(predictorNames, name, "predictor", "none, horizontal, float")
 }
 
 // BigMode chooses between classic TIFF (32-bit offsets) and BigTIFF
@@ -163,22 +143,32 @@ const (
 var bigModeNames = map[BigMode]string{BigAuto: "auto", BigAlways: "always", BigNever: "never"}
 
 // String returns "auto", "always" or "never", or "BigMode(N)".
-func (m BigMode) String() string {
-	if s, ok := bigModeNames[m]; ok {
-		return s
-	}
-	return fmt.Sprintf("BigMode(%d)", int(m))
-}
+func (m BigMode) String() string { return enumName(bigModeNames, m, "BigMode(%d)") }
 
 // ParseBigMode returns the mode String names (case-insensitive), or an
 // error naming the unknown name.
 func ParseBigMode(name string) (BigMode, error) {
-	for m, s := range bigModeNames {
+	return parseEnum(bigModeNames, name, "BigTIFF mode", "auto, always, never")
+}
+
+// enumName returns the name of v, or its number in format unknown.
+func enumName[E ~uint16 | ~int](names map[E]string, v E, unknown string) string {
+	if s, ok := names[v]; ok {
+		return s
+	}
+	return fmt.Sprintf(unknown, int(v))
+}
+
+// parseEnum returns the value names gives name (case-insensitive), or an
+// error naming the unknown name and listing want.
+func parseEnum[E comparable](names map[E]string, name, what, want string) (E, error) {
+	for v, s := range names {
 		if strings.EqualFold(s, name) {
-			return m, nil
+			return v, nil
 		}
 	}
-	return 0, fmt.Errorf("tiff: unknown BigTIFF mode %q (want auto, always, never)", name)
+	var zero E
+	return zero, fmt.Errorf("tiff: unknown %s %q (want %s)", what, name, want)
 }
 
 // Sample formats.
