@@ -60,52 +60,61 @@ func gridRange(b nd.Box, cs []int) (lo, hi []int) {
 	return lo, hi
 }
 
-// parallelIndex runs f on every grid index in [lo, hi] with up to
-// GOMAXPROCS goroutines and returns the first error.
+// readSlots bounds the goroutines that help read chunks, for all reads
+// of all arrays at once: at most GOMAXPROCS-1 helpers, each decoding one
+// chunk at a time, so that the engine's concurrent tasks (each one read)
+// do not multiply the decoders in flight (and their buffers) by
+// GOMAXPROCS. A read that finds no free slot runs on its caller alone.
+var readSlots = make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1))
+
+// parallelIndex runs f on every grid index in [lo, hi], on the calling
+// goroutine and on as many helpers as readSlots allows, and returns the
+// first error.
 func parallelIndex(lo, hi []int, f func(idx []int) error) error {
 	var all [][]int
 	_ = forEachIndex(lo, hi, func(idx []int) error {
 		all = append(all, slices.Clone(idx))
 		return nil
 	})
-	workers := min(runtime.GOMAXPROCS(0), len(all))
-	if workers <= 1 {
-		for _, idx := range all {
-			if err := f(idx); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		next     int
 		firstErr error
 	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				if next >= len(all) || firstErr != nil {
-					mu.Unlock()
-					return
-				}
-				idx := all[next]
-				next++
+	work := func() {
+		for {
+			mu.Lock()
+			if next >= len(all) || firstErr != nil {
 				mu.Unlock()
-				if err := f(idx); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
+				return
 			}
-		}()
+			idx := all[next]
+			next++
+			mu.Unlock()
+			if err := f(idx); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}
 	}
+helpers:
+	for range min(runtime.GOMAXPROCS(0), len(all)) - 1 {
+		select {
+		case readSlots <- struct{}{}:
+			wg.Add(1)
+			go func() {
+				defer func() { <-readSlots; wg.Done() }()
+				work()
+			}()
+		default:
+			break helpers
+		}
+	}
+	work()
 	wg.Wait()
 	return firstErr
 }
