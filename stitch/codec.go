@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/ryomen-dev/ryomen/nd"
 )
 
 // The scratch formats are little-endian words after a magic, read back
@@ -14,24 +16,6 @@ const (
 )
 
 var errShort = errors.New("truncated")
-
-// encodeShared encodes a record's counts and shared boxes.
-func encodeShared(r *record) []byte {
-	n := 8 + 12
-	for _, v := range r.shared {
-		n += 4 + 4*len(v)
-	}
-	b := make([]byte, 0, n)
-	b = append(b, recordMagic...)
-	b = binary.LittleEndian.AppendUint32(b, r.k)
-	b = binary.LittleEndian.AppendUint32(b, r.n)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(r.shared)))
-	for _, v := range r.shared {
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(v)))
-		b = appendWords(b, v)
-	}
-	return b
-}
 
 func decodeShared(b []byte, boxes int) (*record, error) {
 	d := decoder{b: b}
@@ -93,12 +77,21 @@ func (d *decoder) u64() uint64 {
 	return 0
 }
 
+// littleEndian is whether the host's words are stored as the scratch's,
+// so that decoding can view the bytes instead of copying them.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
 func (d *decoder) words(n int) []uint32 {
 	if n > (len(d.b)-d.off)/4 {
 		d.take(-1)
 		return nil
 	}
 	p := d.take(4 * n)
+	if littleEndian {
+		if a, err := nd.FromBytes(nd.Uint32, []int{n}, nd.C, p); err == nil {
+			return a.(*nd.Array[uint32]).Data()
+		}
+	}
 	v := make([]uint32, n)
 	for i := range v {
 		v[i] = binary.LittleEndian.Uint32(p[4*i:])

@@ -140,24 +140,21 @@ func (j *Job) runTile(ctx context.Context, id int64) (int64, int64, error) {
 	if ok, err := j.exists(ctx, j.key(i, "shared")); ok || err != nil {
 		return 0, 0, err
 	}
-	var rec *record
-	var read int64
+	var dest, sh []byte
 	border, value := j.g.p.Border()
 	err := j.g.batch(ctx, j.src, j.fn, i, i+1, border, value, func(k int, y nd.Any) error {
 		var err error
-		rec, err = j.g.makeRecord(k, y)
+		dest, sh, err = j.g.encodeRecord(k, y)
 		return err
 	})
 	if err != nil {
 		return 0, 0, err
 	}
 	crop, _ := nd.CheckedSize(j.g.p.CropShape())
-	read = int64(crop * j.src.DType().Size())
-	dest := appendWords(nil, rec.dest)
+	read := int64(crop * j.src.DType().Size())
 	if err := j.put(ctx, j.key(i, "dest"), dest); err != nil {
 		return read, 0, fmt.Errorf("stitch: storing tile %d: %w", i, err)
 	}
-	sh := encodeShared(rec)
 	if err := j.put(ctx, j.key(i, "shared"), sh); err != nil {
 		return read, int64(len(dest)), fmt.Errorf("stitch: storing tile %d: %w", i, err)
 	}

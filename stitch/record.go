@@ -1,6 +1,7 @@
 package stitch
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -106,10 +107,59 @@ func (d *densifier) get(v uint64, add bool) uint32 {
 // order of first appearance in Dest, then in the rest of the region (the
 // voxels outside the image are ignored); then, by rule, the shared boxes.
 func (g *geom) makeRecord(i int, y nd.Any) (*record, error) {
+	lab, r, err := g.tileLabels(i, y)
+	if err != nil {
+		return nil, err
+	}
+	bx := g.boxes(i)
+	cs, o := bx.crop.Shape(), neg(bx.crop.Min)
+	r.dest = extract(lab, cs, bx.dest.Translate(o))
+	for _, j := range g.nbrs[i] {
+		r.shared = append(r.shared, extract(lab, cs, g.shared(i, j).Translate(o)))
+	}
+	return r, nil
+}
+
+// encodeRecord is makeRecord encoded for the store: the Dest labels and
+// the shared record (see encodeShared), written straight from the crop.
+func (g *geom) encodeRecord(i int, y nd.Any) (dest, shared []byte, err error) {
+	lab, r, err := g.tileLabels(i, y)
+	if err != nil {
+		return nil, nil, err
+	}
+	bx := g.boxes(i)
+	cs, o := bx.crop.Shape(), neg(bx.crop.Min)
+	put := func(b []byte, box nd.Box) []byte {
+		rows(cs, box.Translate(o), func(off, n int) { b = appendWords(b, lab[off:off+n]) })
+		return b
+	}
+	n, _ := bx.dest.Size()
+	dest = put(make([]byte, 0, 4*n), bx.dest)
+	size := len(recordMagic) + 12
+	for _, j := range g.nbrs[i] {
+		v, _ := g.shared(i, j).Size()
+		size += 4 + 4*v
+	}
+	shared = append(make([]byte, 0, size), recordMagic...)
+	shared = binary.LittleEndian.AppendUint32(shared, r.k)
+	shared = binary.LittleEndian.AppendUint32(shared, r.n)
+	shared = binary.LittleEndian.AppendUint32(shared, uint32(len(g.nbrs[i])))
+	for _, j := range g.nbrs[i] {
+		box := g.shared(i, j)
+		v, _ := box.Size()
+		shared = binary.LittleEndian.AppendUint32(shared, uint32(v))
+		shared = put(shared, box)
+	}
+	return dest, shared, nil
+}
+
+// tileLabels returns tile i's dense labels over its crop (C order) and
+// its counts; with Own, only the kept objects remain.
+func (g *geom) tileLabels(i int, y nd.Any) ([]uint32, *record, error) {
 	bx := g.boxes(i)
 	cs := bx.crop.Shape()
 	if y.Len() > 1<<32-2 {
-		return nil, fmt.Errorf("stitch: tile %d: a crop of %v holds more than 2^32-2 voxels", i, cs)
+		return nil, nil, fmt.Errorf("stitch: tile %d: a crop of %v holds more than 2^32-2 voxels", i, cs)
 	}
 	var lab []uint32
 	var k, n uint32
@@ -131,20 +181,15 @@ func (g *geom) makeRecord(i int, y nd.Any) (*record, error) {
 	case *nd.Array[int64]:
 		lab, k, n = densify(flatC(a), cs, bx)
 	default:
-		return nil, fmt.Errorf("stitch: tile %d: instance labels must be integers, the function returned %v", i, y.DType())
+		return nil, nil, fmt.Errorf("stitch: tile %d: instance labels must be integers, the function returned %v", i, y.DType())
 	}
-	o := neg(bx.crop.Min)
 	r := &record{k: k, n: n}
 	if g.rule == Own {
 		if err := g.keep(i, bx, lab, r); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	r.dest = extract(lab, cs, bx.dest.Translate(o))
-	for _, j := range g.nbrs[i] {
-		r.shared = append(r.shared, extract(lab, cs, g.shared(i, j).Translate(o)))
-	}
-	return r, nil
+	return lab, r, nil
 }
 
 func flatC[T nd.Integer](a *nd.Array[T]) []T {
