@@ -24,8 +24,10 @@
 // non-zero true). Keeping them out of Number means the compiler stops
 // generic arithmetic from treating float16 bits as an integer. A runtime
 // [DType] names each element type ([DTypeFloat16] and [DTypeBool] for the
-// last two); the one place that maps a DType to generic code is a type
-// switch such as the one in [NewAny]. [ParseDType] and [ParseTypestr] read
+// last two). A DType meets generic code only in type switches generated
+// by internal/gen/dispatch from a //nd:dispatch directive next to the
+// generic function (dispatch_gen.go in each package, such as [NewAny],
+// [AsBytes] and [LimitsOf] here), never in hand-written ones. [ParseDType] and [ParseTypestr] read
 // NumPy names and refuse strings, structured, complex, datetime and object
 // dtypes with an error that quotes them. Byte views ([FromBytes], [AsBytes]) use the host's byte
 // order, which ryomen requires to be little-endian (amd64, arm64, riscv64,
@@ -40,4 +42,13 @@
 // or given by users are allocated with [NewChecked] or [NewAnyChecked],
 // which return an error wrapping [ErrSize] instead. [FromStrided] checks
 // its extent without wrapping.
+//
+// # Loops over indices
+//
+// [Box.Points] and [Indices] walk the points of a box or shape in C
+// order, and [Rows] the offsets of every row (line along the last axis) of
+// a strided layout, updated with one addition per row; they replace
+// hand-written "idx[d]++ with carry" loops. The elementwise kernels
+// ([Copy], [ForEachRun], [Array.Values]) run on the same walk without a
+// closure per row.
 package nd
