@@ -200,15 +200,15 @@ type accum struct {
 
 func newAccum(dt nd.DType) accum {
 	a := accum{dt: dt, min: math.Inf(1), max: math.Inf(-1)}
-	switch dt {
-	case nd.Uint8, nd.DTypeBool:
-		a.hist = make([]int64, 256)
-	case nd.Int8:
-		a.hist, a.histLo = make([]int64, 256), -128
-	case nd.Uint16:
-		a.hist = make([]int64, 65536)
-	case nd.Int16:
-		a.hist, a.histLo = make([]int64, 65536), -32768
+	// 8- and 16-bit integers and bools: a histogram over the type's range
+	// (bools as bytes); wider types: a reservoir sample.
+	lo, hi := nd.LimitsOf(dt)
+	switch {
+	case dt == nd.DTypeBool:
+		lo, hi = nd.LimitsOf(nd.Uint8)
+		fallthrough
+	case dt.IsInteger() && dt.Size() <= 2:
+		a.hist, a.histLo = make([]int64, int(hi-lo)+1), int(lo)
 	default:
 		a.res = reservoir{rng: rand.New(rand.NewPCG(1, 2))}
 	}
