@@ -60,6 +60,9 @@ func TestExactThresholdLabel(t *testing.T) {
 					if largest(want) <= cropVoxels(c.crop) {
 						t.Fatalf("no object larger than a crop (largest %d voxels)", largest(want))
 					}
+					if !touchesBorder(want, c.shape) {
+						t.Fatal("no object touches the image border")
+					}
 				})
 			}
 		}
@@ -76,6 +79,27 @@ func largest(lab []uint64) int {
 		}
 	}
 	return best
+}
+
+// touchesBorder reports whether an object has a voxel on every face of
+// the image (the first and last index of every axis).
+func touchesBorder(lab []uint64, shape []int) bool {
+	st := nd.Strides(shape, nd.C)
+	for d := range shape {
+		for _, end := range []int{0, shape[d] - 1} {
+			hit := false
+			for i, v := range lab {
+				if v != 0 && (i/st[d])%shape[d] == end {
+					hit = true
+					break
+				}
+			}
+			if !hit {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func cropVoxels(c []int) int {
