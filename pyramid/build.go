@@ -390,7 +390,8 @@ func checkAxes(p *Plan, axes []nd.Axis) error {
 // through the phase's levels, writing each; it returns the bytes read and
 // written.
 func runTask(ctx context.Context, p *Plan, t Task, in nd.Reader, levels []*zarr.Array, reduce Reduce) (read, written int64, err error) {
-	buf := nd.NewAny(p.DType, t.In.Shape(), nd.C)
+	buf, b := taskBufs.get(p.DType, t.In.Shape())
+	defer taskBufs.put(b)
 	if err := nd.ReadRegionContext(ctx, in, t.In, buf); err != nil {
 		return 0, 0, err
 	}
@@ -405,7 +406,8 @@ func runTask(ctx context.Context, p *Plan, t Task, in nd.Reader, levels []*zarr.
 	cur := buf
 	for l := t.First; l <= t.Last; l++ {
 		box := p.boxAt(t.Out, t.Last, l)
-		res := nd.NewAny(p.DType, box.Shape(), nd.C)
+		res, rb := taskBufs.get(p.DType, box.Shape())
+		defer taskBufs.put(rb)
 		if err := reduce(res, cur, p.Factors[l-1]); err != nil {
 			return read, written, err
 		}
