@@ -114,3 +114,33 @@ func TestBuildResume(t *testing.T) {
 		t.Fatal("resumed labels differ from a clean run's")
 	}
 }
+
+// Two shards of one Build on one store (the engine's sharding with work
+// stealing runs the stitch phases too) both finish, and the labels equal
+// Map's.
+func TestBuildShards(t *testing.T) {
+	ctx := context.Background()
+	c := jobCases(t)[3] // own: spills read from neighbours' records
+	want, _, err := Map(ctx, c.p, c.src, c.fn, c.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := store.NewMemory()
+	errs := make(chan error, 2)
+	for s := range 2 {
+		go func() {
+			o := buildOptions(mem, c.p.OutShape())
+			o.ShardIndex, o.ShardCount = s, 2
+			_, err := Build(ctx, c.p, c.src, c.fn, c.opt, o)
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil && !errors.Is(err, pyramid.ErrComplete) {
+			t.Fatal(err)
+		}
+	}
+	if got := level(t, mem, 0); !bytes.Equal(anyBytes(t, got), anyBytes(t, want)) {
+		t.Fatal("sharded labels differ from Map's")
+	}
+}
