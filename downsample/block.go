@@ -90,35 +90,23 @@ func (g *grid) blocks(lo, hi int, replicate bool, fn func(o int, idx []int)) {
 	for d := range offs {
 		offs[d] = make([]int, 0, min(g.f[d], max(g.in[d], 2)))
 	}
-	var idx []int
-	pos := make([]int, r)
+	var idx, next []int
 	for o := lo; o < hi; o++ {
 		for d := 0; d < r; d++ {
 			rep := replicate && g.f[d] == 2
 			offs[d] = g.axisOffsets(d, oi[d], rep, offs[d])
 		}
-		// Cartesian product of the per-axis offsets, last axis fastest.
-		idx = idx[:0]
-		for d := range pos {
-			pos[d] = 0
-		}
-		for {
-			s := 0
-			for d := 0; d < r; d++ {
-				s += offs[d][pos[d]]
-			}
-			idx = append(idx, s)
-			d := r - 1
-			for ; d >= 0; d-- {
-				pos[d]++
-				if pos[d] < len(offs[d]) {
-					break
+		// Cartesian product of the per-axis offsets, last axis fastest:
+		// each axis expands every partial sum by its offsets.
+		idx = append(idx[:0], 0)
+		for d := 0; d < r; d++ {
+			next = next[:0]
+			for _, base := range idx {
+				for _, off := range offs[d] {
+					next = append(next, base+off)
 				}
-				pos[d] = 0
 			}
-			if d < 0 {
-				break
-			}
+			idx, next = next, idx
 		}
 		fn(o, idx)
 		for d := r - 1; d >= 0; d-- {
