@@ -7,7 +7,9 @@ package synth
 
 import (
 	"fmt"
+	"iter"
 	"math"
+	"slices"
 
 	"github.com/ryomen-dev/ryomen/nd"
 )
@@ -92,15 +94,48 @@ func (r image8Reader) ReadRegion(b nd.Box, dst nd.Any) error {
 	if err := nd.CheckRegion(r.v.p.Shape, b, dst, nd.Uint8); err != nil {
 		return err
 	}
-	wide := nd.New[uint16](b.Shape(), nd.C)
-	r.v.render(b, wide, nil)
-	narrow := nd.New[uint8](b.Shape(), nd.C)
-	nb := narrow.Data()
-	for i, x := range wide.Data() {
-		nb[i] = uint8(min(x/4, 255))
+	for sb := range slabs(b) {
+		wide := nd.New[uint16](sb.Shape(), nd.C)
+		r.v.renderSlab(sb, wide, nil)
+		narrow := nd.New[uint8](sb.Shape(), nd.C)
+		nb := narrow.Data()
+		for i, x := range wide.Data() {
+			nb[i] = uint8(min(x/4, 255))
+		}
+		nd.Copy(a.Sub(sb.Translate(neg(b.Min))), narrow)
 	}
-	nd.Copy(a, narrow)
 	return nil
+}
+
+// slabVoxels bounds the voxels rendered at once: rendering holds about 11
+// bytes of scratch per voxel, so a region is rendered in slabs along z of
+// at most this many voxels and a large read costs no more scratch than a
+// small one.
+const slabVoxels = 1 << 20
+
+// slabs splits b along its first axis into slabs of at most slabVoxels
+// voxels (at least one plane each).
+func slabs(b nd.Box) iter.Seq[nd.Box] {
+	return func(yield func(nd.Box) bool) {
+		sh := b.Shape()
+		plane := max(sh[1]*sh[2], 1)
+		t := max(1, slabVoxels/plane)
+		for z := b.Min[0]; z < b.Max[0]; z += t {
+			sb := nd.Box{Min: slices.Clone(b.Min), Max: slices.Clone(b.Max)}
+			sb.Min[0], sb.Max[0] = z, min(z+t, b.Max[0])
+			if !yield(sb) {
+				return
+			}
+		}
+	}
+}
+
+func neg(p []int) []int {
+	o := make([]int, len(p))
+	for i, v := range p {
+		o[i] = -v
+	}
+	return o
 }
 
 type imageReader struct{ v *Volume }
@@ -162,8 +197,25 @@ func (v *Volume) cellAt(g [3]int) cell {
 	return c
 }
 
-// render fills img and/or lab (either may be nil) with region b.
+// render fills img and/or lab (either may be nil, else of b's shape) with
+// region b, slab by slab.
 func (v *Volume) render(b nd.Box, img *nd.Array[uint16], lab *nd.Array[uint32]) {
+	for sb := range slabs(b) {
+		in := sb.Translate(neg(b.Min))
+		var si *nd.Array[uint16]
+		var sl *nd.Array[uint32]
+		if img != nil {
+			si = img.Sub(in)
+		}
+		if lab != nil {
+			sl = lab.Sub(in)
+		}
+		v.renderSlab(sb, si, sl)
+	}
+}
+
+// renderSlab fills img and/or lab (either may be nil) with region b.
+func (v *Volume) renderSlab(b nd.Box, img *nd.Array[uint16], lab *nd.Array[uint32]) {
 	sh := b.Shape()
 	// Per-voxel label and smooth signal, computed from the cells that touch b.
 	n := sh[0] * sh[1] * sh[2]
