@@ -67,6 +67,30 @@ func gridRange(b nd.Box, cs []int) (lo, hi []int) {
 // GOMAXPROCS. A read that finds no free slot runs on its caller alone.
 var readSlots = make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 1))
 
+// withHelpers runs work on the calling goroutine and on as many helper
+// goroutines as slots has free (at most GOMAXPROCS-1, at most jobs-1),
+// and returns when every one of them has returned. work takes jobs from a
+// shared queue until it is empty, so the caller alone finishes the job
+// when no slot is free.
+func withHelpers(slots chan struct{}, jobs int, work func()) {
+	var wg sync.WaitGroup
+helpers:
+	for range min(runtime.GOMAXPROCS(0), jobs) - 1 {
+		select {
+		case slots <- struct{}{}:
+			wg.Add(1)
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				work()
+			}()
+		default:
+			break helpers
+		}
+	}
+	work()
+	wg.Wait()
+}
+
 // parallelIndex runs f on every grid index in [lo, hi], on the calling
 // goroutine and on as many helpers as readSlots allows, and returns the
 // first error.
@@ -77,7 +101,6 @@ func parallelIndex(lo, hi []int, f func(idx []int) error) error {
 		return nil
 	})
 	var (
-		wg       sync.WaitGroup
 		mu       sync.Mutex
 		next     int
 		firstErr error
@@ -101,20 +124,6 @@ func parallelIndex(lo, hi []int, f func(idx []int) error) error {
 			}
 		}
 	}
-helpers:
-	for range min(runtime.GOMAXPROCS(0), len(all)) - 1 {
-		select {
-		case readSlots <- struct{}{}:
-			wg.Add(1)
-			go func() {
-				defer func() { <-readSlots; wg.Done() }()
-				work()
-			}()
-		default:
-			break helpers
-		}
-	}
-	work()
-	wg.Wait()
+	withHelpers(readSlots, len(all), work)
 	return firstErr
 }

@@ -215,7 +215,6 @@ func (a *Array) encodeInner(block nd.Any) ([][]byte, error) {
 		failed   atomic.Bool
 		errOnce  sync.Once
 		firstErr error
-		wg       sync.WaitGroup
 	)
 	work := func() {
 		var scratch []byte
@@ -237,21 +236,7 @@ func (a *Array) encodeInner(block nd.Any) ([][]byte, error) {
 			}
 		}
 	}
-helpers:
-	for range min(runtime.GOMAXPROCS(0), s.n) - 1 {
-		select {
-		case encodeSlots <- struct{}{}:
-			wg.Add(1)
-			go func() {
-				defer func() { <-encodeSlots; wg.Done() }()
-				work()
-			}()
-		default:
-			break helpers
-		}
-	}
-	work()
-	wg.Wait()
+	withHelpers(encodeSlots, s.n, work)
 	if firstErr != nil {
 		return nil, firstErr
 	}
