@@ -4,50 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/store"
+	"github.com/ryomen-dev/ryomen/store/storetest"
 )
 
-// countingStore is a memory store that counts writes and marker listings
-// and remembers the longest marker listing it returned.
-type countingStore struct {
-	mem      *store.Memory
-	puts     atomic.Int64
-	lists    atomic.Int64
-	maxMarks atomic.Int64
-}
-
-func newCountingStore() *countingStore { return &countingStore{mem: store.NewMemory()} }
-
-func (c *countingStore) Get(ctx context.Context, k string) ([]byte, error) { return c.mem.Get(ctx, k) }
-func (c *countingStore) GetRange(ctx context.Context, k string, off, n int64) ([]byte, error) {
-	return c.mem.GetRange(ctx, k, off, n)
-}
-func (c *countingStore) GetSuffix(ctx context.Context, k string, n int64) ([]byte, error) {
-	return c.mem.GetSuffix(ctx, k, n)
-}
-func (c *countingStore) Delete(ctx context.Context, k string) error { return c.mem.Delete(ctx, k) }
-func (c *countingStore) Put(ctx context.Context, k string, v []byte) error {
-	c.puts.Add(1)
-	return c.mem.Put(ctx, k, v)
-}
-func (c *countingStore) List(ctx context.Context, pre string) ([]string, error) {
-	keys, err := c.mem.List(ctx, pre)
-	if strings.Contains(pre, ".ryomen/tasks/") {
-		c.lists.Add(1)
-		for n := int64(len(keys)); ; {
-			old := c.maxMarks.Load()
-			if n <= old || c.maxMarks.CompareAndSwap(old, n) {
-				break
-			}
-		}
-	}
-	return keys, err
-}
 
 func TestMarkerBuckets(t *testing.T) {
 	for _, tc := range []struct{ n, want int64 }{
@@ -70,7 +34,7 @@ func TestMarkerBuckets(t *testing.T) {
 func TestMarkersBounded(t *testing.T) {
 	ctx := context.Background()
 	const n = int64(70000)
-	st := newCountingStore()
+	st := storetest.NewCounting(store.NewMemory())
 	o := &Job{Store: st, Path: "out"}
 	buckets := markerBuckets(n)
 	done := func(id int64) bool { return id%7 == 3 || id%1000 == 0 || id == n-1 }
@@ -98,13 +62,13 @@ func TestMarkersBounded(t *testing.T) {
 			k++
 		}
 	}
-	if m := st.maxMarks.Load(); m > markerBucketSize+2 || m == 0 {
+	if m := st.MaxList.Load(); m > markerBucketSize+2 || m == 0 {
 		t.Errorf("longest marker listing %d keys, want at most one bucket (%d)", m, markerBucketSize)
 	}
 	// steal: runs the missing tasks, and only those, one bucket at a time.
 	var ran sync.Map
 	var runs atomic.Int64
-	st.lists.Store(0)
+	st.Lists.Store(0)
 	o.ShardIndex, o.ShardCount = 1, 3
 	ph := Phase{Name: "test", Tasks: n, TaskBytes: 1, Run: func(_ context.Context, id int64) (int64, int64, error) {
 		if done(id) {
@@ -132,10 +96,10 @@ func TestMarkersBounded(t *testing.T) {
 	if runs.Load() != missing {
 		t.Errorf("steal ran %d tasks, want the %d without markers", runs.Load(), missing)
 	}
-	if l := st.lists.Load(); l != buckets {
+	if l := st.Lists.Load(); l != buckets {
 		t.Errorf("steal listed markers %d times, want once per bucket (%d)", l, buckets)
 	}
-	if m := st.maxMarks.Load(); m > markerBucketSize+2 {
+	if m := st.MaxList.Load(); m > markerBucketSize+2 {
 		t.Errorf("longest marker listing %d keys", m)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/nd"
@@ -13,32 +12,6 @@ import (
 	"github.com/ryomen-dev/ryomen/store"
 )
 
-// countingStore is a memory store that counts writes and marker listings.
-type countingStore struct {
-	mem      *store.Memory
-	puts     atomic.Int64
-	lists    atomic.Int64
-	maxMarks atomic.Int64
-}
-
-func newCountingStore() *countingStore { return &countingStore{mem: store.NewMemory()} }
-
-func (c *countingStore) Get(ctx context.Context, k string) ([]byte, error) { return c.mem.Get(ctx, k) }
-func (c *countingStore) GetRange(ctx context.Context, k string, off, n int64) ([]byte, error) {
-	return c.mem.GetRange(ctx, k, off, n)
-}
-func (c *countingStore) GetSuffix(ctx context.Context, k string, n int64) ([]byte, error) {
-	return c.mem.GetSuffix(ctx, k, n)
-}
-func (c *countingStore) Delete(ctx context.Context, k string) error { return c.mem.Delete(ctx, k) }
-func (c *countingStore) Put(ctx context.Context, k string, v []byte) error {
-	c.puts.Add(1)
-	return c.mem.Put(ctx, k, v)
-}
-func (c *countingStore) List(ctx context.Context, pre string) ([]string, error) {
-	c.lists.Add(1)
-	return c.mem.List(ctx, pre)
-}
 
 // markerBuckets is the engine's bucket count of a phase of n tasks (its
 // documented layout).

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/ryomen-dev/ryomen/nd"
+	"github.com/ryomen-dev/ryomen/store"
+	"github.com/ryomen-dev/ryomen/store/storetest"
 )
 
 // eagerTasks is the task enumeration NewPlanGroup did before plans became
@@ -237,7 +239,7 @@ func (h hostile) ReadRegion(b nd.Box, _ nd.Any) error {
 func TestHostileShapeRefused(t *testing.T) {
 	shape, chunks := []int{1 << 31, 1 << 31}, []int{64, 64}
 	for _, memory := range []int64{256 << 20, 0} {
-		st := newCountingStore()
+		st := storetest.NewCounting(store.NewMemory())
 		o := Options{Store: st, Method: "mean", Factors: FixedFactors(shape, []int{2, 2}, chunks, 0), Chunks: chunks, Axes: axes[1:], Memory: memory}
 		var err error
 		start := time.Now()
@@ -258,8 +260,8 @@ func TestHostileShapeRefused(t *testing.T) {
 		if allocated > 1<<20 {
 			t.Errorf("refusal allocated %d bytes", allocated)
 		}
-		if st.puts.Load() != 0 {
-			t.Errorf("%d keys written before refusing", st.puts.Load())
+		if st.Puts.Load() != 0 {
+			t.Errorf("%d keys written before refusing", st.Puts.Load())
 		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/dataset"
@@ -19,6 +18,7 @@ import (
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/process"
 	"github.com/ryomen-dev/ryomen/store"
+	"github.com/ryomen-dev/ryomen/store/storetest"
 	"github.com/ryomen-dev/ryomen/tile"
 )
 
@@ -133,28 +133,6 @@ ndi.gaussian_filter(a, 1.3, mode=%q, cval=7.0, truncate=4.0).astype('<f8').tofil
 	}
 }
 
-// countingStore counts the reads of each key.
-type countingStore struct {
-	store.Store
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *countingStore) count(key string) {
-	c.mu.Lock()
-	c.n[key]++
-	c.mu.Unlock()
-}
-
-func (c *countingStore) Get(ctx context.Context, key string) ([]byte, error) {
-	c.count(key)
-	return c.Store.Get(ctx, key)
-}
-
-func (c *countingStore) GetRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
-	c.count(key)
-	return c.Store.GetRange(ctx, key, off, n)
-}
 
 // runInProcess runs ryomen's command line in this process.
 func runInProcess(t *testing.T, args ...string) {
@@ -177,9 +155,9 @@ func TestApplyChunkReadsBounded(t *testing.T) {
 	in := filepath.Join(dir, "in")
 	mustRun(t, "convert", "--chunks", "16,16,16", "--codec", "none", "synth:48x64x80?seed=2", in)
 	inner := readArray(t, in)
-	var cs *countingStore
+	var cs *storetest.Counting
 	applySource = func(ctx context.Context, loc string) (*source, error) {
-		cs = &countingStore{Store: store.NewFile(loc), n: map[string]int{}}
+		cs = storetest.NewCounting(store.NewFile(loc))
 		im, err := dataset.OpenZarr(ctx, cs, "", loc)
 		if err != nil {
 			return nil, err
@@ -200,7 +178,7 @@ func TestApplyChunkReadsBounded(t *testing.T) {
 		runInProcess(t, "apply", "--op", "threshold", "--value", "500", "--crop", "20,28,28", "--margin", "2,3,3",
 			"--chunks", "24,24,24", "--cache-mib", cache, "--workers", "2", in, out)
 		worst, chunks := 0, 0
-		for k, n := range cs.n {
+		for k, n := range cs.ReadCounts() {
 			if strings.HasPrefix(filepath.Base(k), "c") || strings.Contains(k, "/c/") {
 				chunks++
 				worst = max(worst, n)
