@@ -12,7 +12,6 @@ import (
 	"github.com/ryomen-dev/ryomen/store/storetest"
 )
 
-
 func TestMarkerBuckets(t *testing.T) {
 	for _, tc := range []struct{ n, want int64 }{
 		{1, 1}, {9, 9}, {16, 16}, {1000, 16}, {65536, 16}, {65537, 17}, {4793491, 1171}, {1 << 50, 1 << 38},

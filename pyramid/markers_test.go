@@ -12,7 +12,6 @@ import (
 	"github.com/ryomen-dev/ryomen/store"
 )
 
-
 // markerBuckets is the engine's bucket count of a phase of n tasks (its
 // documented layout).
 func markerBuckets(n int64) int64 { return max((n-1)/4096+1, min(n, 16)) }

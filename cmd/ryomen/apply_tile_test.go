@@ -133,7 +133,6 @@ ndi.gaussian_filter(a, 1.3, mode=%q, cval=7.0, truncate=4.0).astype('<f8').tofil
 	}
 }
 
-
 // runInProcess runs ryomen's command line in this process.
 func runInProcess(t *testing.T, args ...string) {
 	t.Helper()
