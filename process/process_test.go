@@ -33,22 +33,7 @@ func volume(t testing.TB, shape []int) *nd.Array[uint16] {
 func mapRef(t *testing.T, p *tile.Plan, img *nd.Array[uint16], fn tile.AnyFunc, merge tile.Merge) *nd.Array[float32] {
 	t.Helper()
 	out := nd.New[float32](p.OutShape(), nd.C)
-	f := func(ctx context.Context, b tile.Batch[uint16]) ([]*nd.Array[float32], error) {
-		cs := make([]nd.Any, len(b.Crops))
-		for i, c := range b.Crops {
-			cs[i] = c
-		}
-		res, err := fn(ctx, b.Tiles, cs)
-		if err != nil {
-			return nil, err
-		}
-		ys := make([]*nd.Array[float32], len(res))
-		for i, y := range res {
-			ys[i] = y.(*nd.Array[float32]).Clone(nd.C)
-		}
-		return ys, nil
-	}
-	if err := tile.Map(context.Background(), p, img, out, f, tile.Options{Workers: 1, Merge: merge}); err != nil {
+	if err := tile.Map(context.Background(), p, img, out, tile.FuncOf[uint16, float32](fn), tile.Options{Workers: 1, Merge: merge}); err != nil {
 		t.Fatal(err)
 	}
 	return out

@@ -352,3 +352,31 @@ func (r *Runner) compute(ctx context.Context, src nd.Reader, tiles []Tile, all, 
 	}
 	return nil
 }
+
+// FuncOf adapts a function of runtime dtypes (an [AnyFunc], such as a
+// model server's through package child) to [Map]'s typed Func: crops go
+// in as nd.Any, and every result must be an *nd.Array[U] (an error names
+// the tile otherwise).
+func FuncOf[T, U nd.Number](fn AnyFunc) Func[T, U] {
+	return func(ctx context.Context, b Batch[T]) ([]*nd.Array[U], error) {
+		cs := make([]nd.Any, len(b.Crops))
+		for i, c := range b.Crops {
+			cs[i] = c
+		}
+		res, err := fn(ctx, b.Tiles, cs)
+		if err != nil {
+			return nil, err
+		}
+		if len(res) != len(b.Crops) {
+			return nil, fmt.Errorf("tile: function returned %d results for %d crops", len(res), len(b.Crops))
+		}
+		ys := make([]*nd.Array[U], len(res))
+		for i, y := range res {
+			var ok bool
+			if ys[i], ok = y.(*nd.Array[U]); !ok {
+				return nil, fmt.Errorf("tile %d: function returned %T, want %v", b.Tiles[i].Index, y, nd.DTypeOf[U]())
+			}
+		}
+		return ys, nil
+	}
+}

@@ -27,22 +27,7 @@ import (
 func mapRef[T, U nd.Number](t *testing.T, p *tile.Plan, img nd.Any, fn tile.AnyFunc, merge tile.Merge) *nd.Array[U] {
 	t.Helper()
 	out := nd.New[U](p.OutShape(), nd.C)
-	f := func(ctx context.Context, b tile.Batch[T]) ([]*nd.Array[U], error) {
-		cs := make([]nd.Any, len(b.Crops))
-		for i, c := range b.Crops {
-			cs[i] = c
-		}
-		res, err := fn(ctx, b.Tiles, cs)
-		if err != nil {
-			return nil, err
-		}
-		ys := make([]*nd.Array[U], len(res))
-		for i, y := range res {
-			ys[i] = y.(*nd.Array[U])
-		}
-		return ys, nil
-	}
-	if err := tile.Map(context.Background(), p, img.(*nd.Array[T]), out, f, tile.Options{Workers: 1, Merge: merge}); err != nil {
+	if err := tile.Map(context.Background(), p, img.(*nd.Array[T]), out, tile.FuncOf[T, U](fn), tile.Options{Workers: 1, Merge: merge}); err != nil {
 		t.Fatal(err)
 	}
 	return out
