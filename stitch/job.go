@@ -81,7 +81,8 @@ func (j *Job) Phases() []Phase {
 }
 
 // solveBytes bounds the solver's memory: the shared boxes of the tiles it
-// keeps (from the tile it joins to its farthest neighbour) and 20 bytes
+// keeps (from the tile it joins to its farthest neighbour, and the tiles
+// it reads ahead) and 20 bytes
 // per face label, of which a tile has at most one per voxel its region
 // shares with other tiles (Touch: per voxel of its face planes).
 func (j *Job) solveBytes() int64 {
@@ -103,7 +104,7 @@ func (j *Job) solveBytes() int64 {
 			faces += g.sharedVoxels(i)
 		}
 	}
-	return 4*most*window + 20*faces
+	return 4*most*(window+prefetch) + 20*faces
 }
 
 // sharedVoxels counts the voxels of tile i's region that another tile's
@@ -212,53 +213,101 @@ func (j *Job) runSolve(ctx context.Context, _ int64) (int64, int64, error) {
 	if ok, err := j.exists(ctx, key); ok || err != nil {
 		return 0, 0, err
 	}
-	src := &storeRecords{j: j, cache: map[int]*record{}}
+	src := &storeRecords{j: j, ahead: prefetch, cache: map[int]*fetch{}}
 	s, err := j.g.solve(ctx, src, j.opt.IoU)
+	read := src.bytesRead()
 	if err != nil {
-		return src.read, 0, err
+		return read, 0, err
 	}
 	if j.opt.DType != nd.Invalid {
 		if _, err := j.opt.outDType(s.objects); err != nil {
-			return src.read, 0, err
+			return read, 0, err
 		}
 	}
 	b := s.encode()
 	if err := j.put(ctx, key, b); err != nil {
-		return src.read, 0, fmt.Errorf("stitch: storing the solution: %w", err)
+		return read, 0, fmt.Errorf("stitch: storing the solution: %w", err)
 	}
-	return src.read, int64(len(b)), nil
+	return read, int64(len(b)), nil
 }
 
 // storeRecords loads records from the store, keeping those the solver
-// still needs (tiles from the one it works on to its farthest neighbour).
+// still needs (tiles from the one it works on to its farthest neighbour)
+// and fetching the next ahead tiles in the background, so that reading
+// and decoding overlap the joins.
 type storeRecords struct {
 	j       *Job
 	nocache bool
+	ahead   int
 	mu      sync.Mutex
-	cache   map[int]*record
+	cache   map[int]*fetch
 	read    int64
+	wg      sync.WaitGroup // background fetches
 }
 
+// fetch is one record being loaded or loaded.
+type fetch struct {
+	done chan struct{}
+	r    *record
+	err  error
+}
+
+// prefetch is the number of tiles the solver reads ahead.
+const prefetch = 4
+
 func (s *storeRecords) load(ctx context.Context, i int) (*record, error) {
-	s.mu.Lock()
-	r, ok := s.cache[i]
-	s.mu.Unlock()
-	if ok {
-		return r, nil
+	if s.nocache {
+		return s.fetch(ctx, i)
 	}
+	f := s.start(ctx, i)
+	for k := i + 1; k <= i+s.ahead && k < s.j.g.p.Len(); k++ {
+		s.start(ctx, k)
+	}
+	select {
+	case <-f.done:
+		return f.r, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// start returns tile i's fetch, starting it if nobody has.
+func (s *storeRecords) start(ctx context.Context, i int) *fetch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f, ok := s.cache[i]; ok {
+		return f
+	}
+	f := &fetch{done: make(chan struct{})}
+	s.cache[i] = f
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f.r, f.err = s.fetch(ctx, i)
+		close(f.done)
+	}()
+	return f
+}
+
+// bytesRead waits for the background fetches and returns the bytes read.
+func (s *storeRecords) bytesRead() int64 {
+	s.wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.read
+}
+
+func (s *storeRecords) fetch(ctx context.Context, i int) (*record, error) {
 	key := s.j.key(i, "shared")
 	b, err := s.j.get(ctx, key, s.j.sharedLimit(i))
 	if err != nil {
 		return nil, fmt.Errorf("stitch: tile %d's record (has the tiles phase run?): %w", i, err)
 	}
-	r, err = decodeShared(b, len(s.j.g.nbrs[i]))
+	r, err := decodeShared(b, len(s.j.g.nbrs[i]))
 	if err != nil {
 		return nil, fmt.Errorf("stitch: %s: %w", key, err)
 	}
 	s.mu.Lock()
-	if !s.nocache {
-		s.cache[i] = r
-	}
 	s.read += int64(len(b))
 	s.mu.Unlock()
 	return r, nil
