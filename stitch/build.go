@@ -30,7 +30,9 @@ func Build(ctx context.Context, p *tile.Plan, src nd.Reader, fn tile.AnyFunc, op
 	if err != nil {
 		return nil, err
 	}
-	var cache int64
+	// Relabelled tiles are cached for the chunks that share them: an
+	// eighth of the budget, or 64 MiB without one.
+	cache := int64(64 << 20)
 	if out.Memory > 0 {
 		cache = out.Memory / 8
 		out.Memory -= cache

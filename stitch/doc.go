@@ -91,7 +91,9 @@
 // (every such voxel could start a face label), a strict bound that is
 // large for crops that overlap by half. A tiles task holds one
 // crop and about 20 bytes per crop voxel; [Labels] relabels one tile's
-// Dest at a time (8 bytes per voxel) and caches up to its byte budget.
+// Dest at a time (8 bytes per voxel) and caches up to its byte budget
+// ([Build]: an eighth of the memory budget, taken out of it). Scratch
+// values are zstd frames, a few bytes per Dest voxel at most.
 //
 // # Limits
 //
