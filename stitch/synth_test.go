@@ -203,3 +203,24 @@ func TestOwnLargerThanMargin(t *testing.T) {
 	}
 	fmt.Println(err)
 }
+
+// The IoU threshold decides: with neighbours that disagree by a voxel
+// (shifted on odd tiles), IoU 0 and 0.5 join every cell's pieces (58
+// cells), while 0.8 refuses the pairs whose overlap has shifted too much
+// and splits cells.
+func TestIoUThreshold(t *testing.T) {
+	vol, truth, p := synthCase(t)
+	objects := map[float64]uint64{}
+	for _, iou := range []float64{0, 0.5, 0.8} {
+		got, st, err := Map(context.Background(), p, vol.Image(), truthModel(vol, shiftOdd), Options{Rule: Overlap, IoU: iou})
+		if err != nil {
+			t.Fatal(err)
+		}
+		are, _, _, _ := AdaptedRandError(truth, got)
+		t.Logf("IoU %.1f: %d objects, ARE %.4f", iou, st.Objects, are)
+		objects[iou] = st.Objects
+	}
+	if objects[0] != 58 || objects[0.5] != 58 || objects[0.8] <= 58 {
+		t.Errorf("objects by threshold: %v", objects)
+	}
+}
