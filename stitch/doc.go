@@ -86,7 +86,8 @@
 // 8 more per face label for the numbering and a few words per tile: in
 // proportion to the objects on faces, never to the volume; a Job's solver
 // keeps the shared boxes of the tiles between the one it joins and its
-// farthest neighbour (about one slab of tiles); its declared TaskBytes
+// farthest neighbour (about one slab of tiles) and reads the next 4 ahead;
+// its declared TaskBytes
 // bounds that window and 20 bytes per voxel that tiles' regions share
 // (every such voxel could start a face label), a strict bound that is
 // large for crops that overlap by half. A tiles task holds one
@@ -99,6 +100,15 @@
 //
 // A crop holds at most 2^32-2 voxels and all tiles at most 2^32-2 face
 // labels; at most 2^31 tiles. The output dtype must hold the number of
-// objects (uint32 by default, uint64 past 2^32-1). IoU is computed in
-// float64 from exact counts.
+// objects (uint32 by default, uint64 past 2^32-1; [Build] fixes the dtype
+// before the run, uint32 unless set). IoU is computed in float64 from
+// exact counts.
+//
+// # Security considerations
+//
+// The scratch a later phase or a resumed run reads back is this package's
+// own, but it lives in a store others can write: every value is decoded
+// with a size limit the plan decides (a tile's Dest and shared boxes, the
+// solution's face labels), and a truncated, oversized or foreign value is
+// an error naming its key, never a panic.
 package stitch
