@@ -17,17 +17,32 @@ const (
 
 var errShort = errors.New("truncated")
 
-func decodeShared(b []byte, boxes int) (*record, error) {
+// decodeShared reads a record whose shared boxes have the given sizes
+// (the plan's), checking that k <= n <= maxN (the crop's voxels) and that
+// every label is at most n.
+func decodeShared(b []byte, sizes []int, maxN int) (*record, error) {
 	d := decoder{b: b}
 	if !d.magic(recordMagic) {
 		return nil, fmt.Errorf("not a stitch record")
 	}
 	r := &record{k: d.u32(), n: d.u32()}
-	if m := d.u32(); d.err == nil && int(m) != boxes {
-		return nil, fmt.Errorf("%d shared boxes, the plan has %d", m, boxes)
+	if m := d.u32(); d.err == nil && int(m) != len(sizes) {
+		return nil, fmt.Errorf("%d shared boxes, the plan has %d", m, len(sizes))
 	}
-	for range boxes {
-		r.shared = append(r.shared, d.words(int(d.u32())))
+	if d.err == nil && (r.k > r.n || int64(r.n) > int64(maxN)) {
+		return nil, fmt.Errorf("%d labels in Dest of %d, in a crop of %d voxels", r.k, r.n, maxN)
+	}
+	for x, size := range sizes {
+		if m := d.u32(); d.err == nil && int(m) != size {
+			return nil, fmt.Errorf("shared box %d holds %d labels, the plan's has %d voxels", x, m, size)
+		}
+		v := d.words(size)
+		for _, l := range v {
+			if l > r.n {
+				return nil, fmt.Errorf("label %d in shared box %d of a tile of %d labels", l, x, r.n)
+			}
+		}
+		r.shared = append(r.shared, v)
 	}
 	if d.err == nil && d.off != len(b) {
 		d.err = fmt.Errorf("%d bytes after the record", len(b)-d.off)
@@ -82,7 +97,10 @@ func (d *decoder) u64() uint64 {
 var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 func (d *decoder) words(n int) []uint32 {
-	if n > (len(d.b)-d.off)/4 {
+	if d.err != nil {
+		return nil
+	}
+	if n < 0 || n > (len(d.b)-d.off)/4 {
 		d.take(-1)
 		return nil
 	}
@@ -123,7 +141,9 @@ func (s *solution) encode() []byte {
 	return b
 }
 
-func decodeSolution(b []byte, rule Rule, tiles int) (*solution, error) {
+// decodeSolution reads a solution for tiles tiles, tile i's k at most
+// maxK(i) (its Dest's voxels).
+func decodeSolution(b []byte, rule Rule, tiles int, maxK func(int) int) (*solution, error) {
 	d := decoder{b: b}
 	if !d.magic(solutionMagic) {
 		return nil, fmt.Errorf("not a stitch solution")
@@ -136,6 +156,9 @@ func decodeSolution(b []byte, rule Rule, tiles int) (*solution, error) {
 	s.faces, s.ids = make([][]uint32, tiles), make([][]uint64, tiles)
 	for i := 0; i < tiles && d.err == nil; i++ {
 		s.k[i], s.base[i] = d.u32(), d.u64()
+		if d.err == nil && int64(s.k[i]) > int64(maxK(i)) {
+			return nil, fmt.Errorf("tile %d: %d labels for a Dest of %d voxels", i, s.k[i], maxK(i))
+		}
 		nf := int(d.u32())
 		s.faces[i] = d.words(nf)
 		if d.err != nil || nf > (len(b)-d.off)/8 {

@@ -189,11 +189,19 @@ func (j *Job) get(ctx context.Context, key string, limit int) ([]byte, error) {
 // sharedLimit is the size of tile i's encoded record.
 func (j *Job) sharedLimit(i int) int {
 	n := len(recordMagic) + 12
-	for _, k := range j.g.nbrs[i] {
-		v, _ := j.g.shared(i, k).Size()
+	for _, v := range j.g.sharedSizes(i) {
 		n += 4 + 4*v
 	}
 	return n
+}
+
+// sharedSizes returns the voxel counts of tile i's shared boxes.
+func (g *geom) sharedSizes(i int) []int {
+	s := make([]int, len(g.nbrs[i]))
+	for x, k := range g.nbrs[i] {
+		s[x], _ = g.shared(i, k).Size()
+	}
+	return s
 }
 
 func (j *Job) exists(ctx context.Context, key string) (bool, error) {
@@ -303,7 +311,8 @@ func (s *storeRecords) fetch(ctx context.Context, i int) (*record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stitch: tile %d's record (has the tiles phase run?): %w", i, err)
 	}
-	r, err := decodeShared(b, len(s.j.g.nbrs[i]))
+	crop, _ := nd.CheckedSize(s.j.g.p.OutCropShape())
+	r, err := decodeShared(b, s.j.g.sharedSizes(i), crop)
 	if err != nil {
 		return nil, fmt.Errorf("stitch: %s: %w", key, err)
 	}

@@ -64,7 +64,7 @@ func (j *Job) loadSolution(ctx context.Context) (*solution, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stitch: the solution (has the solve phase run?): %w", err)
 	}
-	s, err := decodeSolution(b, j.g.rule, j.g.p.Len())
+	s, err := decodeSolution(b, j.g.rule, j.g.p.Len(), func(i int) int { n, _ := j.g.boxes(i).dest.Size(); return n })
 	if err != nil {
 		return nil, fmt.Errorf("stitch: %s: %w", key, err)
 	}

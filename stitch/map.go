@@ -141,6 +141,9 @@ func (g *geom) relabel(ctx context.Context, src destSource, s *solution, i int, 
 	ids := make([]uint64, len(v))
 	m := s.table(i)
 	for p, l := range v {
+		if int(l) >= len(m) {
+			return nil, fmt.Errorf("stitch: tile %d: stored label %d, the solution knows %d", i, l, len(m)-1)
+		}
 		ids[p] = m[l]
 	}
 	if g.rule == Own {
@@ -152,6 +155,9 @@ func (g *geom) relabel(ctx context.Context, src destSource, s *solution, i int, 
 			w := r.shared[slices.Index(g.nbrs[j], i)]
 			sb := g.shared(j, i)
 			mj := s.table(j)
+			if r.n != s.k[j] {
+				return nil, fmt.Errorf("stitch: tile %d: its record keeps %d objects, the solution %d", j, r.n, s.k[j])
+			}
 			q := 0
 			rows(b.Shape(), sb.Translate(neg(b.Min)), func(off, n int) {
 				for p := off; p < off+n; p++ {
