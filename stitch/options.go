@@ -55,9 +55,11 @@ type Options struct {
 	// IoU is Overlap's threshold in [0, 1].
 	IoU float64
 	// Workers is the number of goroutines reading crops and calling the
-	// function (0: GOMAXPROCS).
-	Workers int
-	// BatchSize is the number of crops per call of the function (0: 1).
+	// function (0: GOMAXPROCS), and BatchSize the number of crops per call
+	// (0: 1), for Map and MapTo. A Job's tasks are one tile each, run by
+	// the engine (or Job.Run) on as many goroutines as fit; a batching
+	// function (child.TileFunc) batches the crops of concurrent tasks.
+	Workers   int
 	BatchSize int
 	// DType is the output dtype, an integer type. Invalid (the zero value)
 	// means uint32, or uint64 when there are more than 2^32-1 objects.

@@ -174,7 +174,7 @@ func runApply(ctx context.Context, f *pyrFlags, a *applyFlags, in, out string) e
 	}
 	if rule != nil {
 		o.Factors = pyramid.AutoFactors(job.plan.OutShape(), src.Scale(), src.spaceFlags(), o.Chunks, levels)
-		so := stitch.Options{Rule: *rule, IoU: a.iou, BatchSize: a.batch, Workers: o.Workers}
+		so := stitch.Options{Rule: *rule, IoU: a.iou}
 		run = func(ctx context.Context, o pyramid.Options) (*pyramid.Plan, error) {
 			return stitch.Build(ctx, job.plan, src.r, job.fn, so, o)
 		}
