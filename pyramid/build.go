@@ -75,9 +75,10 @@ type Options struct {
 	Params map[string]string
 	// Output names the output in errors (default: the store's location).
 	Output string
-	// Group is the most levels one task computes from one read (default
-	// 1): larger groups read each level once per group instead of once per
-	// level, at the price of bigger blocks.
+	// Group is the most levels one task computes from one read: larger
+	// groups read each level once per group instead of once per level, at
+	// the price of bigger blocks. 0 chooses (see NewPlanAuto): one level
+	// per phase, with phase 0 fused when the budget allows.
 	Group int
 	// Before are phases run in the same claimed job before the pyramid's
 	// own, after the level arrays exist: work whose results the source
@@ -136,7 +137,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := NewPlanGroup(src.DType(), src.Shape(), o.Factors, o.Chunks, o.Shard, o.Group)
+	p, err := NewPlanAuto(src.DType(), src.Shape(), o.Factors, o.Chunks, o.Shard, o.Group, o.Memory, o.Workers, o.ShardCount)
 	if err != nil {
 		return nil, err
 	}
@@ -403,8 +404,15 @@ func runTask(ctx context.Context, p *Plan, t Task, in nd.Reader, levels []*zarr.
 		}
 		return read, read, nil
 	}
-	cur := buf
-	for l := t.First; l <= t.Last; l++ {
+	cur, first := buf, t.First
+	if first == 0 {
+		// A fused phase 0: the block is level 0 too.
+		if err := levels[0].WriteRegionContext(ctx, t.In, buf); err != nil {
+			return read, 0, err
+		}
+		written, first = read, 1
+	}
+	for l := first; l <= t.Last; l++ {
 		box := p.boxAt(t.Out, t.Last, l)
 		res, rb := taskBufs.get(p.DType, box.Shape())
 		defer taskBufs.put(rb)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/nd"
@@ -244,4 +246,107 @@ func TestAutoFactors(t *testing.T) {
 	if n := len(FixedFactors([]int{256, 256, 256}, []int{2, 2, 2}, []int{64, 64, 64}, 0)); n != 2 {
 		t.Errorf("FixedFactors gave %d levels beyond 0, want 2", n)
 	}
+}
+
+// A fused plan (phase 0 also computes the first levels from the source
+// blocks) writes the same bytes as the plain one, reads the source once
+// and never reads level 0 back; a killed fused run resumes to the same
+// bytes. NewPlanAuto fuses when the budget allows as many tasks at once.
+func TestFusedEqualsPlain(t *testing.T) {
+	ctx := context.Background()
+	v, err := synth.New(synth.Params{Shape: []int{40, 72, 88}, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := v.Image()
+	chunks := []int{8, 16, 16}
+	factors := FixedFactors(src.Shape(), []int{2, 2, 2}, chunks, 4)
+	for _, tc := range []struct {
+		method string
+		shard  []int
+		group  int
+	}{{"mean", nil, 1}, {"mode", []int{16, 32, 32}, 1}, {"mean", []int{8, 32, 16}, 2}} {
+		plain, fused := store.NewMemory(), store.NewMemory()
+		o := Options{Method: tc.method, Factors: factors, Chunks: chunks, Shard: tc.shard, Axes: axes, Workers: 2}
+		o.Store, o.Group = plain, tc.group
+		if _, err := Build(ctx, src, o); err != nil {
+			t.Fatal(err)
+		}
+		reads := &countingReader{Reader: src}
+		o.Store, o.Group = fused, 0
+		p, err := Build(ctx, reads, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Fused {
+			t.Fatalf("%s: auto plan not fused with no budget", tc.method)
+		}
+		if n, want := reads.voxels.Load(), int64(40*72*88); n != want {
+			t.Errorf("%s: fused build read %d source voxels, want each of the %d once", tc.method, n, want)
+		}
+		for l := range p.Shapes {
+			a, b := readLevel(t, plain, l), readLevel(t, fused, l)
+			if !bytes.Equal(a, b) {
+				t.Errorf("%s shard %v: level %d differs between the plain and the fused plan", tc.method, tc.shard, l)
+			}
+		}
+	}
+	// Killed after 3 fused phase-0 tasks, then resumed.
+	st := store.NewMemory()
+	o := Options{Store: st, Method: "mean", Factors: factors, Chunks: chunks, Axes: axes, Workers: 1}
+	if _, err := Build(ctx, &failing{Reader: src, n: 3}, o); err == nil {
+		t.Fatal("want an error")
+	}
+	o.Resume = true
+	if _, err := Build(ctx, src, o); err != nil {
+		t.Fatal(err)
+	}
+	ref := store.NewMemory()
+	o.Store, o.Resume = ref, false
+	if _, err := Build(ctx, src, o); err != nil {
+		t.Fatal(err)
+	}
+	for l := range len(factors) + 1 {
+		if !bytes.Equal(readLevel(t, st, l), readLevel(t, ref, l)) {
+			t.Errorf("resumed fused build: level %d differs", l)
+		}
+	}
+	// The plan (128x512x512 shards of uint8 under 1 GiB) keeps
+	// two phase-0 tasks at once: a fused task would allow only one.
+	shape := []int{1024, 2048, 2048}
+	big := FixedFactors(shape, []int{2, 2, 2}, []int{64, 64, 64}, 4)
+	p, err := NewPlanAuto(nd.Uint8, shape, big, []int{64, 64, 64}, []int{128, 512, 512}, 0, 1<<30, 2, 1)
+	if err != nil || p.Fused {
+		t.Errorf("1 GiB, 128x512x512 shards: fused %v (%v), want the plain plan", p != nil && p.Fused, err)
+	}
+	p, err = NewPlanAuto(nd.Uint8, shape, big, []int{64, 64, 64}, nil, 0, 1<<30, 2, 1)
+	if err != nil || !p.Fused {
+		t.Errorf("1 GiB, 64^3 chunks: fused %v (%v), want fused", p != nil && p.Fused, err)
+	}
+}
+
+// countingReader counts the voxels read from a source.
+type countingReader struct {
+	nd.Reader
+	voxels atomic.Int64
+}
+
+func (c *countingReader) ReadRegion(b nd.Box, dst nd.Any) error {
+	c.voxels.Add(int64(dst.Len()))
+	return c.Reader.ReadRegion(b, dst)
+}
+
+// readLevel returns the bytes of level l of the image at the store root.
+func readLevel(t *testing.T, st store.Store, l int) []byte {
+	t.Helper()
+	a, err := zarr.Open(context.Background(), st, strconv.Itoa(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := nd.NewAny(a.DType(), a.Shape(), nd.C)
+	if err := a.ReadRegion(nd.BoxOf(a.Shape()), buf); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := nd.AsBytes(buf)
+	return b
 }

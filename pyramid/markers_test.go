@@ -25,7 +25,7 @@ func TestResumeAcrossBuckets(t *testing.T) {
 		src.Data()[i] = uint16(i * 31)
 	}
 	factors := [][]int{{1, 2}}
-	o := Options{Method: "mean", Factors: factors, Chunks: []int{1, 1}, Axes: axes[1:], Workers: 2}
+	o := Options{Method: "mean", Factors: factors, Chunks: []int{1, 1}, Axes: axes[1:], Workers: 2, Group: 1}
 	ref := store.NewMemory()
 	o.Store = ref
 	if _, err := Build(ctx, src, o); err != nil {

@@ -38,6 +38,7 @@ type runRecord struct {
 	Chunks      []int             `json:"chunks"`
 	Shard       []int             `json:"shard,omitempty"`
 	Group       int               `json:"group"`
+	Fused       bool              `json:"fused,omitempty"`
 	Method      string            `json:"method"`
 	Codecs      []string          `json:"codecs,omitempty"`
 	OME         string            `json:"ome"`
@@ -54,7 +55,7 @@ const runFormat = 3
 
 func (o *Options) record(p *Plan) []byte {
 	r := runRecord{Format: runFormat, Input: o.Source, DType: p.DType.String(), Shapes: p.Shapes, Factors: p.Factors,
-		Chunks: p.Chunks, Shard: p.Shard, Group: p.Group, Method: o.Method, Codecs: codecNames(o.Codecs),
+		Chunks: p.Chunks, Shard: p.Shard, Group: p.Group, Fused: p.Fused, Method: o.Method, Codecs: codecNames(o.Codecs),
 		OME: o.OMEVersion, Axes: omeAxes(o.Axes), Name: o.Name, Label: o.Label, Params: o.Params}
 	for _, a := range o.Axes {
 		r.Scale = append(r.Scale, a.PhysicalScale())

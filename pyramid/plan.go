@@ -26,6 +26,7 @@ import (
 	"iter"
 	"math"
 	"math/bits"
+	"runtime"
 	"slices"
 
 	"github.com/ryomen-dev/ryomen/downsample"
@@ -63,7 +64,11 @@ type Plan struct {
 	Chunks  []int   // output chunk shape (inner chunk when sharded)
 	Shard   []int   // output shard shape, or nil
 	Group   int     // most levels one task computes
-	Phases  []Phase
+	// Fused plans compute the first group of levels in phase 0, from the
+	// source blocks that phase copies into level 0, so the source is read
+	// once and level 0 is never read back (see NewPlanFused).
+	Fused  bool
+	Phases []Phase
 }
 
 // Unit is the shape of one write unit: the shard, or the chunk.
@@ -109,7 +114,7 @@ func (ph *Phase) Task(id int64) Task {
 	if ph.Level == 0 {
 		t.In = t.Out
 	} else {
-		t.In = p.boxAt(t.Out, ph.Level, ph.First-1)
+		t.In = p.boxAt(t.Out, ph.Level, max(ph.First-1, 0))
 	}
 	return t
 }
@@ -186,7 +191,7 @@ func (p *Plan) PhaseTaskBytes(ph *Phase) int64 {
 	for _, u := range unit {
 		out = satMul(out, int64(u))
 	}
-	if ph.Level == 0 && len(p.Factors) > 0 {
+	if ph.Level == 0 {
 		// The unit read, the shard assembled from it, its encoded chunks
 		// and the growing shard buffer: four units.
 		return satMul(4*es, out)
@@ -202,7 +207,13 @@ func (p *Plan) PhaseTaskBytes(ph *Phase) int64 {
 	if ph.Level > ph.First {
 		in = satAdd(in, in/2)
 	}
-	return satAdd(satMul(in, es), satAdd(satMul(2*es, out), satMul(12, out)))
+	extra := int64(0)
+	if ph.First == 0 {
+		// Fused: level 0 is written from the block, one unit's shard
+		// and encoded chunks at a time.
+		extra = satMul(2*es, out)
+	}
+	return satAdd(satAdd(satMul(in, es), extra), satAdd(satMul(2*es, out), satMul(12, out)))
 }
 
 // groupTaskBytes is the estimate for a plan without phases: a task of the
@@ -260,6 +271,53 @@ func NewPlan(dt nd.DType, shape []int, factors [][]int, chunks, shard []int) (*P
 // of each phase (O(levels) memory); tasks are enumerated lazily. A plan
 // whose task count does not fit in an int64 is refused.
 func NewPlanGroup(dt nd.DType, shape []int, factors [][]int, chunks, shard []int, group int) (*Plan, error) {
+	return newPlan(dt, shape, factors, chunks, shard, group, false)
+}
+
+// NewPlanFused is NewPlanGroup whose phase 0, besides copying the source
+// into level 0, computes levels 1..group from the same blocks: a task of
+// phase 0 reads the source block under one unit of level group, writes
+// the level-0 units in it and reduces it. The source is read once and
+// level 0 is never read back, at the price of bigger phase-0 blocks.
+func NewPlanFused(dt nd.DType, shape []int, factors [][]int, chunks, shard []int, group int) (*Plan, error) {
+	return newPlan(dt, shape, factors, chunks, shard, group, true)
+}
+
+// NewPlanAuto is the plan a build uses: with group >= 1, NewPlanGroup;
+// with group 0, one level per phase, fused into phase 0 when the budget
+// runs as many fused phase-0 tasks at once as the plain plan's (workers
+// of them, or as many as there are; with no budget, when a fused task
+// needs at most 256 MiB).
+func NewPlanAuto(dt nd.DType, shape []int, factors [][]int, chunks, shard []int, group int, memory int64, workers, shards int) (*Plan, error) {
+	if group >= 1 || len(factors) == 0 {
+		return NewPlanGroup(dt, shape, factors, chunks, shard, max(group, 1))
+	}
+	plain, err := NewPlanGroup(dt, shape, factors, chunks, shard, 1)
+	if err != nil {
+		return nil, err
+	}
+	fused, err := NewPlanFused(dt, shape, factors, chunks, shard, 1)
+	if err != nil {
+		return nil, err
+	}
+	tb := fused.PhaseTaskBytes(&fused.Phases[0])
+	if memory <= 0 {
+		if tb <= 256<<20 {
+			return fused, nil
+		}
+		return plain, nil
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	want := int64(min(int64(workers), fused.Phases[0].ShardNumTasks(0, max(shards, 1))))
+	if (memory-fused.TrackingBytes(shards))/max(tb, 1) >= want {
+		return fused, nil
+	}
+	return plain, nil
+}
+
+func newPlan(dt nd.DType, shape []int, factors [][]int, chunks, shard []int, group int, fused bool) (*Plan, error) {
 	if group < 1 {
 		group = 1
 	}
@@ -267,7 +325,7 @@ func NewPlanGroup(dt nd.DType, shape []int, factors [][]int, chunks, shard []int
 		return nil, err
 	}
 	n := len(shape)
-	p := &Plan{DType: dt, Chunks: slices.Clone(chunks), Shard: slices.Clone(shard), Group: group}
+	p := &Plan{DType: dt, Chunks: slices.Clone(chunks), Shard: slices.Clone(shard), Group: group, Fused: fused && len(factors) > 0}
 	p.Shapes = [][]int{slices.Clone(shape)}
 	for _, f := range factors {
 		if len(f) != n {
@@ -282,9 +340,13 @@ func NewPlanGroup(dt nd.DType, shape []int, factors [][]int, chunks, shard []int
 		p.Shapes = append(p.Shapes, downsample.OutShape(p.Shapes[len(p.Shapes)-1], f))
 	}
 	unit := p.Unit()
-	// Phase 0 copies level 0; then groups of levels.
+	// Phase 0 copies level 0 (and, fused, computes the first group of
+	// levels from the same blocks); then groups of levels.
 	ranges := [][2]int{{0, 0}}
-	for a := 1; a < len(p.Shapes); a += group {
+	if p.Fused {
+		ranges[0][1] = min(len(p.Shapes)-1, group)
+	}
+	for a := ranges[0][1] + 1; a < len(p.Shapes); a += group {
 		ranges = append(ranges, [2]int{a, min(len(p.Shapes)-1, a+group-1)})
 	}
 	var total int64

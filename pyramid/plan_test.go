@@ -23,7 +23,10 @@ func eagerTasks(p *Plan) [][]Task {
 	n := len(p.Shapes[0])
 	unit := p.Unit()
 	ranges := [][2]int{{0, 0}}
-	for a := 1; a < len(p.Shapes); a += p.Group {
+	if p.Fused {
+		ranges[0][1] = min(len(p.Shapes)-1, p.Group)
+	}
+	for a := ranges[0][1] + 1; a < len(p.Shapes); a += p.Group {
 		ranges = append(ranges, [2]int{a, min(len(p.Shapes)-1, a+p.Group-1)})
 	}
 	var out [][]Task
@@ -46,7 +49,7 @@ func eagerTasks(p *Plan) [][]Task {
 			if lvl == 0 {
 				t.In = t.Out
 			} else {
-				t.In = eagerBoxAt(p, t.Out, lvl, first-1)
+				t.In = eagerBoxAt(p, t.Out, lvl, max(first-1, 0))
 			}
 			tasks = append(tasks, t)
 			if !nextIndex(g, grid) {
@@ -115,6 +118,9 @@ func TestTaskFromIDMatchesEager(t *testing.T) {
 		}
 		group := 1 + rng.IntN(3)
 		p, err := NewPlanGroup(nd.Uint16, shape, factors, chunks, shard, group)
+		if trial%2 == 1 {
+			p, err = NewPlanFused(nd.Uint16, shape, factors, chunks, shard, group)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +246,7 @@ func TestHostileShapeRefused(t *testing.T) {
 	shape, chunks := []int{1 << 31, 1 << 31}, []int{64, 64}
 	for _, memory := range []int64{256 << 20, 0} {
 		st := storetest.NewCounting(store.NewMemory())
-		o := Options{Store: st, Method: "mean", Factors: FixedFactors(shape, []int{2, 2}, chunks, 0), Chunks: chunks, Axes: axes[1:], Memory: memory}
+		o := Options{Store: st, Method: "mean", Factors: FixedFactors(shape, []int{2, 2}, chunks, 0), Chunks: chunks, Axes: axes[1:], Memory: memory, Group: 1}
 		var err error
 		start := time.Now()
 		allocated := allocatedBy(func() { _, err = Build(context.Background(), hostile{t, shape}, o) })

@@ -298,8 +298,8 @@ func TestMemoryBudget(t *testing.T) {
 
 // The plan is deterministic and splits tasks round-robin over shards.
 func TestPlan(t *testing.T) {
-	a := mustRun(t, "--json", "plan", "--shards", "3", "--factor", "2,2,2", "--chunks", "16,16,16", "synth:32x64x64")
-	b := mustRun(t, "--json", "plan", "--shards", "3", "--factor", "2,2,2", "--chunks", "16,16,16", "synth:32x64x64")
+	a := mustRun(t, "--json", "plan", "--levels-per-task", "1", "--shards", "3", "--factor", "2,2,2", "--chunks", "16,16,16", "synth:32x64x64")
+	b := mustRun(t, "--json", "plan", "--levels-per-task", "1", "--shards", "3", "--factor", "2,2,2", "--chunks", "16,16,16", "synth:32x64x64")
 	if a.stdout != b.stdout {
 		t.Fatal("plan is not deterministic")
 	}

@@ -62,7 +62,7 @@ func unitsIn(levels [][]int, unit int) int64 {
 // eager plan held as about 1 GiB) prints its summary with a peak RSS under
 // 100 MiB.
 func TestPlanLargeVolumeRSS(t *testing.T) {
-	r := mustRun(t, "--log-level", "debug", "--json", "--memory", "256MiB", "plan", bigSynth)
+	r := mustRun(t, "--log-level", "debug", "--json", "--memory", "256MiB", "plan", "--levels-per-task", "1", bigSynth)
 	var p planOut
 	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
 		t.Fatalf("plan --json: %v\n%s", err, r.stdout)
@@ -88,7 +88,7 @@ func TestPlanLargeVolumeRSS(t *testing.T) {
 // listing held as well over 100 MiB) in the order of their IDs, under
 // 100 MiB; the tasks are read here line by line, never held.
 func TestPlanStreamsTasks(t *testing.T) {
-	cmd := exec.Command(bin, "--log-level", "debug", "plan", "--tasks", "--shards", "7", "synth:4096x4096x8192")
+	cmd := exec.Command(bin, "--log-level", "debug", "plan", "--levels-per-task", "1", "--tasks", "--shards", "7", "synth:4096x4096x8192")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -153,17 +153,22 @@ func TestPlanStreamsTasks(t *testing.T) {
 // Small plans list their tasks, big ones only with --tasks, --summary
 // never; --json --tasks is one valid JSON document.
 func TestPlanListing(t *testing.T) {
-	small := []string{"plan", "--factor", "2,2,2", "--chunks", "16,16,16", "synth:32x64x64"}
+	small := []string{"plan", "--levels-per-task", "1", "--factor", "2,2,2", "--chunks", "16,16,16", "synth:32x64x64"}
 	if r := mustRun(t, small...); !strings.Contains(r.stdout, "phase 0 task 31 shard 0/1: in [16:32, 48:64, 48:64] -> out [16:32, 48:64, 48:64]") {
 		t.Errorf("small plan does not list its tasks:\n%s", r.stdout)
 	}
 	if r := mustRun(t, append(small, "--summary")...); strings.Contains(r.stdout, "task 0") || !strings.Contains(r.stdout, "37 tasks not listed") {
 		t.Errorf("--summary:\n%s", r.stdout)
 	}
-	if r := mustRun(t, "plan", "synth:1024x1024x1024"); strings.Contains(r.stdout, "task 0 ") || !strings.Contains(r.stdout, "4681 tasks not listed; use --tasks") {
+	if r := mustRun(t, "plan", "--levels-per-task", "1", "synth:1024x1024x1024"); strings.Contains(r.stdout, "task 0 ") || !strings.Contains(r.stdout, "4681 tasks not listed; use --tasks") {
 		t.Errorf("big plan without --tasks:\n%s", r.stdout)
 	}
-	r := mustRun(t, "--json", "plan", "--tasks", "--shards", "4", "synth:1024x1024x1024")
+	// By default the first level is computed with the copy of level 0
+	// (the budget allows as many tasks at once): 512+64+8+1 tasks.
+	if r := mustRun(t, "plan", "synth:1024x1024x1024"); !strings.Contains(r.stdout, "phase: levels 0-1: 512 tasks") || !strings.Contains(r.stdout, "total tasks: 585") {
+		t.Errorf("default plan is not fused:\n%s", r.stdout)
+	}
+	r := mustRun(t, "--json", "plan", "--levels-per-task", "1", "--tasks", "--shards", "4", "synth:1024x1024x1024")
 	var p planOut
 	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
 		t.Fatalf("plan --json --tasks is not JSON: %v", err)

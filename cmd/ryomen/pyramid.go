@@ -44,7 +44,7 @@ func (f *pyrFlags) register(c *cobra.Command) {
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace whatever is at OUT")
 	fl.BoolVar(&f.label, "label", false, "mark the output as an OME-Zarr label image")
 	registerCodec(c, f)
-	fl.IntVar(&f.group, "levels-per-task", 1, "levels one task computes from one block read (larger: fewer reads, bigger blocks)")
+	fl.IntVar(&f.group, "levels-per-task", 0, "levels one task computes from one block read (larger: fewer reads, bigger blocks; 0: one, and the first level computed with the copy of level 0 when --memory allows as many tasks at once)")
 }
 
 // options turns flags into engine options for src.
@@ -120,7 +120,7 @@ func (f *pyrFlags) options(src *source) (pyramid.Options, error) {
 	o.Memory, o.Workers = g.memBytes, g.workers
 	o.Resume, o.Overwrite = f.resume, f.overwrite
 	if f.group < 0 {
-		return o, usagef("--levels-per-task must be >= 1")
+		return o, usagef("--levels-per-task must be >= 0")
 	}
 	o.Group = f.group
 	o.Label = f.label
