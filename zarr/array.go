@@ -38,11 +38,12 @@ type Array struct {
 
 	cs         []int // read (inner) chunk shape
 	ws         []int // write chunk (shard) shape
-	perm       []int // stored-layout permutation, nil for identity
+	chn        Chain       // normalised codec chain of a (inner) chunk
+	keys       KeyEncoding // chunk (shard) key encoding
+	perm       []int       // stored-layout permutation of chn, nil for identity
 	chunkBytes int
 	fill       []byte    // one element of fill value, host order
 	shard      *sharding // nil unless sharded
-	keys       keyScheme // chunk key encoding
 
 	blocks sync.Pool // *nd.Any write blocks of shape ws, reused across writes
 	bufs   sync.Pool // *[]byte decode and encode scratch of chunkBytes
@@ -150,7 +151,9 @@ func newArray(st store.Store, p string, m Meta, o Options, key string) (*Array, 
 	if o.MaxChunkBytes <= 0 {
 		o.MaxChunkBytes = DefaultMaxChunkBytes
 	}
-	a := &Array{st: st, path: p, meta: m, opts: o, cs: m.Chunks, ws: m.Chunks, shard: newSharding(&m), keys: schemeOf(&m)}
+	a := &Array{st: st, path: p, meta: m, opts: o, cs: m.Chunks, ws: m.Chunks, shard: newSharding(&m)}
+	a.chn, a.keys = m.Chain(), m.KeyEncoding()
+	a.perm = a.chn.perm()
 	if m.Shard != nil {
 		a.ws = m.Shard
 	}
@@ -162,15 +165,6 @@ func newArray(st store.Store, p string, m Meta, o Options, key string) (*Array, 
 	}
 	n, _ := nd.CheckedSize(a.cs)
 	a.chunkBytes = n * m.DType.Size()
-	switch {
-	case m.Transpose != nil:
-		a.perm = m.Transpose
-	case m.ZarrFormat == 2 && m.Order == nd.F:
-		a.perm = make([]int, len(m.Shape))
-		for i := range a.perm {
-			a.perm[i] = len(a.perm) - 1 - i
-		}
-	}
 	fill, err := fillBytes(m.DType, m.FillValue)
 	if err != nil {
 		return nil, fieldErr(key, "fill_value", err)
@@ -347,6 +341,14 @@ func (a *Array) Meta() Meta {
 	return m
 }
 
+// Chain returns the array's normalised codec chain (of an inner chunk,
+// when sharded), the same for a v2 and a v3 array of the same layout.
+func (a *Array) Chain() Chain { return a.chn.clone() }
+
+// KeyEncoding returns the array's chunk key encoding (of shard keys, when
+// sharded).
+func (a *Array) KeyEncoding() KeyEncoding { return a.keys }
+
 // Path returns the array's cleaned path in its store.
 func (a *Array) Path() string { return a.path }
 
@@ -385,7 +387,7 @@ func (a *Array) SetAttrs(ctx context.Context, attrs map[string]any) error {
 }
 
 // chunkKey returns the store key of a write chunk (shard) or chunk.
-func (a *Array) chunkKey(idx []int) string { return join(a.path, a.keys.key(idx)) }
+func (a *Array) chunkKey(idx []int) string { return join(a.path, a.keys.Key(idx)) }
 
 // ReadRegion implements [nd.Reader].
 func (a *Array) ReadRegion(b nd.Box, dst nd.Any) error {

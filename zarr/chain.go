@@ -10,10 +10,7 @@ import (
 
 // chain returns the bytes-to-bytes codecs of the array, outermost last.
 func (a *Array) chain() []codec.Codec {
-	if a.meta.Compressor != nil {
-		return []codec.Codec{a.meta.Compressor}
-	}
-	return a.meta.Codecs
+	return a.chn.BytesToBytes
 }
 
 // cBytes returns the stored-layout bytes of chunk c (shape cs, any layout)
@@ -81,7 +78,7 @@ func (a *Array) encodeAppend(dst []byte, c nd.Any, scratch []byte) (out []byte, 
 		if !a.opts.WriteEmptyChunks && allFill(b, a.fill) {
 			return dst[:start], true, scratch, nil
 		}
-		if a.meta.BigEndian {
+		if a.chn.ArrayToBytes.BigEndian {
 			nd.SwapBytes(b, a.meta.DType.Size())
 		}
 		return dst, false, scratch, nil
@@ -93,7 +90,7 @@ func (a *Array) encodeAppend(dst []byte, c nd.Any, scratch []byte) (out []byte, 
 	if !a.opts.WriteEmptyChunks && allFill(b, a.fill) {
 		return dst, true, scratch, nil
 	}
-	if a.meta.BigEndian {
+	if a.chn.ArrayToBytes.BigEndian {
 		nd.SwapBytes(b, a.meta.DType.Size())
 	}
 	for i, cc := range codecs {
@@ -129,7 +126,7 @@ func (a *Array) encodeBlock(block nd.Any) ([]byte, bool, error) {
 			if !a.opts.WriteEmptyChunks && allFill(b, a.fill) {
 				return nil, true, nil
 			}
-			if a.meta.BigEndian {
+			if a.chn.ArrayToBytes.BigEndian {
 				nd.SwapBytes(b, a.meta.DType.Size())
 			}
 			return b, false, nil
@@ -164,7 +161,7 @@ func (a *Array) decode(b, scratch []byte) (nd.Any, []byte, error) {
 	if len(b) != a.chunkBytes {
 		return nil, scratch, fmt.Errorf("%w: chunk has %d bytes, want %d", codec.ErrCorrupt, len(b), a.chunkBytes)
 	}
-	if a.meta.BigEndian {
+	if a.chn.ArrayToBytes.BigEndian {
 		if len(codecs) == 0 {
 			// The store's bytes are not ours to swap.
 			b = append(scratch[:0], b...)

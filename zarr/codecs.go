@@ -3,8 +3,10 @@ package zarr
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/ryomen-dev/ryomen/codec"
+	"github.com/ryomen-dev/ryomen/nd"
 )
 
 var shuffleNames = []string{"noshuffle", "shuffle", "bitshuffle"}
@@ -141,4 +143,94 @@ func v3CodecJSON(c codec.Codec, typeSize int) (map[string]any, error) {
 			"shuffle": shuffleNames[c.Shuffle], "typesize": ts, "blocksize": c.BlockSize}), nil
 	}
 	return nil, fmt.Errorf("zarr: codec %q has no Zarr v3 form", c.Name())
+}
+
+// Transpose is the array-to-array "transpose" codec: axis i of the
+// stored chunk is axis Order[i] of the logical chunk.
+type Transpose struct {
+	Order []int
+}
+
+// BytesCodec is the array-to-bytes "bytes" codec: elements in C order of
+// the (transposed) chunk, little- or big-endian.
+type BytesCodec struct {
+	BigEndian bool
+}
+
+// Chain is the normalised codec chain of one chunk (the inner chunk, when
+// sharded), the same for Zarr v2 and v3: array-to-array codecs applied
+// first, then the array-to-bytes codec, then the bytes-to-bytes codecs in
+// encoding order. A v2 F order is a Transpose reversing the axes, a v2
+// '>' dtype a big-endian BytesCodec, and a v2 compressor the only
+// bytes-to-bytes codec. Decoding runs the chain backwards.
+type Chain struct {
+	ArrayToArray []Transpose
+	ArrayToBytes BytesCodec
+	BytesToBytes []codec.Codec
+}
+
+// Chain returns the normalised codec chain m describes, from its v2
+// fields (Order, BigEndian, Compressor) or its v3 ones (Transpose,
+// BigEndian, Codecs). Identity transposes are left out, and BigEndian is
+// false for 1-byte dtypes, so equal layouts give equal chains.
+func (m *Meta) Chain() Chain {
+	var c Chain
+	rank := len(m.Shape)
+	switch {
+	case m.Transpose != nil && !isIdentity(m.Transpose):
+		c.ArrayToArray = []Transpose{{Order: slices.Clone(m.Transpose)}}
+	case m.Transpose == nil && m.Order == nd.F && rank > 1:
+		rev := make([]int, rank)
+		for i := range rev {
+			rev[i] = rank - 1 - i
+		}
+		c.ArrayToArray = []Transpose{{Order: rev}}
+	}
+	c.ArrayToBytes.BigEndian = m.BigEndian && m.DType.Size() > 1
+	switch {
+	case len(m.Codecs) > 0:
+		c.BytesToBytes = slices.Clone(m.Codecs)
+	case m.Compressor != nil:
+		c.BytesToBytes = []codec.Codec{m.Compressor}
+	}
+	return c
+}
+
+// perm returns the stored-layout permutation of the chunk: the
+// composition of the chain's transposes, nil for the identity.
+func (c Chain) perm() []int {
+	var p []int
+	for _, t := range c.ArrayToArray {
+		if p == nil {
+			p = slices.Clone(t.Order)
+			continue
+		}
+		q := make([]int, len(p))
+		for i, o := range t.Order {
+			q[i] = p[o]
+		}
+		p = q
+	}
+	if isIdentity(p) {
+		return nil
+	}
+	return p
+}
+
+// clone returns a copy of c that shares nothing mutable with it.
+func (c Chain) clone() Chain {
+	o := Chain{ArrayToBytes: c.ArrayToBytes, BytesToBytes: slices.Clone(c.BytesToBytes)}
+	for _, t := range c.ArrayToArray {
+		o.ArrayToArray = append(o.ArrayToArray, Transpose{Order: slices.Clone(t.Order)})
+	}
+	return o
+}
+
+func isIdentity(p []int) bool {
+	for i, v := range p {
+		if v != i {
+			return false
+		}
+	}
+	return true
 }

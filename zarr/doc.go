@@ -13,6 +13,16 @@
 // with order "F" (or a v3 array with a transpose codec) only changes the
 // layout of bytes inside each chunk, never the logical axes.
 //
+// # Normalised metadata
+//
+// [Meta] is what [Open] reports and what [Create] takes, with the fields of
+// both versions. An [*Array] works only from its normalised form, the same
+// for v2 and v3: a [Chain] of codecs (array-to-array transposes, the
+// array-to-bytes bytes codec with its endianness, bytes-to-bytes
+// compressors and checksums; a v2 F order, '>' dtype and compressor map
+// into it) and a [KeyEncoding] (from a v2 dimension_separator or a v3
+// chunk_key_encoding). [Array.Chain] and [Array.KeyEncoding] expose them.
+//
 // # Chunk keys
 //
 // Zarr v2 keys join chunk indices with the dimension separator ("0.3.1" or

@@ -371,28 +371,28 @@ func TestChunkKeySchemes(t *testing.T) {
 	} {
 		for rank := 0; rank <= 3; rank++ {
 			m.Shape = make([]int, rank)
-			s := schemeOf(&m)
+			s := m.KeyEncoding()
 			idx := make([]int, rank)
 			for i := range idx {
 				idx[i] = 10*i + 3
 			}
-			k := s.key(idx)
+			k := s.Key(idx)
 			if !s.match(k) {
 				t.Errorf("%+v rank %d: key %q not matched", m, rank, k)
 			}
 			m.Shape = make([]int, rank+1)
 			// (a v2 0-d key "0" is also the rank-1 key of chunk 0)
-			if (rank > 0 || s.prefix) && schemeOf(&m).match(k) {
+			if (rank > 0 || s.Prefix) && m.KeyEncoding().match(k) {
 				t.Errorf("%+v: rank-%d key %q matched at rank %d", m, rank, k, rank+1)
 			}
 		}
 	}
 	m := Meta{ZarrFormat: 3, ChunkKeyEncoding: "default", DimensionSeparator: "/", Shape: []int{1, 1, 1}}
-	if k := schemeOf(&m).key([]int{0, 3, 1}); k != "c/0/3/1" {
+	if k := m.KeyEncoding().Key([]int{0, 3, 1}); k != "c/0/3/1" {
 		t.Errorf("default key %q", k)
 	}
 	m = Meta{ZarrFormat: 2, DimensionSeparator: ".", Shape: []int{1, 1, 1}}
-	if k := schemeOf(&m).key([]int{0, 3, 1}); k != "0.3.1" {
+	if k := m.KeyEncoding().Key([]int{0, 3, 1}); k != "0.3.1" {
 		t.Errorf("v2 key %q", k)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"math"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/ryomen-dev/ryomen/store"
@@ -23,40 +22,6 @@ func IsMetadataKey(key string) bool { return metaNames[path.Base(key)] }
 
 // errBadNode marks node metadata that is not JSON of the expected shape.
 var errBadNode = errors.New("zarr: unreadable node metadata")
-
-// keyScheme is what a chunk key of one array looks like, relative to the
-// array's path.
-type keyScheme struct {
-	rank   int
-	sep    string
-	prefix bool // v3 default encoding: "c" first
-}
-
-// match reports whether rel (relative to the array) is one of the
-// array's chunk (or shard) keys.
-func (s keyScheme) match(rel string) bool {
-	if s.prefix {
-		if rel == "c" {
-			return s.rank == 0
-		}
-		var ok bool
-		if rel, ok = strings.CutPrefix(rel, "c"+s.sep); !ok {
-			return false
-		}
-	} else if s.rank == 0 {
-		return rel == "0"
-	}
-	parts := strings.Split(rel, s.sep)
-	if len(parts) != s.rank {
-		return false
-	}
-	for _, p := range parts {
-		if _, err := strconv.ParseUint(p, 10, 63); err != nil || p == "" {
-			return false
-		}
-	}
-	return true
-}
 
 // nodeJSON holds the few metadata fields that decide an array's chunk
 // keys; it parses metadata of any dtype or codec, known to us or not.
@@ -74,32 +39,32 @@ type nodeJSON struct {
 }
 
 // scheme reads the chunk key scheme of the array whose metadata is at key.
-func scheme(ctx context.Context, st store.Store, key string) (keyScheme, bool, error) {
+func scheme(ctx context.Context, st store.Store, key string) (KeyEncoding, bool, error) {
 	b, err := st.Get(ctx, key)
 	if err != nil {
-		return keyScheme{}, false, err
+		return KeyEncoding{}, false, err
 	}
 	var m nodeJSON
 	if err := json.Unmarshal(b, &m); err != nil {
-		return keyScheme{}, false, fmt.Errorf("%w: %s: %v", errBadNode, key, err)
+		return KeyEncoding{}, false, fmt.Errorf("%w: %s: %v", errBadNode, key, err)
 	}
 	if path.Base(key) == ".zarray" {
 		sep := m.Separator
 		if sep == "" {
 			sep = "."
 		}
-		return keyScheme{rank: len(m.Shape), sep: sep}, true, nil
+		return KeyEncoding{Rank: len(m.Shape), Separator: sep}, true, nil
 	}
 	if m.NodeType != "array" {
-		return keyScheme{}, false, nil
+		return KeyEncoding{}, false, nil
 	}
-	s := keyScheme{rank: len(m.Shape), sep: "/", prefix: true}
+	s := KeyEncoding{Rank: len(m.Shape), Separator: "/", Prefix: true}
 	if e := m.ChunkKeyEncoding; e != nil {
 		if e.Name == "v2" {
-			s.prefix, s.sep = false, "."
+			s.Prefix, s.Separator = false, "."
 		}
 		if e.Configuration.Separator != "" {
-			s.sep = e.Configuration.Separator
+			s.Separator = e.Configuration.Separator
 		}
 	}
 	return s, true, nil
@@ -115,7 +80,7 @@ func scheme(ctx context.Context, st store.Store, key string) (keyScheme, bool, e
 // caller deleting only owned keys never deletes what it cannot explain.
 func Owned(ctx context.Context, st store.Store, keys []string) (owned, foreign []string, err error) {
 	nodes := map[string]bool{}
-	arrays := map[string]keyScheme{}
+	arrays := map[string]KeyEncoding{}
 	for _, k := range keys {
 		switch path.Base(k) {
 		case "zarr.json", ".zarray", ".zgroup":
@@ -143,7 +108,7 @@ func Owned(ctx context.Context, st store.Store, keys []string) (owned, foreign [
 	return owned, foreign, nil
 }
 
-func ownedKey(k string, nodes map[string]bool, arrays map[string]keyScheme) bool {
+func ownedKey(k string, nodes map[string]bool, arrays map[string]KeyEncoding) bool {
 	if metaNames[path.Base(k)] && nodes[path.Dir(k)] {
 		return true
 	}

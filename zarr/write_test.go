@@ -85,7 +85,7 @@ func compareChunkFiles(t *testing.T, a *Array, in, out store.Store, prefix strin
 	_ = forEachIndex(lo, hi, func(idx []int) error {
 		key := a.chunkKey(idx)
 		want, werr := in.Get(ctx, key)
-		got, gerr := out.Get(ctx, prefix+"/"+a.keys.key(idx))
+		got, gerr := out.Get(ctx, prefix+"/"+a.keys.Key(idx))
 		switch {
 		case werr != nil && gerr != nil:
 		case werr != nil:
