@@ -26,6 +26,10 @@ func Build(ctx context.Context, p *tile.Plan, src nd.Reader, fn tile.AnyFunc, op
 	if opt.DType == nd.Invalid {
 		opt.DType = nd.Uint32
 	}
+	if opt.SolveBytes == 0 && out.Memory > 0 {
+		// The solve phase runs alone: half the budget (after the cache).
+		opt.SolveBytes = (out.Memory - out.Memory/8) / 2
+	}
 	j, err := NewJob(p, src, fn, opt, out.Store, path.Join(out.Path, ".ryomen", "stitch"))
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -142,5 +143,56 @@ func TestBuildShards(t *testing.T) {
 	}
 	if got := level(t, mem, 0); !bytes.Equal(anyBytes(t, got), anyBytes(t, want)) {
 		t.Fatal("sharded labels differ from Map's")
+	}
+}
+
+// The solve phase's declared memory: the worst case (a face label per
+// shared voxel) unless SolveBytes is smaller; then the solver is held to
+// the face labels that fit and fails with ErrBudget naming their count
+// when the real labels need more, and succeeds (equal to Map) when they
+// fit.
+func TestSolveBytes(t *testing.T) {
+	ctx := context.Background()
+	c := jobCases(t)[0] // blobs, overlap
+	want, _, err := Map(ctx, c.p, c.src, c.fn, c.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newJob := func(opt Options) *Job {
+		j, err := NewJob(c.p, c.src, c.fn, opt, store.NewMemory(), "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	worst := newJob(c.opt).solveBytes()
+	if got := newJob(c.opt).Phases()[1].TaskBytes; got != worst {
+		t.Errorf("no SolveBytes: declares %d, want the worst case %d", got, worst)
+	}
+	// A budget well below the worst case but above what the blobs' few
+	// labels need: declared as given, and the result is Map's.
+	small := c.opt
+	small.SolveBytes = newJob(c.opt).windowBytes() + 64<<10
+	if small.SolveBytes >= worst {
+		t.Fatalf("test case: window %d + 64 KiB is not below the worst case %d", small.SolveBytes-64<<10, worst)
+	}
+	j := newJob(small)
+	if got := j.Phases()[1].TaskBytes; got != small.SolveBytes {
+		t.Errorf("SolveBytes %d: declares %d", small.SolveBytes, got)
+	}
+	mem := store.NewMemory()
+	o := buildOptions(mem, c.p.OutShape())
+	if _, err := Build(ctx, c.p, c.src, c.fn, small, o); err != nil {
+		t.Fatal(err)
+	}
+	if got := level(t, mem, 0); !bytes.Equal(anyBytes(t, got), anyBytes(t, want)) {
+		t.Error("with SolveBytes: labels differ from Map")
+	}
+	// Room for 10 face labels only: refused, naming the count.
+	tiny := c.opt
+	tiny.SolveBytes = newJob(c.opt).windowBytes() + 10*faceLabelBytes
+	_, err = Build(ctx, c.p, c.src, c.fn, tiny, buildOptions(store.NewMemory(), c.p.OutShape()))
+	if !errors.Is(err, pyramid.ErrBudget) || !strings.Contains(err.Error(), "labels on the boxes they share") {
+		t.Errorf("10 face labels allowed: %v, want ErrBudget naming the labels", err)
 	}
 }

@@ -87,10 +87,13 @@
 // proportion to the objects on faces, never to the volume; a Job's solver
 // keeps the shared boxes of the tiles between the one it joins and its
 // farthest neighbour (about one slab of tiles) and reads the next 4 ahead;
-// its declared TaskBytes
-// bounds that window and 20 bytes per voxel that tiles' regions share
-// (every such voxel could start a face label), a strict bound that is
-// large for crops that overlap by half. A tiles task holds one
+// its worst case is that window and 20 bytes per voxel that tiles'
+// regions share (every such voxel could start a face label), a strict
+// bound far above real segmentations, whose face labels are objects.
+// With Options.SolveBytes below the worst case ([Build]: half the memory
+// budget) the phase declares SolveBytes and the solver stops with an
+// error wrapping engine.ErrBudget, naming the count, if the face labels
+// it meets need more. A tiles task holds one
 // crop and about 20 bytes per crop voxel; [Labels] relabels one tile's
 // Dest at a time (8 bytes per voxel) and caches up to its byte budget
 // ([Build]: an eighth of the memory budget, taken out of it). Scratch

@@ -76,9 +76,35 @@ func (j *Job) Phases() []Phase {
 	crop, _ := nd.CheckedSize(p.CropShape())
 	return []Phase{
 		{Name: "stitch-tiles", Tasks: int64(p.Len()), TaskBytes: int64(crop) * int64(j.src.DType().Size()+8+4+4+4), Run: j.runTile},
-		{Name: "stitch-solve", Tasks: 1, TaskBytes: max(j.solveBytes(), 1<<20), Run: j.runSolve},
+		{Name: "stitch-solve", Tasks: 1, TaskBytes: max(j.solveLimit(), 1<<20), Run: j.runSolve},
 	}
 }
+
+// solveLimit is the memory the solve phase declares: the worst case
+// (solveBytes), or Options.SolveBytes when that is set and smaller, in
+// which case the solver is held to the face labels that fit it
+// (faceLimit).
+func (j *Job) solveLimit() int64 {
+	worst := j.solveBytes()
+	if j.opt.SolveBytes <= 0 || worst <= j.opt.SolveBytes {
+		return worst
+	}
+	return j.opt.SolveBytes
+}
+
+// faceLimit is the most face labels the solver may hold (0: no limit):
+// what SolveBytes leaves after the solver's window of shared boxes, at
+// faceLabelBytes each.
+func (j *Job) faceLimit() uint64 {
+	if j.opt.SolveBytes <= 0 || j.solveBytes() <= j.opt.SolveBytes {
+		return 0
+	}
+	return uint64(max(j.opt.SolveBytes-j.windowBytes(), 0) / faceLabelBytes)
+}
+
+// faceLabelBytes is what the solver holds per face label: its union-find
+// element, its entry in the tile's face list and its final ID.
+const faceLabelBytes = 20
 
 // solveBytes bounds the solver's memory: the shared boxes of the tiles it
 // keeps (from the tile it joins to its farthest neighbour, and the tiles
@@ -87,7 +113,25 @@ func (j *Job) Phases() []Phase {
 // shares with other tiles (Touch: per voxel of its face planes).
 func (j *Job) solveBytes() int64 {
 	g := j.g
-	var most, window, faces int64
+	var faces int64
+	for i := range g.p.Len() {
+		if g.rule == Touch {
+			for _, k := range g.nbrs[i] {
+				n, _ := g.shared(i, k).Size()
+				faces += int64(n)
+			}
+		} else {
+			faces += g.sharedVoxels(i)
+		}
+	}
+	return j.windowBytes() + faceLabelBytes*faces
+}
+
+// windowBytes is the part of solveBytes that does not depend on the
+// labels: the shared boxes of the tiles the solver keeps and reads ahead.
+func (j *Job) windowBytes() int64 {
+	g := j.g
+	var most, window int64
 	for i := range g.p.Len() {
 		var sh int64
 		for _, k := range g.nbrs[i] {
@@ -98,13 +142,8 @@ func (j *Job) solveBytes() int64 {
 		if len(g.nbrs[i]) > 0 {
 			window = max(window, int64(g.nbrs[i][len(g.nbrs[i])-1]-i+1))
 		}
-		if g.rule == Touch {
-			faces += sh
-		} else {
-			faces += g.sharedVoxels(i)
-		}
 	}
-	return 4*most*(window+prefetch) + 20*faces
+	return 4 * most * (window + prefetch)
 }
 
 // sharedVoxels counts the voxels of tile i's region that another tile's
@@ -222,7 +261,7 @@ func (j *Job) runSolve(ctx context.Context, _ int64) (int64, int64, error) {
 		return 0, 0, err
 	}
 	src := &storeRecords{j: j, ahead: prefetch, cache: map[int]*fetch{}}
-	s, err := j.g.solve(ctx, src, j.opt.IoU)
+	s, err := j.g.solve(ctx, src, j.opt.IoU, j.faceLimit())
 	read := src.bytesRead()
 	if err != nil {
 		return read, 0, err

@@ -76,7 +76,7 @@ func run(ctx context.Context, p *tile.Plan, src nd.Reader, fn tile.AnyFunc, opt 
 	if err != nil {
 		return Stats{}, err
 	}
-	sol, err := g.solve(ctx, recs, opt.IoU)
+	sol, err := g.solve(ctx, recs, opt.IoU, 0)
 	if err != nil {
 		return Stats{}, err
 	}

@@ -64,11 +64,22 @@ type Options struct {
 	// DType is the output dtype, an integer type. Invalid (the zero value)
 	// means uint32, or uint64 when there are more than 2^32-1 objects.
 	DType nd.DType
+	// SolveBytes bounds the memory of a Job's solve phase. Its worst case
+	// is one face label (a label in a box two crops share) per shared
+	// voxel, a bound far above what real segmentations have (labels are
+	// objects, not voxels); with SolveBytes set and the worst case above
+	// it, the phase declares SolveBytes to the engine and fails with an
+	// error naming the number of face labels if they need more (0: declare
+	// the worst case). Build sets it to half the memory budget.
+	SolveBytes int64
 }
 
 func (o *Options) check() error {
 	if o.Rule > Own {
 		return fmt.Errorf("stitch: invalid rule %v", o.Rule)
+	}
+	if o.SolveBytes < 0 {
+		return fmt.Errorf("stitch: SolveBytes %d is negative", o.SolveBytes)
 	}
 	if !(o.IoU >= 0 && o.IoU <= 1) {
 		return fmt.Errorf("stitch: IoU threshold %v is not in [0, 1]", o.IoU)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/ryomen-dev/ryomen/engine"
 	"github.com/ryomen-dev/ryomen/label"
 )
 
@@ -33,7 +34,7 @@ type solution struct {
 // solve reads the shared boxes of every pair of neighbours, unites the
 // labels the rule joins and numbers the objects 1..N in order of their
 // first label (smallest tile index, then smallest label of that tile).
-func (g *geom) solve(ctx context.Context, src source, iou float64) (*solution, error) {
+func (g *geom) solve(ctx context.Context, src source, iou float64, limit uint64) (*solution, error) {
 	nt := g.p.Len()
 	s := &solution{rule: g.rule, k: make([]uint32, nt), base: make([]uint64, nt)}
 	if g.rule == Own {
@@ -49,7 +50,7 @@ func (g *geom) solve(ctx context.Context, src source, iou float64) (*solution, e
 		}
 		return s, nil
 	}
-	f := &faceSet{off: make([]uint64, nt), have: make([]bool, nt), uf: label.NewUnionFind(0)}
+	f := &faceSet{off: make([]uint64, nt), have: make([]bool, nt), uf: label.NewUnionFind(0), limit: limit}
 	s.faces = make([][]uint32, nt)
 	for i := range nt {
 		if _, err := f.load(ctx, src, s, i); err != nil {
@@ -78,9 +79,10 @@ func (g *geom) solve(ctx context.Context, src source, iou float64) (*solution, e
 // of s.faces[t] is element off[t]+p. Numbering never depends on which
 // element is a root, only on the (tile, label) order of members.
 type faceSet struct {
-	off  []uint64
-	have []bool
-	uf   *label.UnionFind
+	off   []uint64
+	have  []bool
+	uf    *label.UnionFind
+	limit uint64 // most face labels (0: no limit)
 }
 
 func (f *faceSet) load(ctx context.Context, src source, s *solution, i int) (*record, error) {
@@ -102,6 +104,10 @@ func (f *faceSet) load(ctx context.Context, src source, s *solution, i int) (*re
 	}
 	if uint64(f.uf.Len())+uint64(len(fl)) > math.MaxUint32-1 {
 		return nil, fmt.Errorf("stitch: more than 2^32-2 labels on the shared boxes of the tiles")
+	}
+	if n := uint64(f.uf.Len()) + uint64(len(fl)); f.limit > 0 && n > f.limit {
+		return nil, fmt.Errorf("stitch: %w: the tiles up to tile %d have %d labels on the boxes they share with neighbours, and the solve phase's share of the budget holds %d (%d bytes each); give a larger budget or larger crops",
+			engine.ErrBudget, i, n, f.limit, faceLabelBytes)
 	}
 	f.off[i] = uint64(f.uf.Len())
 	for range fl {
