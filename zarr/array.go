@@ -26,6 +26,12 @@ type Options struct {
 	// such chunks are deleted (v2, unsharded v3) or marked empty in the
 	// shard index, as zarr-python does with write_empty_chunks=False.
 	WriteEmptyChunks bool
+	// IndexCacheBytes bounds the cache of shard indexes of a sharded
+	// array (default DefaultIndexCacheBytes; negative: no cache). Indexes
+	// are kept across reads, and updated when the array writes a shard;
+	// a shard another process rewrites after its index was cached is read
+	// through the old index until the array is opened again.
+	IndexCacheBytes int64
 }
 
 // Array is an open Zarr v2 or v3 array. It implements [nd.Reader] and
@@ -36,14 +42,15 @@ type Array struct {
 	meta Meta
 	opts Options
 
-	cs         []int // read (inner) chunk shape
-	ws         []int // write chunk (shard) shape
+	cs         []int       // read (inner) chunk shape
+	ws         []int       // write chunk (shard) shape
 	chn        Chain       // normalised codec chain of a (inner) chunk
 	keys       KeyEncoding // chunk (shard) key encoding
 	perm       []int       // stored-layout permutation of chn, nil for identity
 	chunkBytes int
-	fill       []byte    // one element of fill value, host order
-	shard      *sharding // nil unless sharded
+	fill       []byte      // one element of fill value, host order
+	shard      *sharding   // nil unless sharded
+	indexes    *indexCache // shard indexes, when sharded
 
 	blocks sync.Pool // *nd.Any write blocks of shape ws, reused across writes
 	bufs   sync.Pool // *[]byte decode and encode scratch of chunkBytes
@@ -153,6 +160,9 @@ func newArray(st store.Store, p string, m Meta, o Options, key string) (*Array, 
 	}
 	a := &Array{st: st, path: p, meta: m, opts: o, cs: m.Chunks, ws: m.Chunks, shard: newSharding(&m)}
 	a.chn, a.keys = m.Chain(), m.KeyEncoding()
+	if a.shard != nil {
+		a.indexes = newIndexCache(o.IndexCacheBytes)
+	}
 	a.perm = a.chn.perm()
 	if m.Shard != nil {
 		a.ws = m.Shard
@@ -403,13 +413,12 @@ func (a *Array) ReadRegionContext(ctx context.Context, b nd.Box, dst nd.Any) err
 	if b.Empty() {
 		return nil
 	}
-	sc := &shardCache{m: map[string]*shardIndex{}}
 	lo, hi := gridRange(b, a.cs)
 	return parallelIndex(lo, hi, func(idx []int) error {
 		cb := blockBox(idx, a.cs)
 		inter := cb.Intersect(b)
 		out := dst.View(inter.Translate(neg(b.Min)))
-		raw, key, err := a.fetch(ctx, idx, sc)
+		raw, key, err := a.fetch(ctx, idx)
 		if err != nil {
 			return err
 		}
@@ -573,7 +582,7 @@ func (a *Array) putBlock(ctx context.Context, idx []int, block nd.Any) error {
 
 // fetch returns the stored bytes of inner chunk idx, or nil if it is
 // missing.
-func (a *Array) fetch(ctx context.Context, idx []int, sc *shardCache) ([]byte, string, error) {
+func (a *Array) fetch(ctx context.Context, idx []int) ([]byte, string, error) {
 	if a.shard == nil {
 		key := a.chunkKey(idx)
 		b, err := a.st.Get(ctx, key)
@@ -588,5 +597,5 @@ func (a *Array) fetch(ctx context.Context, idx []int, sc *shardCache) ([]byte, s
 		}
 		return b, key, nil
 	}
-	return a.fetchInner(ctx, idx, sc)
+	return a.fetchInner(ctx, idx)
 }

@@ -3,7 +3,6 @@ package zarr
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"math"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/ryomen-dev/ryomen/codec"
 	"github.com/ryomen-dev/ryomen/nd"
-	"github.com/ryomen-dev/ryomen/store"
 )
 
 // sharding is the "sharding_indexed" layout of a v3 array's write chunks:
@@ -119,16 +117,6 @@ func (s *sharding) build(chunks [][]byte) []byte {
 	return out
 }
 
-// shardCache holds the indexes read during one region read.
-type shardCache struct {
-	mu sync.Mutex
-	m  map[string]*shardIndex
-}
-
-type shardIndex struct {
-	entries []uint64 // nil: shard missing
-}
-
 // putShard encodes the inner chunks of block (one shard, shape ws, C order)
 // and stores the shard at key, or deletes it when every chunk is empty.
 func (a *Array) putShard(ctx context.Context, key string, block nd.Any) error {
@@ -146,9 +134,12 @@ func (a *Array) putShard(ctx context.Context, key string, block nd.Any) error {
 		return fmt.Errorf("zarr: %s: %w", key, err)
 	}
 	if out == nil {
-		return a.st.Delete(ctx, key)
+		err = a.st.Delete(ctx, key)
+	} else {
+		err = a.st.Put(ctx, key, out)
 	}
-	return a.st.Put(ctx, key, out)
+	a.noteWritten(key, out, err)
+	return err
 }
 
 // rawShard lays out a shard of a codec-free array: every inner chunk is
@@ -244,70 +235,6 @@ func (a *Array) encodeInner(block nd.Any) ([][]byte, error) {
 		return nil, nil
 	}
 	return chunks, nil
-}
-
-// fetchInner returns the stored bytes of inner chunk idx of a sharded
-// array (nil when missing) and the shard's key, reading each shard's index
-// once per cache.
-func (a *Array) fetchInner(ctx context.Context, idx []int, sc *shardCache) ([]byte, string, error) {
-	sidx, inner := a.shard.locate(idx)
-	key := a.chunkKey(sidx)
-	sc.mu.Lock()
-	si, ok := sc.m[key]
-	sc.mu.Unlock()
-	if !ok {
-		var err error
-		if si, err = a.readIndex(ctx, key); err != nil {
-			return nil, key, err
-		}
-		sc.mu.Lock()
-		sc.m[key] = si
-		sc.mu.Unlock()
-	}
-	if si.entries == nil {
-		return nil, key, nil
-	}
-	off, n := si.entries[2*inner], si.entries[2*inner+1]
-	if off == math.MaxUint64 && n == math.MaxUint64 {
-		return nil, key, nil
-	}
-	if off > math.MaxInt64/2 || n > uint64(2*a.opts.MaxChunkBytes+1024) {
-		return nil, key, fmt.Errorf("zarr: %s: %w: shard index entry (%d, %d)", key, codec.ErrCorrupt, off, n)
-	}
-	b, err := a.st.GetRange(ctx, key, int64(off), int64(n))
-	if err != nil {
-		return nil, key, fmt.Errorf("zarr: %s: %w", key, err)
-	}
-	if uint64(len(b)) != n {
-		return nil, key, fmt.Errorf("zarr: %s: %w: inner chunk %d past the shard's end", key, codec.ErrCorrupt, inner)
-	}
-	return b, key, nil
-}
-
-// readIndex reads and checks the index of the shard at key with one
-// ranged (index at the start) or suffix (at the end) read. A missing
-// shard gives an index with no entries.
-func (a *Array) readIndex(ctx context.Context, key string) (*shardIndex, error) {
-	s := a.shard
-	isz := s.indexSize()
-	var b []byte
-	var err error
-	if s.atStart {
-		b, err = a.st.GetRange(ctx, key, 0, int64(isz))
-	} else {
-		b, err = a.st.GetSuffix(ctx, key, int64(isz))
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return &shardIndex{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("zarr: %s: %w", key, err)
-	}
-	e, err := ParseShardIndex(b, s.n, s.crc)
-	if err != nil {
-		return nil, fmt.Errorf("zarr: %s: %w", key, err)
-	}
-	return &shardIndex{entries: e}, nil
 }
 
 // ParseShardIndex decodes a shard index of n inner chunks: n (offset,
