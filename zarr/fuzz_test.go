@@ -87,3 +87,29 @@ func FuzzShardIndex(f *testing.F) {
 		}
 	})
 }
+
+// FuzzKeyEncoding: Parse never panics, and a key it accepts is canonical:
+// Key of the parsed index gives the key back, for every encoding.
+func FuzzKeyEncoding(f *testing.F) {
+	for _, s := range []string{"c/0/3/1", "0.3.1", "c", "0", "c.1.2.3", "01.2", "c//", "9223372036854775807.1.1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		for _, e := range []KeyEncoding{
+			{Rank: 3, Prefix: true, Separator: "/"}, {Rank: 3, Prefix: true, Separator: "."},
+			{Rank: 3, Separator: "."}, {Rank: 3, Separator: "/"}, {Rank: 0, Prefix: true, Separator: "/"},
+			{Rank: 0, Separator: "."}, {Rank: 1, Separator: "."},
+		} {
+			idx, err := e.Parse(key)
+			if err != nil {
+				continue
+			}
+			if len(idx) != e.Rank {
+				t.Fatalf("%+v: Parse(%q) = %v", e, key, idx)
+			}
+			if k := e.Key(idx); k != key {
+				t.Fatalf("%+v: Parse(%q) = %v, whose key is %q", e, key, idx, k)
+			}
+		}
+	})
+}

@@ -38,7 +38,8 @@ type nodeJSON struct {
 	} `json:"chunk_key_encoding"`
 }
 
-// scheme reads the chunk key scheme of the array whose metadata is at key.
+// scheme reads the chunk key encoding of the array whose metadata is at
+// key, from the few fields nodeJSON holds (by the rules of Meta.KeyEncoding).
 func scheme(ctx context.Context, st store.Store, key string) (KeyEncoding, bool, error) {
 	b, err := st.Get(ctx, key)
 	if err != nil {
@@ -48,26 +49,17 @@ func scheme(ctx context.Context, st store.Store, key string) (KeyEncoding, bool,
 	if err := json.Unmarshal(b, &m); err != nil {
 		return KeyEncoding{}, false, fmt.Errorf("%w: %s: %v", errBadNode, key, err)
 	}
-	if path.Base(key) == ".zarray" {
-		sep := m.Separator
-		if sep == "" {
-			sep = "."
+	km := Meta{ZarrFormat: 2, Shape: make([]int, len(m.Shape)), DimensionSeparator: m.Separator}
+	if path.Base(key) != ".zarray" {
+		if m.NodeType != "array" {
+			return KeyEncoding{}, false, nil
 		}
-		return KeyEncoding{Rank: len(m.Shape), Separator: sep}, true, nil
-	}
-	if m.NodeType != "array" {
-		return KeyEncoding{}, false, nil
-	}
-	s := KeyEncoding{Rank: len(m.Shape), Separator: "/", Prefix: true}
-	if e := m.ChunkKeyEncoding; e != nil {
-		if e.Name == "v2" {
-			s.Prefix, s.Separator = false, "."
-		}
-		if e.Configuration.Separator != "" {
-			s.Separator = e.Configuration.Separator
+		km.ZarrFormat, km.DimensionSeparator = 3, ""
+		if e := m.ChunkKeyEncoding; e != nil {
+			km.ChunkKeyEncoding, km.DimensionSeparator = e.Name, e.Configuration.Separator
 		}
 	}
-	return s, true, nil
+	return km.KeyEncoding(), true, nil
 }
 
 // Owned splits keys (as listed from st) into those a Zarr hierarchy owns

@@ -277,3 +277,30 @@ func TestShardStore(t *testing.T) {
 		t.Error("ShardStore outside the grid accepted")
 	}
 }
+
+// Concurrent first reads of one shard share one index read.
+func TestShardIndexConcurrentMiss(t *testing.T) {
+	st, a, src := shardFixture(t, false)
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			px := nd.New[uint16]([]int{1, 1}, nd.C)
+			errs[g] = a.ReadRegion(nd.NewBox([]int{g, g}, []int{g + 1, g + 1}), px)
+			if errs[g] == nil && px.At(0, 0) != src.At(g, g) {
+				errs[g] = errors.New("wrong value")
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := st.suffix["s/c/0/0"]; n != 1 || a.indexes.reads != 1 {
+		t.Errorf("8 concurrent reads: %d index requests (%d cache reads), want 1", n, a.indexes.reads)
+	}
+}
