@@ -171,20 +171,32 @@ func v2DTypeString(dt nd.DType, big bool) string {
 	return fmt.Sprintf("%c%c%d", bo, k, dt.Size())
 }
 
+// v2JSON returns the .zarray of m, written from its normalised chain: a
+// transpose is F order (prepareV2 admits only the reversal), the bytes
+// codec's endianness the dtype's byte order, and the one bytes-to-bytes
+// codec the compressor.
 func (m *Meta) v2JSON() ([]byte, error) {
+	c := m.Chain()
 	var comp any
-	if m.Compressor != nil {
-		c, err := v2CodecJSON(m.Compressor)
+	if len(c.BytesToBytes) > 1 {
+		return nil, fmt.Errorf("zarr: Zarr v2 takes one compressor, not %d codecs", len(c.BytesToBytes))
+	}
+	if len(c.BytesToBytes) == 1 {
+		j, err := v2CodecJSON(c.BytesToBytes[0])
 		if err != nil {
 			return nil, err
 		}
-		comp = c
+		comp = j
+	}
+	order := nd.C
+	if len(c.ArrayToArray) > 0 {
+		order = nd.F
 	}
 	o := map[string]any{
 		"zarr_format": 2, "shape": m.Shape, "chunks": m.Chunks,
-		"dtype": v2DTypeString(m.DType, m.BigEndian), "compressor": comp,
-		"fill_value": fillJSON(m.FillValue, m.DType, false), "order": m.Order.String(),
-		"filters": nil, "dimension_separator": m.DimensionSeparator,
+		"dtype": v2DTypeString(m.DType, c.ArrayToBytes.BigEndian), "compressor": comp,
+		"fill_value": fillJSON(m.FillValue, m.DType, false), "order": order.String(),
+		"filters": nil, "dimension_separator": m.KeyEncoding().Separator,
 	}
 	return json.MarshalIndent(o, "", "    ")
 }
@@ -421,18 +433,21 @@ func named(name string, conf any) map[string]any {
 	return o
 }
 
+// v3Chain returns the codecs of m's (inner) chunks as zarr.json writes
+// them, from its normalised chain.
 func (m *Meta) v3Chain() ([]any, error) {
+	c := m.Chain()
 	var out []any
-	if m.Transpose != nil {
-		out = append(out, named("transpose", map[string]any{"order": m.Transpose}))
+	for _, t := range c.ArrayToArray {
+		out = append(out, named("transpose", map[string]any{"order": t.Order}))
 	}
 	endian := "little"
-	if m.BigEndian {
+	if c.ArrayToBytes.BigEndian {
 		endian = "big"
 	}
 	out = append(out, named("bytes", map[string]any{"endian": endian}))
-	for _, c := range m.Codecs {
-		j, err := v3CodecJSON(c, m.DType.Size())
+	for _, cc := range c.BytesToBytes {
+		j, err := v3CodecJSON(cc, m.DType.Size())
 		if err != nil {
 			return nil, err
 		}
@@ -460,6 +475,10 @@ func (m *Meta) v3JSON() ([]byte, error) {
 		chain = []any{named("sharding_indexed", map[string]any{
 			"chunk_shape": m.Chunks, "codecs": chain, "index_codecs": idx, "index_location": loc})}
 	}
+	ke, keName := m.KeyEncoding(), "v2"
+	if ke.Prefix {
+		keName = "default"
+	}
 	attrs := m.Attributes
 	if attrs == nil {
 		attrs = map[string]any{}
@@ -467,7 +486,7 @@ func (m *Meta) v3JSON() ([]byte, error) {
 	o := map[string]any{
 		"zarr_format": 3, "node_type": "array", "shape": m.Shape, "data_type": m.DType.String(),
 		"chunk_grid":         named("regular", map[string]any{"chunk_shape": grid}),
-		"chunk_key_encoding": named(m.ChunkKeyEncoding, map[string]any{"separator": m.DimensionSeparator}),
+		"chunk_key_encoding": named(keName, map[string]any{"separator": ke.Separator}),
 		"fill_value":         fillJSON(m.FillValue, m.DType, true), "codecs": chain, "attributes": attrs,
 	}
 	if m.DimensionNames != nil {

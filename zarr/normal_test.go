@@ -134,3 +134,39 @@ func TestKeyEncodingParse(t *testing.T) {
 		}
 	}
 }
+
+// The metadata Create writes comes from the normalised form: opening it
+// gives back the same chain and key encoding, for v2 and v3 layouts, and
+// an identity transpose is not written.
+func TestNormaliseRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	for i, m := range []Meta{
+		{ZarrFormat: 2},
+		{ZarrFormat: 2, Order: nd.F, BigEndian: true, DimensionSeparator: "/", Compressor: codec.Zlib{Level: 2}},
+		{ZarrFormat: 2, Codecs: []codec.Codec{codec.Gzip{Level: 4}}},
+		{ZarrFormat: 3},
+		{ZarrFormat: 3, Order: nd.F, ChunkKeyEncoding: "v2", DimensionSeparator: "/"},
+		{ZarrFormat: 3, Transpose: []int{0, 1, 2}, BigEndian: true, Codecs: []codec.Codec{codec.Zstd{Level: 2}, codec.CRC32C{}}},
+		{ZarrFormat: 3, Transpose: []int{2, 0, 1}, DimensionSeparator: ".", Shard: []int{4, 4, 4}, Compressor: codec.Gzip{Level: 1}},
+	} {
+		m.Shape, m.Chunks, m.DType = []int{8, 8, 8}, []int{2, 2, 2}, nd.Int32
+		st := store.NewMemory()
+		a, err := Create(ctx, st, "x", m, nil)
+		if err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		r, err := Open(ctx, st, "x")
+		if err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if !reflect.DeepEqual(r.Chain(), a.Chain()) || r.KeyEncoding() != a.KeyEncoding() {
+			t.Errorf("%d: created %+v %+v, opened %+v %+v", i, a.Chain(), a.KeyEncoding(), r.Chain(), r.KeyEncoding())
+		}
+		if want := m.Chain(); !reflect.DeepEqual(a.Chain(), want) {
+			t.Errorf("%d: created chain %+v, Meta.Chain %+v", i, a.Chain(), want)
+		}
+		if b, _ := st.Get(ctx, "x/zarr.json"); m.Transpose != nil && isIdentity(m.Transpose) && strings.Contains(string(b), "transpose") {
+			t.Errorf("%d: identity transpose written: %s", i, b)
+		}
+	}
+}
