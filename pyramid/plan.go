@@ -26,7 +26,6 @@ import (
 	"iter"
 	"math"
 	"math/bits"
-	"runtime"
 	"slices"
 
 	"github.com/ryomen-dev/ryomen/downsample"
@@ -285,9 +284,10 @@ func NewPlanFused(dt nd.DType, shape []int, factors [][]int, chunks, shard []int
 
 // NewPlanAuto is the plan a build uses: with group >= 1, NewPlanGroup;
 // with group 0, one level per phase, fused into phase 0 when the budget
-// runs as many fused phase-0 tasks at once as the plain plan's (workers
-// of them, or as many as there are; with no budget, when a fused task
-// needs at most 256 MiB).
+// runs workers fused phase-0 tasks at once (2 when workers is 0, whatever
+// the machine: the choice is part of the run record, which every shard
+// of a run must share), or all of them if there are fewer; with no
+// budget, when a fused task needs at most 256 MiB.
 func NewPlanAuto(dt nd.DType, shape []int, factors [][]int, chunks, shard []int, group int, memory int64, workers, shards int) (*Plan, error) {
 	if group >= 1 || len(factors) == 0 {
 		return NewPlanGroup(dt, shape, factors, chunks, shard, max(group, 1))
@@ -308,7 +308,9 @@ func NewPlanAuto(dt nd.DType, shape []int, factors [][]int, chunks, shard []int,
 		return plain, nil
 	}
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		// Not GOMAXPROCS: the choice goes into the run record, and the
+		// shards of one run on nodes of different sizes must agree.
+		workers = 2
 	}
 	want := int64(min(int64(workers), fused.Phases[0].ShardNumTasks(0, max(shards, 1))))
 	if (memory-fused.TrackingBytes(shards))/max(tb, 1) >= want {
