@@ -148,12 +148,14 @@ func v3CodecJSON(c codec.Codec, typeSize int) (map[string]any, error) {
 // Transpose is the array-to-array "transpose" codec: axis i of the
 // stored chunk is axis Order[i] of the logical chunk.
 type Transpose struct {
+	// Order is a permutation of the chunk's axes.
 	Order []int
 }
 
 // BytesCodec is the array-to-bytes "bytes" codec: elements in C order of
 // the (transposed) chunk, little- or big-endian.
 type BytesCodec struct {
+	// BigEndian stores elements of more than one byte big-endian.
 	BigEndian bool
 }
 
@@ -164,8 +166,11 @@ type BytesCodec struct {
 // '>' dtype a big-endian BytesCodec, and a v2 compressor the only
 // bytes-to-bytes codec. Decoding runs the chain backwards.
 type Chain struct {
+	// ArrayToArray are the transposes, in encoding order.
 	ArrayToArray []Transpose
+	// ArrayToBytes turns the (transposed) chunk into bytes.
 	ArrayToBytes BytesCodec
+	// BytesToBytes are the compressors and checksums, in encoding order.
 	BytesToBytes []codec.Codec
 }
 
