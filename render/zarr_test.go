@@ -6,47 +6,20 @@ import (
 	"image/color"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/dataset"
 	"github.com/ryomen-dev/ryomen/nd"
 	"github.com/ryomen-dev/ryomen/ome"
 	"github.com/ryomen-dev/ryomen/store"
+	"github.com/ryomen-dev/ryomen/store/storetest"
 	"github.com/ryomen-dev/ryomen/zarr"
 )
 
-// counting is a store that records the keys read.
-type counting struct {
-	store.Store
-	mu   sync.Mutex
-	keys map[string]int
-}
-
-func (c *counting) note(k string) {
-	c.mu.Lock()
-	c.keys[k]++
-	c.mu.Unlock()
-}
-func (c *counting) Get(ctx context.Context, k string) ([]byte, error) {
-	c.note(k)
-	return c.Store.Get(ctx, k)
-}
-func (c *counting) GetRange(ctx context.Context, k string, off, n int64) ([]byte, error) {
-	c.note(k)
-	return c.Store.GetRange(ctx, k, off, n)
-}
-func (c *counting) GetSuffix(ctx context.Context, k string, n int64) ([]byte, error) {
-	c.note(k)
-	return c.Store.GetSuffix(ctx, k, n)
-}
-
 // chunkReads returns the sorted chunk keys read (metadata left out).
-func (c *counting) chunkReads() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func chunkReads(c *storetest.Counting) []string {
 	var out []string
-	for k := range c.keys {
+	for k := range c.ReadCounts() {
 		if !strings.HasSuffix(k, "zarr.json") {
 			out = append(out, k)
 		}
@@ -104,7 +77,7 @@ func stride2[T nd.Number](a *nd.Array[T]) *nd.Array[T] {
 func TestReadsOnlyNeededChunks(t *testing.T) {
 	ctx := context.Background()
 	a := volume(32, 32, 32)
-	cs := &counting{Store: store.NewMemory(), keys: map[string]int{}}
+	cs := storetest.NewCounting(store.NewMemory())
 	writePyramid(t, cs, []*nd.Array[uint16]{a, stride2(a), stride2(stride2(a))})
 	img, err := dataset.OpenZarr(ctx, cs, "", "test")
 	if err != nil {
@@ -136,7 +109,7 @@ func TestReadsOnlyNeededChunks(t *testing.T) {
 		{"plane x=5 at 16x16 pixels", View{Axis: 2, Index: 5, Level: -1, Width: 16, Height: 16}, 1, grid("1", []int{0, 1}, []int{0, 1}, []int{0})},
 		{"MIP z", View{Axis: 0, MIP: true, Level: 0}, 0, grid("0", all, all, all)},
 	} {
-		cs.keys = map[string]int{}
+		cs.Reset()
 		res, err := Render(ctx, img, nil, tc.v)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
@@ -144,10 +117,10 @@ func TestReadsOnlyNeededChunks(t *testing.T) {
 		if res.Level != tc.level {
 			t.Errorf("%s: level %d, want %d", tc.name, res.Level, tc.level)
 		}
-		if got := cs.chunkReads(); !slices.Equal(got, tc.want) {
+		if got := chunkReads(cs); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: read chunks\n%v\nwant\n%v", tc.name, got, tc.want)
 		}
-		for k, n := range cs.keys {
+		for k, n := range cs.ReadCounts() {
 			if n > 1 && !strings.HasSuffix(k, "zarr.json") {
 				t.Errorf("%s: chunk %s read %d times", tc.name, k, n)
 			}

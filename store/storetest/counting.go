@@ -46,6 +46,13 @@ func (c *Counting) ReadCounts() map[string]int {
 	return maps.Clone(c.reads)
 }
 
+// Reset forgets the reads counted so far.
+func (c *Counting) Reset() {
+	c.mu.Lock()
+	c.reads = map[string]int{}
+	c.mu.Unlock()
+}
+
 // Get counts a read of key.
 func (c *Counting) Get(ctx context.Context, key string) ([]byte, error) {
 	c.read(key)
