@@ -2,10 +2,8 @@ package bench
 
 import (
 	"context"
-	"fmt"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/ryomen-dev/ryomen/dataset"
@@ -61,23 +59,5 @@ func TestPyramidModeNumpyMatchesRyomen(t *testing.T) {
 	if b, err := exec.Command(py, "pyramid_mode_numpy.py", filepath.Join(dir, "in.zarr"), peer, "4").CombinedOutput(); err != nil {
 		t.Fatalf("pyramid_mode_numpy.py: %v\n%s", err, b)
 	}
-	for l := range 4 {
-		a, err := dataset.Open(ctx, filepath.Join(dir, "ryomen.zarr", fmt.Sprint(l)), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := dataset.Open(ctx, filepath.Join(peer, fmt.Sprint(l)), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(a.Shape(), b.Shape()) {
-			t.Fatalf("level %d: shapes %v and %v", l, a.Shape(), b.Shape())
-		}
-		x, y := nd.New[uint32](a.Shape(), nd.C), nd.New[uint32](b.Shape(), nd.C)
-		a.ReadRegion(nd.BoxOf(a.Shape()), x)
-		b.ReadRegion(nd.BoxOf(b.Shape()), y)
-		if !slices.Equal(x.Data(), y.Data()) {
-			t.Fatalf("level %d differs between ryomen and the numpy slab loop", l)
-		}
-	}
+	sameLevels(t, filepath.Join(dir, "ryomen.zarr"), peer, 4)
 }
