@@ -323,6 +323,13 @@ func TestFusedEqualsPlain(t *testing.T) {
 	if err != nil || !p.Fused {
 		t.Errorf("1 GiB, 64^3 chunks: fused %v (%v), want fused", p != nil && p.Fused, err)
 	}
+	// 128x1024x1024 in 128x512x512 shards: the plain phase 0 has 4 tasks,
+	// 2 at once; the fused one would have a single task: plain.
+	small := []int{128, 1024, 1024}
+	p, err = NewPlanAuto(nd.Uint8, small, FixedFactors(small, []int{2, 2, 2}, []int{64, 128, 128}, 4), []int{64, 128, 128}, []int{128, 512, 512}, 0, 1<<30, 0, 1)
+	if err != nil || p.Fused {
+		t.Errorf("one fused task against 4 plain ones: fused %v (%v), want the plain plan", p != nil && p.Fused, err)
+	}
 }
 
 // countingReader counts the voxels read from a source.

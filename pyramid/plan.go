@@ -283,11 +283,12 @@ func NewPlanFused(dt nd.DType, shape []int, factors [][]int, chunks, shard []int
 }
 
 // NewPlanAuto is the plan a build uses: with group >= 1, NewPlanGroup;
-// with group 0, one level per phase, fused into phase 0 when the budget
-// runs workers fused phase-0 tasks at once (2 when workers is 0, whatever
-// the machine: the choice is part of the run record, which every shard
-// of a run must share), or all of them if there are fewer; with no
-// budget, when a fused task needs at most 256 MiB.
+// with group 0, one level per phase, fused into phase 0 when the fused
+// phase 0 runs as many tasks at once as the plain one: workers of them (2
+// when workers is 0, whatever the machine: the choice is part of the run
+// record, which every shard of a run must share), or as many as the plain
+// phase 0 has, both within the budget and the fused task count; with no
+// budget, when a fused task needs at most 256 MiB and there are as many.
 func NewPlanAuto(dt nd.DType, shape []int, factors [][]int, chunks, shard []int, group int, memory int64, workers, shards int) (*Plan, error) {
 	if group >= 1 || len(factors) == 0 {
 		return NewPlanGroup(dt, shape, factors, chunks, shard, max(group, 1))
@@ -302,18 +303,23 @@ func NewPlanAuto(dt nd.DType, shape []int, factors [][]int, chunks, shard []int,
 	}
 	tb := fused.PhaseTaskBytes(&fused.Phases[0])
 	if memory <= 0 {
-		if tb <= 256<<20 {
-			return fused, nil
+		if tb > 256<<20 {
+			return plain, nil
 		}
-		return plain, nil
+		memory = 1 << 40 // only the task counts decide
 	}
 	if workers <= 0 {
 		// Not GOMAXPROCS: the choice goes into the run record, and the
 		// shards of one run on nodes of different sizes must agree.
 		workers = 2
 	}
-	want := int64(min(int64(workers), fused.Phases[0].ShardNumTasks(0, max(shards, 1))))
-	if (memory-fused.TrackingBytes(shards))/max(tb, 1) >= want {
+	// As many tasks at once as the plain plan's phase 0 runs: a fused
+	// phase 0 has fewer, bigger tasks, and one that the budget (or the
+	// task count) leaves less parallel is slower, whatever it saves.
+	sh := max(shards, 1)
+	want := min(int64(workers), plain.Phases[0].ShardNumTasks(0, sh))
+	have := min((memory-fused.TrackingBytes(shards))/max(tb, 1), fused.Phases[0].ShardNumTasks(0, sh))
+	if have >= want {
 		return fused, nil
 	}
 	return plain, nil
