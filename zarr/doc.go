@@ -28,9 +28,21 @@
 // Zarr v2 keys join chunk indices with the dimension separator ("0.3.1" or
 // "0/3/1"; "0" for a 0-d array). Zarr v3 "default" keys are "c" followed by
 // the indices, all joined by the separator ("c/0/3/1"); the v3 "v2" encoding
-// uses the v2 spelling. With sharding, a key names a shard, and one inner
-// chunk is fetched with one ranged read after the shard index has been read
-// with one suffix (index at the end) or prefix (index at the start) read.
+// uses the v2 spelling. With sharding, a key names a shard.
+//
+// # Sharding
+//
+// A shard is read through a [ShardStore], a read-only store of its inner
+// chunks: one inner chunk is one ranged read, located through the shard
+// index, which is read with one suffix (index at the end) or prefix (index
+// at the start) read and kept in a per-array cache bounded by
+// Options.IndexCacheBytes, so repeated small reads of one shard (a
+// viewer's tiles, overlapping crops) read its index once. Shards the array
+// writes update their cached index; missing shards are never cached, so
+// shards another process creates later are seen. A shard that another
+// process rewrites is read through the cached index until an entry no
+// longer fits the shard (the index is then read again) or the array is
+// opened again.
 //
 // # Data types and fill values
 //
