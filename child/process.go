@@ -33,6 +33,10 @@ type response struct {
 // longer than Options.Timeout.
 var ErrTimeout = errors.New("no response within the timeout")
 
+// ErrDType is wrapped by the error of a response whose dtype is not the
+// one the child was started to return.
+var ErrDType = errors.New("has dtype")
+
 // Options configure a [Process].
 type Options struct {
 	// Inflight is the number of requests sent before waiting for a

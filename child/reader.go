@@ -90,7 +90,7 @@ func (p *Process) deliver(hdr []byte, a nd.Any) error {
 	case !slices.Equal(a.Shape(), c.want):
 		err = fmt.Errorf("child: response %d has shape %v, want %v", r.ID, a.Shape(), c.want)
 	case a.DType() != c.dtype:
-		err = fmt.Errorf("child: response %d has dtype %v, want %v (see --out-dtype)", r.ID, a.DType(), c.dtype)
+		err = fmt.Errorf("child: response %d %w %v, want %v", r.ID, ErrDType, a.DType(), c.dtype)
 	}
 	if err != nil {
 		a = nil

@@ -92,6 +92,9 @@ func (e *execRun) fn() tile.AnyFunc {
 		if errors.Is(err, child.ErrTimeout) {
 			return nil, fmt.Errorf("--exec-timeout exceeded (raise it if the model needs longer): %w", err)
 		}
+		if errors.Is(err, child.ErrDType) {
+			return nil, fmt.Errorf("%w (give the model's dtype with --out-dtype)", err)
+		}
 		return res, err
 	}
 }
