@@ -103,6 +103,8 @@ func (j *Job) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
+// counter returns Progress, creating it if unset. Call it before starting
+// goroutines that use it.
 func (j *Job) counter() *progress.Counter {
 	if j.Progress == nil {
 		j.Progress = new(progress.Counter)

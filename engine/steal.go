@@ -72,6 +72,7 @@ func (j *Job) doTask(ctx context.Context, index int, ph Phase, buckets, id int64
 // different buckets so that several shards taking over spread out; within
 // a bucket the highest IDs go first.
 func (j *Job) steal(ctx context.Context, index int, ph Phase, workers int) error {
+	j.counter() // before the workers, which read it
 	n := ph.Tasks
 	if n == 0 {
 		return nil

@@ -137,7 +137,7 @@ func Build(ctx context.Context, src nd.Reader, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := NewPlanAuto(src.DType(), src.Shape(), o.Factors, o.Chunks, o.Shard, o.Group, o.Memory, o.Workers, o.ShardCount)
+	p, err := NewPlanAuto(src.DType(), src.Shape(), o.Factors, o.Chunks, o.Shard, o.Group, o.Memory)
 	if err != nil {
 		return nil, err
 	}

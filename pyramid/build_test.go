@@ -315,18 +315,18 @@ func TestFusedEqualsPlain(t *testing.T) {
 	// two phase-0 tasks at once: a fused task would allow only one.
 	shape := []int{1024, 2048, 2048}
 	big := FixedFactors(shape, []int{2, 2, 2}, []int{64, 64, 64}, 4)
-	p, err := NewPlanAuto(nd.Uint8, shape, big, []int{64, 64, 64}, []int{128, 512, 512}, 0, 1<<30, 2, 1)
+	p, err := NewPlanAuto(nd.Uint8, shape, big, []int{64, 64, 64}, []int{128, 512, 512}, 0, 1<<30)
 	if err != nil || p.Fused {
 		t.Errorf("1 GiB, 128x512x512 shards: fused %v (%v), want the plain plan", p != nil && p.Fused, err)
 	}
-	p, err = NewPlanAuto(nd.Uint8, shape, big, []int{64, 64, 64}, nil, 0, 1<<30, 2, 1)
+	p, err = NewPlanAuto(nd.Uint8, shape, big, []int{64, 64, 64}, nil, 0, 1<<30)
 	if err != nil || !p.Fused {
 		t.Errorf("1 GiB, 64^3 chunks: fused %v (%v), want fused", p != nil && p.Fused, err)
 	}
 	// 128x1024x1024 in 128x512x512 shards: the plain phase 0 has 4 tasks,
 	// 2 at once; the fused one would have a single task: plain.
 	small := []int{128, 1024, 1024}
-	p, err = NewPlanAuto(nd.Uint8, small, FixedFactors(small, []int{2, 2, 2}, []int{64, 128, 128}, 4), []int{64, 128, 128}, []int{128, 512, 512}, 0, 1<<30, 0, 1)
+	p, err = NewPlanAuto(nd.Uint8, small, FixedFactors(small, []int{2, 2, 2}, []int{64, 128, 128}, 4), []int{64, 128, 128}, []int{128, 512, 512}, 0, 1<<30)
 	if err != nil || p.Fused {
 		t.Errorf("one fused task against 4 plain ones: fused %v (%v), want the plain plan", p != nil && p.Fused, err)
 	}

@@ -284,12 +284,13 @@ func NewPlanFused(dt nd.DType, shape []int, factors [][]int, chunks, shard []int
 
 // NewPlanAuto is the plan a build uses: with group >= 1, NewPlanGroup;
 // with group 0, one level per phase, fused into phase 0 when the fused
-// phase 0 runs as many tasks at once as the plain one: workers of them (2
-// when workers is 0, whatever the machine: the choice is part of the run
-// record, which every shard of a run must share), or as many as the plain
-// phase 0 has, both within the budget and the fused task count; with no
-// budget, when a fused task needs at most 256 MiB and there are as many.
-func NewPlanAuto(dt nd.DType, shape []int, factors [][]int, chunks, shard []int, group int, memory int64, workers, shards int) (*Plan, error) {
+// phase 0 runs as many tasks at once as the plain one within the memory
+// budget (two, or all of the plain phase 0's if it has fewer; with no
+// budget, when a fused task needs at most 256 MiB). The choice depends on
+// the shape, chunks, factors and budget only, never on the machine, the
+// worker count or the shard count: it is part of the run record, which
+// every process of a run must share.
+func NewPlanAuto(dt nd.DType, shape []int, factors [][]int, chunks, shard []int, group int, memory int64) (*Plan, error) {
 	if group >= 1 || len(factors) == 0 {
 		return NewPlanGroup(dt, shape, factors, chunks, shard, max(group, 1))
 	}
@@ -308,17 +309,17 @@ func NewPlanAuto(dt nd.DType, shape []int, factors [][]int, chunks, shard []int,
 		}
 		memory = 1 << 40 // only the task counts decide
 	}
-	if workers <= 0 {
-		// Not GOMAXPROCS: the choice goes into the run record, and the
-		// shards of one run on nodes of different sizes must agree.
-		workers = 2
-	}
+	// Two tasks at once, not GOMAXPROCS or the worker count: the choice
+	// goes into the run record, and the processes of one run (shards on
+	// nodes of different sizes, a resume with other flags) must agree.
+	const workers = 2
 	// As many tasks at once as the plain plan's phase 0 runs: a fused
 	// phase 0 has fewer, bigger tasks, and one that the budget (or the
 	// task count) leaves less parallel is slower, whatever it saves.
-	sh := max(shards, 1)
-	want := min(int64(workers), plain.Phases[0].ShardNumTasks(0, sh))
-	have := min((memory-fused.TrackingBytes(shards))/max(tb, 1), fused.Phases[0].ShardNumTasks(0, sh))
+	// The choice ignores the shard count: the plan is in the run record,
+	// and a run started by one process may be resumed by N shards.
+	want := min(int64(workers), plain.Phases[0].NumTasks())
+	have := min((memory-fused.TrackingBytes(1))/max(tb, 1), fused.Phases[0].NumTasks())
 	if have >= want {
 		return fused, nil
 	}

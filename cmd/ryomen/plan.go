@@ -64,7 +64,7 @@ plan of millions of tasks is printed in constant memory.`,
 			if all && summary {
 				return usagef("--tasks and --summary exclude each other")
 			}
-			p, err := pyramid.NewPlanAuto(src.r.DType(), src.r.Shape(), o.Factors, o.Chunks, o.Shard, o.Group, o.Memory, o.Workers, o.ShardCount)
+			p, err := pyramid.NewPlanAuto(src.r.DType(), src.r.Shape(), o.Factors, o.Chunks, o.Shard, o.Group, o.Memory)
 			if err != nil {
 				return err
 			}

@@ -234,7 +234,7 @@ func sizingPlan(ctx context.Context, bc *cobra.Command, in string) (*pyramid.Pla
 	if bc.Name() != "pyramid" {
 		o.Factors = nil
 	}
-	return pyramid.NewPlanAuto(src.r.DType(), src.r.Shape(), o.Factors, o.Chunks, o.Shard, o.Group, o.Memory, o.Workers, 1)
+	return pyramid.NewPlanAuto(src.r.DType(), src.r.Shape(), o.Factors, o.Chunks, o.Shard, o.Group, o.Memory)
 }
 
 // inputError: the build's input could not be opened on this host.
