@@ -24,26 +24,18 @@ type record struct {
 // in C order (signed values keep their two's complement bits: only zero is
 // background).
 func values(y nd.Any) ([]uint64, error) {
-	switch a := y.(type) {
-	case *nd.Array[uint8]:
-		return bitsOf(a), nil
-	case *nd.Array[uint16]:
-		return bitsOf(a), nil
-	case *nd.Array[uint32]:
-		return bitsOf(a), nil
-	case *nd.Array[uint64]:
-		return bitsOf(a), nil
-	case *nd.Array[int8]:
-		return bitsOf(a), nil
-	case *nd.Array[int16]:
-		return bitsOf(a), nil
-	case *nd.Array[int32]:
-		return bitsOf(a), nil
-	case *nd.Array[int64]:
-		return bitsOf(a), nil
+	if !y.DType().IsInteger() {
+		return nil, fmt.Errorf("stitch: instance labels must be integers, the function returned %v", y.DType())
 	}
-	return nil, fmt.Errorf("stitch: instance labels must be integers, the function returned %v", y.DType())
+	return bitsAny(y), nil
 }
+
+//go:generate go run github.com/ryomen-dev/ryomen/internal/gen/dispatch
+
+// bitsAny is bitsOf for an integer array of any dtype; it panics on
+// others (values checks the dtype).
+//
+//nd:dispatch bitsAny = bitsOf(a)
 
 func bitsOf[T nd.Integer](a *nd.Array[T]) []uint64 {
 	out := make([]uint64, 0, a.Len())
