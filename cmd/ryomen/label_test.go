@@ -241,17 +241,7 @@ func TestLabelCLIMemoryManyObjects(t *testing.T) {
 // uninterrupted run, byte for byte.
 func TestLabelCLIKillResume(t *testing.T) {
 	dir := t.TempDir()
-	rng := rand.New(rand.NewPCG(9, 10))
-	m := nd.New[uint8]([]int{64, 128, 128}, nd.C)
-	for i := range m.Data() {
-		if rng.Float64() < 0.3 {
-			m.Data()[i] = 1
-		}
-	}
-	in := filepath.Join(dir, "m.npy")
-	if err := npy.WriteFile(in, m); err != nil {
-		t.Fatal(err)
-	}
+	in := randomMask(t, dir, []int{64, 128, 128}, 9)
 	ref, out := filepath.Join(dir, "ref"), filepath.Join(dir, "out")
 	args := []string{"--no-progress", "--workers", "1", "label", "--connectivity", "26", "--chunks", "8,16,16", "--codec", "none", in}
 	mustRun(t, append(args, ref)...)
@@ -270,17 +260,7 @@ func TestLabelCLIKillResume(t *testing.T) {
 // single run, table included.
 func TestLabelCLIShards(t *testing.T) {
 	dir := t.TempDir()
-	rng := rand.New(rand.NewPCG(11, 12))
-	m := nd.New[uint8]([]int{32, 64, 64}, nd.C)
-	for i := range m.Data() {
-		if rng.Float64() < 0.3 {
-			m.Data()[i] = 1
-		}
-	}
-	in := filepath.Join(dir, "m.npy")
-	if err := npy.WriteFile(in, m); err != nil {
-		t.Fatal(err)
-	}
+	in := randomMask(t, dir, []int{32, 64, 64}, 11)
 	args := []string{"--no-progress", "label", "--connectivity", "18", "--chunks", "8,16,16", "--codec", "none", in}
 	single, sharded := filepath.Join(dir, "single"), filepath.Join(dir, "sharded")
 	mustRun(t, append(args, single)...)
@@ -297,4 +277,22 @@ func TestLabelCLIShards(t *testing.T) {
 	}
 	wg.Wait()
 	sameTree(t, single, sharded)
+}
+
+// randomMask writes dir/m.npy, a uint8 mask of the shape with 30% of its
+// voxels set (PCG seeded with seed, seed+1), and returns its path.
+func randomMask(t *testing.T, dir string, shape []int, seed uint64) string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	m := nd.New[uint8](shape, nd.C)
+	for i := range m.Data() {
+		if rng.Float64() < 0.3 {
+			m.Data()[i] = 1
+		}
+	}
+	in := filepath.Join(dir, "m.npy")
+	if err := npy.WriteFile(in, m); err != nil {
+		t.Fatal(err)
+	}
+	return in
 }
